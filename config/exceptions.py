@@ -1,0 +1,106 @@
+"""The one family of errors that services raise, and how the API answers them.
+
+A service raises an :class:`ApplicationError`; a page shows its message, the API answers
+``{"error": {"code": ..., "message": ..., "fields": {...}}}`` with the error's status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApplicationError(Exception):
+    """A refusal a person can understand, with a machine code and an HTTP status."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+    default_message = gettext_lazy("The request is invalid.")
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.message = str(message or self.default_message)
+        self.code = code or self.default_code
+        self.fields = fields or {}
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields:
+            error["fields"] = self.fields
+        return {"error": error}
+
+
+class ValidationFailed(ApplicationError):
+    """Input that breaks a rule: a wrong value, a duplicate, a date in the future."""
+
+
+class PermissionDenied(ApplicationError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+    default_message = gettext_lazy("You may not do this for this organisation.")
+
+
+class NotFound(ApplicationError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "not_found"
+    default_message = gettext_lazy("Not found.")
+
+
+class TransitionNotAllowed(ApplicationError):
+    """The lifecycle forbids this transition from the device's current state."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "transition_not_allowed"
+    default_message = gettext_lazy("This action is not possible in the device's current state.")
+
+
+def _flatten_drf_detail(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        return {
+            str(key): [str(item) for item in (value if isinstance(value, list) else [value])]
+            for key, value in detail.items()
+        }
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(item) for item in detail]}
+    return {"non_field_errors": [str(detail)]}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Answer every error of the API in the same shape."""
+    if isinstance(exc, ApplicationError):
+        return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, drf_exceptions.ValidationError):
+        payload = ApplicationError(
+            _("The data sent is invalid."),
+            code="invalid",
+            fields=_flatten_drf_detail(exc.detail),
+        ).as_dict()
+    else:
+        codes = exc.get_codes() if isinstance(exc, drf_exceptions.APIException) else "error"
+        code = codes if isinstance(codes, str) else "error"
+        detail = getattr(exc, "detail", str(exc))
+        payload = {"error": {"code": code, "message": str(detail)}}
+    response.data = payload
+    return response

@@ -1,0 +1,61 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DeviceState(models.TextChoices):
+    """Every state of the device lifecycle (DESIGN.md), declared once."""
+
+    DECLARED = "declared", _("Declared")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CLAIMED = "claimed", _("Claimed")
+    COLLECTED = "collected", _("Collected")
+    IN_REFURBISHMENT = "in_refurbishment", _("In refurbishment")
+    READY = "ready", _("Ready")
+    RESERVED = "reserved", _("Reserved")
+    DELIVERED = "delivered", _("Delivered")
+    RECYCLED = "recycled", _("Recycled")
+
+
+class DeviceCategory(models.TextChoices):
+    LAPTOP = "laptop", _("Laptop")
+    DESKTOP = "desktop", _("Desktop")
+    MONITOR = "monitor", _("Monitor")
+    TABLET = "tablet", _("Tablet")
+    SMARTPHONE = "smartphone", _("Smartphone")
+    PRINTER = "printer", _("Printer")
+    PROJECTOR = "projector", _("Projector")
+    ACCESSORY = "accessory", _("Accessory")
+    OTHER = "other", _("Other")
+
+
+# Categories that always carry user data, whatever their declared storage.
+DATA_BEARING_CATEGORIES = frozenset(
+    {
+        DeviceCategory.LAPTOP,
+        DeviceCategory.DESKTOP,
+        DeviceCategory.TABLET,
+        DeviceCategory.SMARTPHONE,
+    }
+)
+
+
+class StorageType(models.TextChoices):
+    HDD = "hdd", _("Hard disk (HDD)")
+    SSD = "ssd", _("SSD (SATA)")
+    NVME = "nvme", _("SSD (NVMe)")
+    EMMC = "emmc", _("eMMC")
+    FLASH = "flash", _("Flash memory")
+
+
+class DeclarationSource(models.TextChoices):
+    FORM = "form", _("Form")
+    FILE = "file", _("File import")
+    API = "api", _("API")
+
+
+class EventKind(models.TextChoices):
+    """What an event of the device log records: a transition, or an edit of the description."""
+
+    DECLARED = "declared", _("Declared")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EDITED = "edited", _("Description edited")

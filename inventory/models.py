@@ -1,0 +1,345 @@
+"""The shared inventory: declared devices, their lifecycle and its append-only event log."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from inventory import permissions
+from inventory.choices import (
+    DATA_BEARING_CATEGORIES,
+    DeclarationSource,
+    DeviceCategory,
+    DeviceState,
+    EventKind,
+    StorageType,
+)
+from organisations.models import Organisation, Site
+
+# Crockford's base 32 without I, L, O, U: nothing to misread on a label.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 8
+
+
+def new_device_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def identity_key(brand: str, serial_number: str) -> str:
+    """What makes a physical device unique: its brand and serial, compared loosely.
+
+    Case, spaces and punctuation differ between a sticker, an Excel sheet and GLPI; the key
+    keeps letters and digits only. A device without a serial number has no key.
+    """
+    serial = "".join(char for char in serial_number.upper() if char.isalnum())
+    if not serial:
+        return ""
+    brand_key = "".join(char for char in brand.casefold() if char.isalnum())
+    return f"{brand_key}:{serial}"
+
+
+def derive_data_bearing(category: str, storage_gb: int | None, storage_type: str) -> bool:
+    """Whether a device holds user data: computers and phones always, others with storage."""
+    return category in DATA_BEARING_CATEGORIES or bool(storage_gb) or bool(storage_type)
+
+
+class Declaration(models.Model):
+    """One act of declaring surplus devices: a form, a file import or an API call."""
+
+    commune = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        verbose_name=_("commune"),
+    )
+    pickup_site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="declarations",
+        verbose_name=_("pickup site"),
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=8,
+        choices=DeclarationSource.choices,
+        default=DeclarationSource.FORM,
+    )
+    reference = models.CharField(_("reference"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        verbose_name=_("declared by"),
+    )
+    created_at = models.DateTimeField(_("declared at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.commune} — {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
+
+
+class DeviceQuerySet(models.QuerySet):
+    def active(self) -> DeviceQuerySet:
+        """Devices still in the loop or past it, but not taken back by their commune."""
+        return self.exclude(state=DeviceState.WITHDRAWN)
+
+    def claimable(self) -> DeviceQuerySet:
+        return self.filter(state=DeviceState.DECLARED)
+
+    def with_related(self) -> DeviceQuerySet:
+        return self.select_related("commune", "holder", "pickup_site")
+
+
+class Device(FSMModelMixin, models.Model):
+    """A physical piece of IT equipment declared surplus by a commune.
+
+    Its ``state`` is protected: it changes only through the transitions below, each run by
+    :func:`inventory.services.device_transition`, which writes the matching event in the same
+    transaction.
+    """
+
+    code = models.CharField(
+        _("code"),
+        max_length=CODE_LENGTH,
+        unique=True,
+        default=new_device_code,
+        editable=False,
+        help_text=_("Short public code printed on the device's label."),
+    )
+    category = models.CharField(_("category"), max_length=16, choices=DeviceCategory.choices)
+    brand = models.CharField(_("brand"), max_length=100)
+    model = models.CharField(_("model"), max_length=150, blank=True)
+    serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
+    identity_key = models.CharField(max_length=220, blank=True, editable=False, db_index=True)
+    asset_tag = models.CharField(_("asset tag"), max_length=100, blank=True)
+    purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
+    cpu = models.CharField(_("processor"), max_length=150, blank=True)
+    ram_gb = models.DecimalField(
+        _("memory (GB)"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("4096"))],
+    )
+    storage_gb = models.PositiveIntegerField(
+        _("storage (GB)"), null=True, blank=True, validators=[MaxValueValidator(200_000)]
+    )
+    storage_type = models.CharField(
+        _("storage type"), max_length=8, choices=StorageType.choices, blank=True
+    )
+    screen_size_inches = models.DecimalField(
+        _("screen size (inches)"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("120"))],
+    )
+    operating_system = models.CharField(_("operating system"), max_length=150, blank=True)
+    data_bearing = models.BooleanField(
+        _("holds data"),
+        default=True,
+        help_text=_("Derived from the category and storage unless set by hand."),
+    )
+    data_bearing_overridden = models.BooleanField(_("data flag set by hand"), default=False)
+    condition_notes = models.TextField(_("condition notes"), blank=True)
+
+    commune = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="declared_devices",
+        verbose_name=_("declaring commune"),
+    )
+    declaration = models.ForeignKey(
+        Declaration,
+        on_delete=models.PROTECT,
+        related_name="devices",
+        verbose_name=_("declaration"),
+    )
+    pickup_site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="devices",
+        verbose_name=_("pickup site"),
+    )
+    holder = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="held_devices",
+        verbose_name=_("holder"),
+    )
+    state = FSMField(
+        _("state"),
+        max_length=20,
+        choices=DeviceState.choices,
+        default=DeviceState.DECLARED,
+        protected=True,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(_("declared at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = DeviceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identity_key"],
+                condition=~Q(identity_key="") & ~Q(state=DeviceState.WITHDRAWN),
+                name="%(app_label)s_%(class)s_unique_active_identity",
+                violation_error_message=_("This device is already declared."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=DeviceState.values),
+                name="%(app_label)s_%(class)s_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=DeviceCategory.values),
+                name="%(app_label)s_%(class)s_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(ram_gb__isnull=True) | Q(ram_gb__gte=0),
+                name="%(app_label)s_%(class)s_ram_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(screen_size_inches__isnull=True) | Q(screen_size_inches__gt=0),
+                name="%(app_label)s_%(class)s_screen_size_positive",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["commune", "state"], name="inventory_device_commune_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.brand} {self.model}".strip()
+
+    def clean(self) -> None:
+        errors = {}
+        if self.purchase_date and self.purchase_date > timezone.localdate():
+            errors["purchase_date"] = ValidationError(
+                _("The purchase date cannot be in the future."), code="future_date"
+            )
+        if (
+            self.pickup_site_id
+            and self.commune_id
+            and (self.pickup_site.organisation_id != self.commune_id)
+        ):
+            errors["pickup_site"] = ValidationError(
+                _("The pickup site must belong to the declaring commune."), code="foreign_site"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def refresh_derived_fields(self) -> None:
+        """Recompute what is derived from the description: identity key, data flag."""
+        self.identity_key = identity_key(self.brand, self.serial_number)
+        if not self.data_bearing_overridden:
+            self.data_bearing = derive_data_bearing(
+                self.category, self.storage_gb, self.storage_type
+            )
+
+    # --- The lifecycle. Each transition is run by inventory.services.device_transition. ---
+
+    # Each transition names the event it writes and the rule (inventory.permissions) saying
+    # which organisation may run it. Conditions carry a ``message`` shown when they fail.
+
+    @transition(
+        field=state,
+        source=DeviceState.DECLARED,
+        target=DeviceState.WITHDRAWN,
+        permission=permissions.is_declaring_commune,
+        custom={"event": EventKind.WITHDRAWN, "label": _("Withdraw")},
+    )
+    def withdraw(self) -> None:
+        """The commune takes the device back before any partner claimed it."""
+
+
+class DeviceEventQuerySet(models.QuerySet):
+    """The event log is append-only: bulk changes are refused like single ones."""
+
+    def update(self, **kwargs):
+        raise TypeError("Device events are append-only.")
+
+    def delete(self):
+        raise TypeError("Device events are append-only.")
+
+
+class DeviceEvent(models.Model):
+    """One entry of a device's history, written with the change it records.
+
+    The log is append-only (the model refuses changes, and so do database triggers); it is
+    the device's history, its public passport and the source of every report.
+    """
+
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="events", verbose_name=_("device")
+    )
+    kind = models.CharField(_("event"), max_length=24, choices=EventKind.choices)
+    from_state = models.CharField(
+        _("from state"), max_length=20, choices=DeviceState.choices, blank=True
+    )
+    to_state = models.CharField(_("to state"), max_length=20, choices=DeviceState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="device_events",
+        verbose_name=_("actor"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="device_events",
+        verbose_name=_("organisation"),
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    note = models.TextField(_("note"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = DeviceEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("device event")
+        verbose_name_plural = _("device events")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_state__in=DeviceState.values),
+                name="%(app_label)s_%(class)s_to_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("Device events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Device events are append-only.")

@@ -1,0 +1,68 @@
+"""Who may see and do what with devices (DESIGN.md's visibility rule, applied to the inventory).
+
+The rules take the organisations a user acts for, never a bare user: pages pass the active
+organisation, the API every organisation the user belongs to. Transition rules are named in
+the lifecycle definition (``Device``'s transitions) and checked by
+:func:`inventory.services.device_transition`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from inventory.choices import DeviceState
+from organisations.models import Organisation
+
+if TYPE_CHECKING:
+    from inventory.models import Device
+
+
+def visible_devices_q(organisations: Iterable[Organisation]) -> Q | None:
+    """A filter on devices: the shared declared inventory, plus what the organisations own.
+
+    Returns ``None`` when nothing is visible (no organisation), and an empty ``Q`` for the
+    territory, which reads everything.
+    """
+    organisations = list(organisations)
+    if not organisations:
+        return None
+    if any(organisation.is_territory for organisation in organisations):
+        return Q()
+    pks = [organisation.pk for organisation in organisations]
+    return Q(state=DeviceState.DECLARED) | Q(commune__in=pks) | Q(holder__in=pks)
+
+
+def can_view_device(organisations: Iterable[Organisation], device: Device) -> bool:
+    for organisation in organisations:
+        if (
+            organisation.is_territory
+            or device.state == DeviceState.DECLARED
+            or organisation.pk in (device.commune_id, device.holder_id)
+        ):
+            return True
+    return False
+
+
+def can_declare_for(organisation: Organisation, commune: Organisation) -> bool:
+    """A commune declares its own devices, and nobody else's."""
+    return commune.is_commune and organisation.pk == commune.pk
+
+
+def can_edit_device(organisation: Organisation, device: Device) -> bool:
+    """The commune describes its device while it still holds it in the shared inventory."""
+    return device.state == DeviceState.DECLARED and organisation.pk == device.commune_id
+
+
+# --- Rules named by the lifecycle's transitions: (device, acting organisation) -> bool. ---
+
+
+def is_declaring_commune(device: Device, organisation: Organisation) -> bool:
+    return organisation.pk == device.commune_id
+
+
+def is_holder(device: Device, organisation: Organisation) -> bool:
+    """Only the holder may move a device it holds."""
+    return organisation.pk == device.holder_id

@@ -1,0 +1,51 @@
+"""Reads of the inventory, each limited to what the asking organisations may see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from config.exceptions import NotFound
+from inventory import permissions
+from inventory.choices import DeviceState
+from inventory.models import Device, DeviceEvent
+from organisations.models import Organisation
+
+
+def devices_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Device]:
+    """The devices the organisations may see, with what a list shows joined up front."""
+    visibility = permissions.visible_devices_q(organisations)
+    if visibility is None:
+        return Device.objects.none()
+    return Device.objects.filter(visibility).with_related()
+
+
+def device_get_visible(*, code: str, organisations: Iterable[Organisation]) -> Device:
+    """One device by its code, or ``NotFound`` when it does not exist or is not visible."""
+    device = devices_visible_to(organisations).filter(code=code.upper()).first()
+    if device is None:
+        raise NotFound(code="device_not_found")
+    return device
+
+
+def device_history(device: Device) -> QuerySet[DeviceEvent]:
+    return device.events.select_related("actor", "organisation").order_by("created_at", "pk")
+
+
+def devices_needing_attention(organisation: Organisation) -> dict[str, QuerySet[Device]]:
+    """What a dashboard lists first, by organisation kind."""
+    if organisation.is_commune:
+        return {
+            "declared": Device.objects.filter(
+                commune=organisation, state=DeviceState.DECLARED
+            ).with_related(),
+        }
+    if organisation.is_partner:
+        return {
+            "claimable": Device.objects.claimable().with_related(),
+            "held": Device.objects.filter(holder=organisation).with_related(),
+        }
+    if organisation.is_territory:
+        return {"declared": Device.objects.claimable().with_related()}
+    return {}

@@ -1,0 +1,398 @@
+"""Every write to the inventory: declaring, describing, and moving devices through the lifecycle.
+
+Services take keyword-only arguments, check the acting organisation's rights themselves,
+run in one transaction and write the device's event in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from config.exceptions import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from inventory import permissions
+from inventory.choices import DeclarationSource, DeviceState, EventKind
+from inventory.models import Declaration, Device, DeviceEvent
+from organisations.models import Organisation, Site
+from organisations.permissions import require_member
+
+# What a commune describes about a device: the fields of a declaration, an edit or an import.
+DESCRIPTION_FIELDS = (
+    "category",
+    "brand",
+    "model",
+    "serial_number",
+    "asset_tag",
+    "purchase_date",
+    "cpu",
+    "ram_gb",
+    "storage_gb",
+    "storage_type",
+    "screen_size_inches",
+    "operating_system",
+    "condition_notes",
+)
+# Validated by the services themselves, or set by them.
+_NOT_CLEANED = ["code", "declaration", "holder", "commune", "identity_key", "state"]
+
+
+class DeclarationRejected(ValidationFailed):
+    """Some devices of a declaration are invalid; ``rows`` holds each one's field errors."""
+
+    default_code = "declaration_invalid"
+
+    def __init__(
+        self, rows: dict[int, dict[str, list[str]]], *, duplicate_rows: set[int] = frozenset()
+    ) -> None:
+        self.rows = rows
+        self.duplicate_rows = set(duplicate_rows)
+        fields = {
+            f"devices[{index}].{field}": messages
+            for index, errors in sorted(rows.items())
+            for field, messages in errors.items()
+        }
+        super().__init__(
+            _("%(count)d device(s) could not be declared; nothing was saved.")
+            % {"count": len(rows)},
+            fields=fields,
+        )
+
+
+def _describe(device: Device, description: Mapping[str, Any]) -> None:
+    unknown = set(description) - set(DESCRIPTION_FIELDS) - {"data_bearing"}
+    if unknown:
+        raise ValueError(f"Unknown device fields: {sorted(unknown)}")
+    for field in DESCRIPTION_FIELDS:
+        if field in description:
+            value = description[field]
+            if isinstance(value, str):
+                value = value.strip()
+            setattr(device, field, "" if value is None and field in _TEXT_FIELDS else value)
+    if "data_bearing" in description:
+        override = description["data_bearing"]
+        device.data_bearing_overridden = override is not None
+        if override is not None:
+            device.data_bearing = bool(override)
+    device.refresh_derived_fields()
+
+
+_TEXT_FIELDS = {
+    field.name
+    for field in Device._meta.concrete_fields
+    if field.get_internal_type() in {"CharField", "TextField"}
+}
+
+
+def _field_errors(error: ValidationError) -> dict[str, list[str]]:
+    return {
+        field: [str(message) for message in messages]
+        for field, messages in error.message_dict.items()
+    }
+
+
+def _duplicate_message(existing: Device) -> str:
+    return _(
+        "This device (same brand and serial number) is already declared as %(code)s by %(commune)s."
+    ) % {"code": existing.code, "commune": existing.commune.name}
+
+
+def _check_declarer(*, user: AbstractBaseUser, commune: Organisation, site: Site | None) -> None:
+    organisation = require_member(user, commune).organisation
+    if not permissions.can_declare_for(organisation, commune):
+        raise PermissionDenied(_("Only a commune declares devices, its own."), code="not_a_commune")
+    if site is not None and site.organisation_id != commune.pk:
+        raise ValidationFailed(
+            _("The pickup site must belong to the declaring commune."),
+            code="foreign_site",
+            fields={"pickup_site": [_("The pickup site must belong to the declaring commune.")]},
+        )
+
+
+def declaration_create(
+    *,
+    user: AbstractBaseUser,
+    commune: Organisation,
+    pickup_site: Site | None,
+    descriptions: Sequence[Mapping[str, Any]],
+    source: str = DeclarationSource.FORM,
+    reference: str = "",
+) -> Declaration:
+    """Declare one or several devices of ``commune`` at once: all of them, or none.
+
+    Each device is validated (types, ranges, dates, the pickup site), then checked against
+    the others of the declaration and against the territory's active devices: a physical
+    device is declared once. Every refusal names its row and field.
+    """
+    _check_declarer(user=user, commune=commune, site=pickup_site)
+    if not descriptions:
+        raise ValidationFailed(_("Declare at least one device."), code="empty_declaration")
+
+    now = timezone.now()
+    devices: list[Device] = []
+    rows: dict[int, dict[str, list[str]]] = {}
+    duplicate_rows: set[int] = set()
+    first_row_of_key: dict[str, int] = {}
+    for index, description in enumerate(descriptions):
+        device = Device(commune=commune, holder=commune, pickup_site=pickup_site, created_at=now)
+        _describe(device, description)
+        try:
+            device.full_clean(
+                exclude=_NOT_CLEANED, validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as error:
+            rows[index] = _field_errors(error)
+        key = device.identity_key
+        if key and key in first_row_of_key:
+            rows.setdefault(index, {}).setdefault("serial_number", []).append(
+                _("The same device appears twice in this declaration (row %(row)d).")
+                % {"row": first_row_of_key[key] + 1}
+            )
+            duplicate_rows.add(index)
+        elif key:
+            first_row_of_key[key] = index
+        devices.append(device)
+
+    existing = {
+        device.identity_key: device
+        for device in Device.objects.active()
+        .filter(identity_key__in=list(first_row_of_key))
+        .select_related("commune")
+    }
+    for key, index in first_row_of_key.items():
+        if key in existing:
+            rows.setdefault(index, {}).setdefault("serial_number", []).append(
+                _duplicate_message(existing[key])
+            )
+            duplicate_rows.add(index)
+    if rows:
+        raise DeclarationRejected(rows, duplicate_rows=duplicate_rows)
+
+    try:
+        with transaction.atomic():
+            declaration = Declaration.objects.create(
+                commune=commune,
+                pickup_site=pickup_site,
+                source=source,
+                reference=reference,
+                created_by=user,
+                created_at=now,
+            )
+            for device in devices:
+                device.declaration = declaration
+            Device.objects.bulk_create(devices)
+            DeviceEvent.objects.bulk_create(
+                DeviceEvent(
+                    device=device,
+                    kind=EventKind.DECLARED,
+                    from_state="",
+                    to_state=DeviceState.DECLARED,
+                    actor=user,
+                    organisation=commune,
+                    created_at=now,
+                    details={"declaration": declaration.pk},
+                )
+                for device in devices
+            )
+    except IntegrityError as error:
+        # Another declaration of the same device committed between the check and the insert.
+        raise ValidationFailed(
+            _(
+                "One of these devices was declared by someone else a moment ago; nothing was "
+                "saved. Check the inventory and try again."
+            ),
+            code="duplicate_device",
+        ) from error
+    return declaration
+
+
+def device_declare(
+    *,
+    user: AbstractBaseUser,
+    commune: Organisation,
+    pickup_site: Site | None = None,
+    source: str = DeclarationSource.FORM,
+    **description: Any,
+) -> Device:
+    """Declare a single device; its errors are reported by field, without a row number."""
+    try:
+        declaration = declaration_create(
+            user=user,
+            commune=commune,
+            pickup_site=pickup_site,
+            descriptions=[description],
+            source=source,
+        )
+    except DeclarationRejected as rejection:
+        fields = rejection.rows[0]
+        first = next(iter(fields.values()))[0]
+        code = "duplicate_device" if rejection.duplicate_rows else "device_invalid"
+        raise ValidationFailed(first, code=code, fields=fields) from rejection
+    return declaration.devices.get()
+
+
+def device_update(
+    *,
+    device: Device,
+    user: AbstractBaseUser,
+    organisation: Organisation,
+    note: str = "",
+    **description: Any,
+) -> Device:
+    """Correct a declared device's description; the event records what changed."""
+    require_member(user, organisation)
+    with transaction.atomic(durable=True):
+        locked = Device.objects.select_for_update().select_related("commune").get(pk=device.pk)
+        if not permissions.can_edit_device(organisation, locked):
+            raise PermissionDenied(
+                _("Only the declaring commune edits a device, while it is declared."),
+                code="not_editable",
+            )
+        before = {field: getattr(locked, field) for field in (*DESCRIPTION_FIELDS, "data_bearing")}
+        _describe(locked, description)
+        try:
+            locked.full_clean(
+                exclude=_NOT_CLEANED, validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as error:
+            fields = _field_errors(error)
+            raise ValidationFailed(
+                next(iter(fields.values()))[0], code="device_invalid", fields=fields
+            ) from error
+        if locked.identity_key:
+            clash = (
+                Device.objects.active()
+                .filter(identity_key=locked.identity_key)
+                .exclude(pk=locked.pk)
+                .select_related("commune")
+                .first()
+            )
+            if clash is not None:
+                raise ValidationFailed(
+                    _duplicate_message(clash),
+                    code="duplicate_device",
+                    fields={"serial_number": [_duplicate_message(clash)]},
+                )
+        changed = {
+            field: [_jsonable(old), _jsonable(getattr(locked, field))]
+            for field, old in before.items()
+            if old != getattr(locked, field)
+        }
+        if not changed:
+            return locked
+        locked.save(
+            update_fields=[
+                *changed,
+                "identity_key",
+                "data_bearing",
+                "data_bearing_overridden",
+                "updated_at",
+            ]
+        )
+        DeviceEvent.objects.create(
+            device=locked,
+            kind=EventKind.EDITED,
+            from_state=locked.state,
+            to_state=locked.state,
+            actor=user,
+            organisation=organisation,
+            note=note,
+            details={"changed": changed},
+        )
+    return locked
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def transition_refusal(device: Device, transition: str) -> str | None:
+    """Why the lifecycle refuses ``transition`` for ``device`` now, or ``None`` if it allows it."""
+    method = getattr(device, transition)
+    if not can_proceed(method, check_conditions=False):
+        return _("This action is not possible for a device in state “%(state)s”.") % {
+            "state": device.get_state_display()
+        }
+    meta = method._django_fsm
+    fsm_transition = meta.get_transition(device.state)
+    for condition in fsm_transition.conditions:
+        if not condition(device):
+            return str(getattr(condition, "message", _("A condition of this action is not met.")))
+    return None
+
+
+def device_transition(
+    *,
+    device: Device,
+    transition: str,
+    user: AbstractBaseUser | None,
+    organisation: Organisation | None,
+    note: str = "",
+    details: Mapping[str, Any] | None = None,
+    **arguments: Any,
+) -> Device:
+    """Run one transition of the lifecycle and write its event, in one transaction.
+
+    The device row is locked first, so two concurrent transitions of one device are
+    serialised and the second sees the first's state. ``user`` and ``organisation`` are
+    ``None`` only for the system itself (an expiry, say). The refusal tells why: the state
+    (409), or the acting organisation (403). Other services call this inside their own
+    transaction when a transition is part of a larger change.
+    """
+    if organisation is not None and user is not None:
+        require_member(user, organisation)
+    method = getattr(Device, transition, None)
+    if method is None or not hasattr(method, "_django_fsm"):
+        raise ValueError(f"{transition!r} is not a transition of the device lifecycle.")
+
+    with transaction.atomic():
+        locked = Device.objects.select_for_update().get(pk=device.pk)
+        bound = getattr(locked, transition)
+        refusal = transition_refusal(locked, transition)
+        if refusal is not None:
+            raise TransitionNotAllowed(refusal)
+        if organisation is not None and not has_transition_perm(bound, organisation):
+            raise PermissionDenied(
+                _("Your organisation may not do this with this device."),
+                code="transition_forbidden",
+            )
+        fsm_transition = bound._django_fsm.get_transition(locked.state)
+        before = {
+            field.attname: getattr(locked, field.attname) for field in Device._meta.concrete_fields
+        }
+        from_state = locked.state
+        bound(**arguments)
+        changed = [
+            field.name
+            for field in Device._meta.concrete_fields
+            if getattr(locked, field.attname) != before[field.attname]
+        ]
+        locked.save(update_fields=[*changed, "updated_at"])
+        DeviceEvent.objects.create(
+            device=locked,
+            kind=fsm_transition.custom["event"],
+            from_state=from_state,
+            to_state=locked.state,
+            actor=user,
+            organisation=organisation,
+            note=note,
+            details=dict(details or {}),
+        )
+    return locked
+
+
+def device_withdraw(
+    *, device: Device, user: AbstractBaseUser, organisation: Organisation, note: str = ""
+) -> Device:
+    """The declaring commune takes a device back before any claim."""
+    return device_transition(
+        device=device, transition="withdraw", user=user, organisation=organisation, note=note
+    )

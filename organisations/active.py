@@ -1,0 +1,33 @@
+"""The organisation a user works under in the pages, as chosen in the switcher."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from config.exceptions import PermissionDenied
+from organisations.models import Membership, Organisation
+from organisations.permissions import membership_in, memberships_of
+
+SESSION_KEY = "boucle_active_organisation"
+
+
+def active_membership(request: HttpRequest) -> Membership | None:
+    """The membership picked in the switcher, else the user's first one; cached per request."""
+    if not hasattr(request, "_boucle_active_membership"):
+        memberships = memberships_of(request.user)
+        chosen = request.session.get(SESSION_KEY)
+        request._boucle_active_membership = next(
+            (m for m in memberships if m.organisation_id == chosen),
+            memberships[0] if memberships else None,
+        )
+    return request._boucle_active_membership
+
+
+def activate(request: HttpRequest, organisation: Organisation) -> Membership:
+    """Make ``organisation`` the active one; only an organisation the user belongs to."""
+    membership = membership_in(request.user, organisation)
+    if membership is None:
+        raise PermissionDenied(code="not_a_member")
+    request.session[SESSION_KEY] = organisation.pk
+    request._boucle_active_membership = membership
+    return membership

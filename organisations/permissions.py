@@ -1,0 +1,83 @@
+"""Who may see and do what: DESIGN.md's visibility rule, written once.
+
+- The declared inventory is shared: every member of any organisation sees what is claimable.
+- Everything else an organisation owns is visible only to that organisation, to the
+  counterpart of a transaction, and read-only to the territory.
+- Nobody changes another organisation's data outside a transition the rules give them.
+
+Pages act on behalf of the user's *active* organisation; the API acts on behalf of any
+organisation the user belongs to, chosen by the data of the request. Both call these functions,
+and so do the services, so that no entry point can skip a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from config.exceptions import PermissionDenied
+from organisations.choices import MembershipRole
+from organisations.models import Membership, Organisation
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def memberships_of(user: User) -> list[Membership]:
+    """The user's memberships, their organisations joined, cached on the user object."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_boucle_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, organisation__is_active=True)
+            .select_related("organisation")
+            .order_by("organisation__name")
+        )
+        user._boucle_memberships = cached
+    return cached
+
+
+def organisations_of(user: User) -> list[Organisation]:
+    return [membership.organisation for membership in memberships_of(user)]
+
+
+def membership_in(user: User, organisation: Organisation) -> Membership | None:
+    for membership in memberships_of(user):
+        if membership.organisation_id == organisation.pk:
+            return membership
+    return None
+
+
+def is_member(user: User, organisation: Organisation) -> bool:
+    return membership_in(user, organisation) is not None
+
+
+def is_admin_of(user: User, organisation: Organisation) -> bool:
+    membership = membership_in(user, organisation)
+    return membership is not None and membership.role == MembershipRole.ADMIN
+
+
+def require_member(user: User, organisation: Organisation) -> Membership:
+    """The user's membership in ``organisation``, or a refusal."""
+    membership = membership_in(user, organisation)
+    if membership is None:
+        raise PermissionDenied(code="not_a_member")
+    return membership
+
+
+def may_view(
+    viewer: Organisation, *, owner: Organisation, counterparts: Iterable[Organisation] = ()
+) -> bool:
+    """Whether ``viewer`` may read private data that ``owner`` holds.
+
+    The owner and the counterparts of the transaction may; the territory reads everything.
+    """
+    if viewer.is_territory or viewer.pk == owner.pk:
+        return True
+    return any(viewer.pk == counterpart.pk for counterpart in counterparts)
+
+
+def may_change(actor: Organisation, *, owner: Organisation) -> bool:
+    """Only the owner changes its own data; the territory's read access is read-only."""
+    return actor.pk == owner.pk

@@ -1,0 +1,171 @@
+"""Factories and fixtures shared by every test: a small territory with one of each kind."""
+
+from __future__ import annotations
+
+import itertools
+
+import factory
+import pytest
+from django.contrib.auth import get_user_model
+from factory.django import DjangoModelFactory
+
+from inventory.choices import DeviceCategory, StorageType
+from inventory.services import declaration_create
+from organisations.choices import CessionEligibility, MembershipRole, OrganisationKind
+from organisations.models import Membership, Organisation, Site
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password("correct horse battery")
+
+
+class OrganisationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    kind = OrganisationKind.PARTNER
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    slug = factory.Sequence(lambda n: f"organisation-{n}")
+
+
+class CommuneFactory(OrganisationFactory):
+    kind = OrganisationKind.COMMUNE
+    name = factory.Sequence(lambda n: f"Commune {n}")
+    slug = factory.Sequence(lambda n: f"commune-{n}")
+    insee_code = factory.Sequence(lambda n: f"94{n % 1000:03d}")
+
+
+class PartnerFactory(OrganisationFactory):
+    kind = OrganisationKind.PARTNER
+    name = factory.Sequence(lambda n: f"Atelier {n}")
+    slug = factory.Sequence(lambda n: f"atelier-{n}")
+    esus_approval_reference = factory.Sequence(lambda n: f"ESUS-94-{n:04d}")
+
+
+class BuyerFactory(OrganisationFactory):
+    kind = OrganisationKind.BUYER
+    name = factory.Sequence(lambda n: f"Association {n}")
+    slug = factory.Sequence(lambda n: f"association-{n}")
+    cession_eligibility = CessionEligibility.PARENTS_ASSOCIATION
+
+
+class TerritoryFactory(OrganisationFactory):
+    kind = OrganisationKind.TERRITORY
+    name = "Grand-Orly Seine Bièvre"
+    slug = "gosb"
+
+
+class SiteFactory(DjangoModelFactory):
+    class Meta:
+        model = Site
+
+    organisation = factory.SubFactory(CommuneFactory)
+    name = factory.Sequence(lambda n: f"Site {n}")
+    address = "1 place de la République"
+    postal_code = "94230"
+    city = "Cachan"
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(CommuneFactory)
+    role = MembershipRole.STAFF
+
+
+_serial_numbers = itertools.count(1)
+
+
+def device_description(**overrides) -> dict:
+    """A valid description of a laptop, with a fresh serial number."""
+    description = {
+        "category": DeviceCategory.LAPTOP,
+        "brand": "Dell",
+        "model": "Latitude 5490",
+        "serial_number": f"SN{next(_serial_numbers):06d}",
+        "ram_gb": 8,
+        "storage_gb": 256,
+        "storage_type": StorageType.SSD,
+        "operating_system": "Windows 10 Pro",
+    }
+    description.update(overrides)
+    return description
+
+
+def member(organisation: Organisation, role: str = MembershipRole.STAFF):
+    """A new user belonging to ``organisation``."""
+    return MembershipFactory(organisation=organisation, role=role).user
+
+
+@pytest.fixture
+def commune(db) -> Organisation:
+    return CommuneFactory(name="Cachan", slug="cachan", insee_code="94016")
+
+
+@pytest.fixture
+def other_commune(db) -> Organisation:
+    return CommuneFactory(name="Arcueil", slug="arcueil", insee_code="94003")
+
+
+@pytest.fixture
+def partner(db) -> Organisation:
+    return PartnerFactory(name="Atelier du Réemploi", slug="atelier-reemploi")
+
+
+@pytest.fixture
+def territory(db) -> Organisation:
+    return TerritoryFactory()
+
+
+@pytest.fixture
+def buyer(db) -> Organisation:
+    return BuyerFactory(name="FCPE Cachan", slug="fcpe-cachan")
+
+
+@pytest.fixture
+def pickup_site(commune) -> Site:
+    return SiteFactory(organisation=commune, name="Hôtel de ville")
+
+
+@pytest.fixture
+def commune_user(commune):
+    return member(commune)
+
+
+@pytest.fixture
+def other_commune_user(other_commune):
+    return member(other_commune)
+
+
+@pytest.fixture
+def partner_user(partner):
+    return member(partner)
+
+
+@pytest.fixture
+def territory_user(territory):
+    return member(territory)
+
+
+@pytest.fixture
+def declare(commune, commune_user, pickup_site):
+    """Declare devices for ``commune`` (or another commune and its user): returns them."""
+
+    def _declare(count: int = 1, *, by=None, for_commune=None, site=None, **overrides):
+        declaration = declaration_create(
+            user=by or commune_user,
+            commune=for_commune or commune,
+            pickup_site=site if for_commune else (site or pickup_site),
+            descriptions=[device_description(**overrides) for _ in range(count)],
+        )
+        return list(declaration.devices.order_by("pk"))
+
+    return _declare

@@ -1,0 +1,159 @@
+"""The device lifecycle: each transition allowed, refused, and nothing changed after a refusal."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from config.exceptions import PermissionDenied, TransitionNotAllowed
+from inventory.choices import DeviceState, EventKind
+from inventory.models import Device, DeviceEvent
+from inventory.services import device_transition, device_withdraw
+
+
+def snapshot(device: Device) -> tuple:
+    device = Device.objects.get(pk=device.pk)
+    return (
+        device.state,
+        device.holder_id,
+        list(device.events.values_list("kind", "from_state", "to_state")),
+    )
+
+
+@pytest.mark.django_db
+def test_declare_writes_the_declared_event(declare, commune, commune_user):
+    # when
+    [device] = declare()
+
+    # then
+    assert device.state == DeviceState.DECLARED
+    assert device.holder == commune
+    event = device.events.get()
+    assert (event.kind, event.from_state, event.to_state) == (
+        EventKind.DECLARED,
+        "",
+        DeviceState.DECLARED,
+    )
+    assert event.actor == commune_user
+    assert event.organisation == commune
+
+
+@pytest.mark.django_db
+def test_withdraw_allowed_from_declared(declare, commune, commune_user):
+    # given
+    [device] = declare()
+
+    # when
+    device = device_withdraw(device=device, user=commune_user, organisation=commune, note="Garde")
+
+    # then
+    assert Device.objects.get(pk=device.pk).state == DeviceState.WITHDRAWN
+    event = device.events.last()
+    assert (event.kind, event.from_state, event.to_state, event.note) == (
+        EventKind.WITHDRAWN,
+        DeviceState.DECLARED,
+        DeviceState.WITHDRAWN,
+        "Garde",
+    )
+    assert event.actor == commune_user
+
+
+@pytest.mark.django_db
+def test_withdraw_refused_when_already_withdrawn(declare, commune, commune_user):
+    # given
+    [device] = declare()
+    device_withdraw(device=device, user=commune_user, organisation=commune)
+    before = snapshot(device)
+
+    # when / then
+    with pytest.raises(TransitionNotAllowed) as refusal:
+        device_withdraw(device=device, user=commune_user, organisation=commune)
+    assert refusal.value.status_code == 409
+    assert "Withdrawn" in refusal.value.message or "Retiré" in refusal.value.message
+    assert snapshot(device) == before
+
+
+@pytest.mark.django_db
+def test_withdraw_refused_for_another_commune(declare, other_commune, other_commune_user):
+    # given
+    [device] = declare()
+    before = snapshot(device)
+
+    # when / then
+    with pytest.raises(PermissionDenied):
+        device_withdraw(device=device, user=other_commune_user, organisation=other_commune)
+    assert snapshot(device) == before
+
+
+@pytest.mark.django_db
+def test_withdraw_refused_for_a_user_acting_for_an_organisation_not_theirs(
+    declare, commune, other_commune_user
+):
+    # given
+    [device] = declare()
+    before = snapshot(device)
+
+    # when / then: the user claims to act for the device's commune without belonging to it
+    with pytest.raises(PermissionDenied):
+        device_withdraw(device=device, user=other_commune_user, organisation=commune)
+    assert snapshot(device) == before
+
+
+@pytest.mark.django_db
+def test_withdraw_refused_for_a_partner(declare, partner, partner_user):
+    [device] = declare()
+    before = snapshot(device)
+
+    with pytest.raises(PermissionDenied):
+        device_withdraw(device=device, user=partner_user, organisation=partner)
+    assert snapshot(device) == before
+
+
+@pytest.mark.django_db
+def test_unknown_transition_is_a_programming_error(declare, commune, commune_user):
+    [device] = declare()
+
+    with pytest.raises(ValueError, match="not a transition"):
+        device_transition(device=device, transition="save", user=commune_user, organisation=commune)
+
+
+@pytest.mark.django_db
+def test_state_field_cannot_be_assigned(declare):
+    [device] = declare()
+
+    with pytest.raises(AttributeError):
+        device.state = DeviceState.READY
+    assert Device.objects.get(pk=device.pk).state == DeviceState.DECLARED
+
+
+@pytest.mark.django_db
+def test_every_state_is_declared_once():
+    assert DeviceState.values == [
+        "declared",
+        "withdrawn",
+        "claimed",
+        "collected",
+        "in_refurbishment",
+        "ready",
+        "reserved",
+        "delivered",
+        "recycled",
+    ]
+
+
+@pytest.mark.django_db
+def test_event_log_is_append_only(declare):
+    # given
+    [device] = declare()
+    event = device.events.get()
+
+    # when / then: the model, the queryset and the database all refuse a change
+    with pytest.raises(TypeError):
+        event.save()
+    with pytest.raises(TypeError):
+        event.delete()
+    with pytest.raises(TypeError):
+        DeviceEvent.objects.filter(pk=event.pk).update(note="changed")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE inventory_deviceevent SET note = 'changed' WHERE id = %s", [event.pk]
+        )
+    assert DeviceEvent.objects.get(pk=event.pk).note == ""
