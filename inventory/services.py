@@ -7,6 +7,7 @@ run in one transaction and write the device's event in it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -280,7 +281,7 @@ def device_update(
                     fields={"serial_number": [_duplicate_message(clash)]},
                 )
         changed = {
-            field: [_jsonable(old), _jsonable(getattr(locked, field))]
+            field: [_jsonable(field, old), _jsonable(field, getattr(locked, field))]
             for field, old in before.items()
             if old != getattr(locked, field)
         }
@@ -308,10 +309,22 @@ def device_update(
     return locked
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(field_name: str, value: Any) -> Any:
+    """A description value as the event log keeps it: JSON, decimals at the field's scale."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = Decimal(value) if field_name in _DECIMAL_PLACES else value
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal(1).scaleb(-_DECIMAL_PLACES[field_name])))
     if value is None or isinstance(value, bool | int | str):
         return value
     return str(value)
+
+
+_DECIMAL_PLACES = {
+    field.name: field.decimal_places
+    for field in Device._meta.concrete_fields
+    if field.get_internal_type() == "DecimalField"
+}
 
 
 def transition_refusal(device: Device, transition: str) -> str | None:

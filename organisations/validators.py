@@ -24,13 +24,12 @@ def validate_siren(value: str) -> None:
 
 
 def validate_siret(value: str) -> None:
-    # La Poste's establishments (SIREN 356000000) use a digit-sum rule instead of Luhn.
     if len(value) != 14 or not value.isdigit():
         raise ValidationError(_("A SIRET number has 14 digits."), code="invalid_siret")
-    if value.startswith("356000000"):
+    valid = luhn_is_valid(value) and luhn_is_valid(value[:9])
+    if not valid and value.startswith("356000000"):
+        # La Poste's many establishments (SIREN 356000000) use a digit-sum rule instead.
         valid = sum(int(char) for char in value) % 5 == 0
-    else:
-        valid = luhn_is_valid(value) and luhn_is_valid(value[:9])
     if not valid:
         raise ValidationError(_("This SIRET number's check digit is wrong."), code="invalid_siret")
 

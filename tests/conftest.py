@@ -7,6 +7,7 @@ import itertools
 import factory
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from factory.django import DjangoModelFactory
 
 from inventory.choices import DeviceCategory, StorageType
@@ -103,6 +104,13 @@ def device_description(**overrides) -> dict:
 def member(organisation: Organisation, role: str = MembershipRole.STAFF):
     """A new user belonging to ``organisation``."""
     return MembershipFactory(organisation=organisation, role=role).user
+
+
+@pytest.fixture(autouse=True)
+def english_outside_requests():
+    """Service messages in English in tests; pages choose their language per request."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
