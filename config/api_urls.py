@@ -1,6 +1,11 @@
-from django.urls import path
-from rest_framework.authtoken.views import ObtainAuthToken
+"""The REST API, version 1: every app's API routes under /api/v1/."""
+
+from django.urls import include, path
+
+from organisations.api.views import AuthTokenView
 
 urlpatterns = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
+    path("auth/token/", AuthTokenView.as_view(), name="api-token"),
+    path("", include("organisations.api.urls")),
+    path("", include("inventory.api.urls")),
 ]

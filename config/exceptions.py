@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions as drf_exceptions
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -66,6 +66,24 @@ class TransitionNotAllowed(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
     default_code = "transition_not_allowed"
     default_message = gettext_lazy("This action is not possible in the device's current state.")
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=gettext_lazy("A machine code, stable across languages."))
+    message = serializers.CharField(
+        help_text=gettext_lazy("What went wrong, for a person to read.")
+    )
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text=gettext_lazy("Messages by field, when the input was at fault."),
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The shape of every error the API answers (config.exceptions.api_exception_handler)."""
+
+    error = ErrorBodySerializer()
 
 
 def _flatten_drf_detail(detail: Any) -> dict[str, list[str]]:

@@ -15,9 +15,10 @@ from django.db.models import Q
 
 from inventory.choices import DeviceState
 from organisations.models import Organisation
+from organisations.permissions import may_view
 
 if TYPE_CHECKING:
-    from inventory.models import Device
+    from inventory.models import Device, DeviceEvent
 
 
 def visible_devices_q(organisations: Iterable[Organisation]) -> Q | None:
@@ -54,6 +55,19 @@ def can_declare_for(organisation: Organisation, commune: Organisation) -> bool:
 def can_edit_device(organisation: Organisation, device: Device) -> bool:
     """The commune describes its device while it still holds it in the shared inventory."""
     return device.state == DeviceState.DECLARED and organisation.pk == device.commune_id
+
+
+def can_see_event_actor(
+    organisations: Iterable[Organisation], device: Device, event: DeviceEvent
+) -> bool:
+    """Who acted is personal data: the acting organisation, the device's commune and holder,
+    and the territory see it; the public history shows organisations only."""
+    owner = event.organisation or device.commune
+    counterparts = (device.commune, device.holder)
+    return any(
+        may_view(organisation, owner=owner, counterparts=counterparts)
+        for organisation in organisations
+    )
 
 
 # --- Rules named by the lifecycle's transitions: (device, acting organisation) -> bool. ---

@@ -15,11 +15,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import has_transition_perm
 
 from config.exceptions import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory import permissions
 from inventory.choices import DeclarationSource, DeviceState, EventKind
+from inventory.lifecycle import transition_refusal
 from inventory.models import Declaration, Device, DeviceEvent
 from organisations.models import Organisation, Site
 from organisations.permissions import require_member
@@ -325,21 +326,6 @@ _DECIMAL_PLACES = {
     for field in Device._meta.concrete_fields
     if field.get_internal_type() == "DecimalField"
 }
-
-
-def transition_refusal(device: Device, transition: str) -> str | None:
-    """Why the lifecycle refuses ``transition`` for ``device`` now, or ``None`` if it allows it."""
-    method = getattr(device, transition)
-    if not can_proceed(method, check_conditions=False):
-        return _("This action is not possible for a device in state “%(state)s”.") % {
-            "state": device.get_state_display()
-        }
-    meta = method._django_fsm
-    fsm_transition = meta.get_transition(device.state)
-    for condition in fsm_transition.conditions:
-        if not condition(device):
-            return str(getattr(condition, "message", _("A condition of this action is not met.")))
-    return None
 
 
 def device_transition(

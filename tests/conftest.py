@@ -7,6 +7,7 @@ import itertools
 import factory
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.utils import translation
 from factory.django import DjangoModelFactory
 
@@ -104,6 +105,11 @@ def device_description(**overrides) -> dict:
 def member(organisation: Organisation, role: str = MembershipRole.STAFF):
     """A new user belonging to ``organisation``."""
     return MembershipFactory(organisation=organisation, role=role).user
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

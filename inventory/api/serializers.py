@@ -1,0 +1,224 @@
+"""What the API shows of devices, their history and declarations, and what it accepts.
+
+Input serializers check types and ranges only; the rules (who may declare, dates, the
+territory-wide serial rule) are the services' and come back as their errors.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from inventory import permissions
+from inventory.choices import DeviceState, StorageType
+from inventory.lifecycle import allowed_transitions, transition_names
+from inventory.models import Declaration, Device, DeviceEvent
+from inventory.services import DESCRIPTION_FIELDS
+from organisations.models import Organisation, Site
+from organisations.permissions import organisations_of
+
+# Devices in one API declaration; a larger inventory is sent in several.
+MAX_DEVICES_PER_DECLARATION = 1000
+NOTE_MAX_LENGTH = 2000
+
+
+class OrganisationBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["slug", "name"]
+        read_only_fields = fields
+
+
+class SiteBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Site
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-device-detail", lookup_field="code")
+    commune = OrganisationBriefSerializer(read_only=True)
+    pickup_site = SiteBriefSerializer(read_only=True, allow_null=True)
+    holder = OrganisationBriefSerializer(read_only=True)
+    # Declared here so that the schema admits the blank value the model allows.
+    storage_type = serializers.ChoiceField(
+        choices=StorageType.choices, allow_blank=True, read_only=True
+    )
+    allowed_actions = serializers.SerializerMethodField(
+        help_text=_("The lifecycle actions you may run on this device now.")
+    )
+
+    class Meta:
+        model = Device
+        fields = [
+            "code",
+            "url",
+            "category",
+            "brand",
+            "model",
+            "serial_number",
+            "asset_tag",
+            "purchase_date",
+            "cpu",
+            "ram_gb",
+            "storage_gb",
+            "storage_type",
+            "screen_size_inches",
+            "operating_system",
+            "data_bearing",
+            "data_bearing_overridden",
+            "condition_notes",
+            "commune",
+            "pickup_site",
+            "holder",
+            "state",
+            "created_at",
+            "updated_at",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=transition_names()))
+    )
+    def get_allowed_actions(self, device: Device) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return allowed_transitions(device, organisations_of(request.user))
+
+
+class DeviceDescriptionSerializer(serializers.ModelSerializer):
+    """The description of one device, as a commune gives it."""
+
+    data_bearing = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Whether the device holds data. Leave it out (or null) to derive it from the "
+            "category and storage."
+        ),
+    )
+
+    class Meta:
+        model = Device
+        fields = [*DESCRIPTION_FIELDS, "data_bearing"]
+
+
+class DeviceCreateSerializer(DeviceDescriptionSerializer):
+    commune = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Organisation.objects.all(),
+        help_text=_("The declaring commune's short name (slug); you must belong to it."),
+    )
+    pickup_site = serializers.PrimaryKeyRelatedField(
+        queryset=Site.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("A site of the declaring commune where the device is picked up."),
+    )
+
+    class Meta(DeviceDescriptionSerializer.Meta):
+        fields = ["commune", "pickup_site", *DeviceDescriptionSerializer.Meta.fields]
+
+
+class DeviceUpdateSerializer(DeviceDescriptionSerializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=NOTE_MAX_LENGTH,
+        help_text=_("Why the description changed; kept in the device's history."),
+    )
+
+    class Meta(DeviceDescriptionSerializer.Meta):
+        fields = [*DeviceDescriptionSerializer.Meta.fields, "note"]
+
+
+class WithdrawSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=NOTE_MAX_LENGTH,
+        help_text=_("Why the commune takes the device back; kept in its history."),
+    )
+
+
+class DeviceEventSerializer(serializers.ModelSerializer):
+    organisation = OrganisationBriefSerializer(read_only=True, allow_null=True)
+    # Blank for the first event, which starts the lifecycle.
+    from_state = serializers.ChoiceField(
+        choices=DeviceState.choices, allow_blank=True, read_only=True
+    )
+    actor = serializers.SerializerMethodField(
+        help_text=_(
+            "The username of who acted; null for the system, and for readers outside the "
+            "device's commune, its holder and the acting organisation (the public history "
+            "carries no personal data)."
+        )
+    )
+    details = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = DeviceEvent
+        fields = [
+            "kind",
+            "from_state",
+            "to_state",
+            "organisation",
+            "actor",
+            "created_at",
+            "note",
+            "details",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_actor(self, event: DeviceEvent) -> str | None:
+        request, device = self.context.get("request"), self.context.get("device")
+        if event.actor is None or request is None or device is None:
+            return None
+        if permissions.can_see_event_actor(organisations_of(request.user), device, event):
+            return event.actor.username
+        return None
+
+
+class DeclarationCreateSerializer(serializers.Serializer):
+    commune = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Organisation.objects.all(),
+        help_text=_("The declaring commune's short name (slug); you must belong to it."),
+    )
+    pickup_site = serializers.PrimaryKeyRelatedField(
+        queryset=Site.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("A site of the declaring commune where the devices are picked up."),
+    )
+    reference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=Declaration._meta.get_field("reference").max_length,
+        help_text=_("Your own reference for this declaration (a ticket, a decision)."),
+    )
+    devices = DeviceDescriptionSerializer(many=True, max_length=MAX_DEVICES_PER_DECLARATION)
+
+
+class DeclarationSerializer(serializers.ModelSerializer):
+    commune = OrganisationBriefSerializer(read_only=True)
+    pickup_site = SiteBriefSerializer(read_only=True, allow_null=True)
+    devices = serializers.SerializerMethodField(
+        help_text=_("The codes of the declared devices, in the order they were sent.")
+    )
+
+    class Meta:
+        model = Declaration
+        fields = ["id", "commune", "pickup_site", "source", "reference", "created_at", "devices"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_devices(self, declaration: Declaration) -> list[str]:
+        return list(declaration.devices.order_by("pk").values_list("code", flat=True))

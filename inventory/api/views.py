@@ -1,0 +1,378 @@
+"""The inventory API: devices (list, detail, declare, edit, withdraw, history) and declarations.
+
+The API acts for every organisation the user belongs to: a list shows what any of them may
+see, and a change acts for the user's membership in the device's commune. The services
+decide every rule; the views only pick the acting organisation and translate the data.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.exceptions import ErrorSerializer, PermissionDenied, ValidationFailed
+from inventory.api.serializers import (
+    DeclarationCreateSerializer,
+    DeclarationSerializer,
+    DeviceCreateSerializer,
+    DeviceEventSerializer,
+    DeviceSerializer,
+    DeviceUpdateSerializer,
+    WithdrawSerializer,
+)
+from inventory.choices import DeclarationSource
+from inventory.filters import DeviceFilter
+from inventory.models import Device
+from inventory.selectors import device_get_visible, device_history, devices_visible_to
+from inventory.services import declaration_create, device_declare, device_update, device_withdraw
+from organisations.models import Membership
+from organisations.permissions import membership_in, organisations_of
+
+_ERROR_DESCRIPTIONS = {
+    400: "The data sent is invalid; `fields` tells which field and why.",
+    403: "Your organisation may not do this.",
+    404: "No such device, or not one your organisations may see.",
+    409: "The device's current state does not allow this action.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[code])
+        for code in statuses
+    }
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Serializer errors as ``{"devices[3].ram_gb": [...]}``, the keys the services use."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            # A list serializer reports its items' errors by index.
+            if isinstance(key, int):
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten_errors(value, name))
+        return flat
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            flat.update(flatten_errors(item, f"{prefix}[{index}]"))
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(message) for message in messages]}
+
+
+class KeysetCursorPagination(CursorPagination):
+    """Cursor pagination whose position is the whole ordering key, the primary key last.
+
+    DRF's cursor keeps the first ordering field only, plus an offset among equal values;
+    devices declared together share their creation time (a file import can bring thousands),
+    and paging back over such ties skips devices. Here the position holds every ordering
+    value and the primary key, so a page starts exactly after the last one shown, whatever
+    the ties, in both directions.
+    """
+
+    def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
+        ordering = tuple(super().get_ordering(request, queryset, view))
+        if not any(field.lstrip("-") == "pk" for field in ordering):
+            ordering = (*ordering, "-pk" if ordering[0].startswith("-") else "pk")
+        return ordering
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        self.cursor = self.decode_cursor(request)
+        backwards = self.cursor is not None and self.cursor.reverse
+        position = self._decode_position(queryset.model) if self.cursor else None
+
+        ordering = (
+            tuple(field[1:] if field.startswith("-") else f"-{field}" for field in self.ordering)
+            if backwards
+            else self.ordering
+        )
+        queryset = queryset.order_by(*ordering)
+        if position is not None:
+            queryset = queryset.filter(self._after(ordering, position))
+        results = list(queryset[: self.page_size + 1])
+        self.page = results[: self.page_size]
+        has_more = len(results) > self.page_size
+        if backwards:
+            self.page.reverse()
+            self.has_previous, self.has_next = has_more, True
+        else:
+            self.has_previous, self.has_next = position is not None, has_more
+        self.display_page_controls = self.has_previous or self.has_next
+        return self.page
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        # After an empty backward page, nothing precedes: the next page is the first one.
+        position = self._position_of(self.page[-1]) if self.page else None
+        return self.encode_cursor(Cursor(offset=0, reverse=False, position=position))
+
+    def get_previous_link(self) -> str | None:
+        if not self.has_previous:
+            return None
+        # After an empty forward page, the previous page is the last one.
+        position = self._position_of(self.page[0]) if self.page else None
+        return self.encode_cursor(Cursor(offset=0, reverse=True, position=position))
+
+    def _position_of(self, instance) -> str:
+        values = [getattr(instance, field.lstrip("-")) for field in self.ordering]
+        return json.dumps(
+            [value.isoformat() if hasattr(value, "isoformat") else value for value in values]
+        )
+
+    def _decode_position(self, model) -> list[Any] | None:
+        if self.cursor.position is None:
+            return None
+        try:
+            values = json.loads(self.cursor.position)
+            if not isinstance(values, list) or len(values) != len(self.ordering):
+                raise ValueError
+            return [
+                self._field(model, field).to_python(value)
+                for field, value in zip(self.ordering, values, strict=True)
+            ]
+        except (ValueError, DjangoValidationError, FieldDoesNotExist) as error:
+            raise NotFound(self.invalid_cursor_message) from error
+
+    @staticmethod
+    def _field(model, field: str):
+        name = field.lstrip("-")
+        return model._meta.pk if name == "pk" else model._meta.get_field(name)
+
+    @staticmethod
+    def _after(ordering: tuple[str, ...], position: list[Any]) -> Q:
+        """Rows strictly after ``position`` in ``ordering`` (a lexicographic comparison)."""
+        after = Q(pk__in=[])
+        equal = Q()
+        for field, value in zip(ordering, position, strict=True):
+            name = field.lstrip("-")
+            lookup = "lt" if field.startswith("-") else "gt"
+            after |= equal & Q(**{f"{name}__{lookup}": value})
+            equal &= Q(**{name: value})
+        return after
+
+
+class DeviceCursorPagination(KeysetCursorPagination):
+    ordering = "-created_at"
+    page_size = settings.BOUCLE_DEVICE_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+@extend_schema(tags=["devices"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the devices your organisations may see",
+        description=(
+            "The shared inventory (every declared device) and every device your "
+            "organisations declared or hold, newest first. Filter by commune, category, state "
+            "or text; page with the `next` and `previous` links."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary="Read one device by its code",
+        description="A device you may see, with the actions you may run on it now.",
+        responses={200: DeviceSerializer, **error_responses(404)},
+    ),
+)
+class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The shared inventory: every declared device, and every device your organisations own."""
+
+    lookup_field = "code"
+    lookup_value_regex = "[0-9A-Za-z]+"
+    pagination_class = DeviceCursorPagination
+    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filterset_class = DeviceFilter
+    search_fields = ["brand", "model", "serial_number", "code"]
+    ordering_fields = ["created_at", "code", "brand", "category", "state"]
+    ordering = ["-created_at"]
+    serializer_classes = {
+        "create": DeviceCreateSerializer,
+        "partial_update": DeviceUpdateSerializer,
+        "withdraw": WithdrawSerializer,
+        "events": DeviceEventSerializer,
+    }
+
+    def get_serializer_class(self):
+        return self.serializer_classes.get(self.action, DeviceSerializer)
+
+    def get_queryset(self) -> QuerySet[Device]:
+        return devices_visible_to(organisations_of(self.request.user))
+
+    def get_object(self) -> Device:
+        device = device_get_visible(
+            code=self.kwargs[self.lookup_field], organisations=organisations_of(self.request.user)
+        )
+        self.check_object_permissions(self.request, device)
+        return device
+
+    def _commune_membership(self, device: Device, refusal: PermissionDenied) -> Membership:
+        """The user acts for the device's commune, and only as one of its members."""
+        membership = membership_in(self.request.user, device.commune)
+        if membership is None:
+            raise refusal
+        return membership
+
+    def _device_response(self, device: Device, **kwargs: Any) -> Response:
+        device = device_get_visible(
+            code=device.code, organisations=organisations_of(self.request.user)
+        )
+        return Response(
+            DeviceSerializer(device, context=self.get_serializer_context()).data, **kwargs
+        )
+
+    @extend_schema(
+        summary="Declare one device",
+        request=DeviceCreateSerializer,
+        responses={201: DeviceSerializer, **error_responses(400, 403)},
+    )
+    def create(self, request: Request) -> Response:
+        """Declare a device of a commune you belong to; it enters the shared inventory."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        description = dict(serializer.validated_data)
+        device = device_declare(
+            user=request.user,
+            commune=description.pop("commune"),
+            pickup_site=description.pop("pickup_site", None),
+            source=DeclarationSource.API,
+            **description,
+        )
+        location = request.build_absolute_uri(
+            reverse("api-device-detail", kwargs={"code": device.code})
+        )
+        return self._device_response(
+            device, status=status.HTTP_201_CREATED, headers={"Location": location}
+        )
+
+    @extend_schema(
+        summary="Correct a declared device's description",
+        request=DeviceUpdateSerializer,
+        responses={200: DeviceSerializer, **error_responses(400, 403, 404)},
+    )
+    def partial_update(self, request: Request, code: str) -> Response:
+        """Correct the description of a device your commune declared, while it is declared.
+
+        The device's history records what changed.
+        """
+        device = self.get_object()
+        membership = self._commune_membership(
+            device,
+            PermissionDenied(
+                _("Only the declaring commune edits a device, while it is declared."),
+                code="not_editable",
+            ),
+        )
+        serializer = self.get_serializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        description = dict(serializer.validated_data)
+        note = description.pop("note", "")
+        device = device_update(
+            device=device,
+            user=request.user,
+            organisation=membership.organisation,
+            note=note,
+            **description,
+        )
+        return self._device_response(device)
+
+    @extend_schema(
+        summary="Withdraw a device: the commune takes it back before any claim",
+        request=WithdrawSerializer,
+        responses={200: DeviceSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, code: str) -> Response:
+        """Take back a device your commune declared, as long as no partner claimed it."""
+        device = self.get_object()
+        membership = self._commune_membership(
+            device,
+            PermissionDenied(
+                _("Your organisation may not do this with this device."),
+                code="transition_forbidden",
+            ),
+        )
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        device = device_withdraw(
+            device=device,
+            user=request.user,
+            organisation=membership.organisation,
+            note=serializer.validated_data.get("note", ""),
+        )
+        return self._device_response(device)
+
+    @extend_schema(
+        summary="A device's history, oldest first",
+        responses={200: DeviceEventSerializer(many=True), **error_responses(404)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def events(self, request: Request, code: str) -> Response:
+        """Every transition and edit of the device, with who acted and when."""
+        device = self.get_object()
+        context = {**self.get_serializer_context(), "device": device}
+        serializer = DeviceEventSerializer(device_history(device), many=True, context=context)
+        return Response(serializer.data)
+
+
+@extend_schema(tags=["declarations"])
+class DeclarationViewSet(viewsets.GenericViewSet):
+    """Declaring several devices of a commune at once: all of them are saved, or none."""
+
+    serializer_class = DeclarationCreateSerializer
+
+    @extend_schema(
+        summary="Declare several devices at once",
+        description=(
+            "Declare devices of a commune you belong to. Every device is checked before "
+            "anything is saved: all are declared, or none. A refusal lists the errors by row "
+            "and field, e.g. `devices[3].ram_gb`, rows counted from 0."
+        ),
+        request=DeclarationCreateSerializer,
+        responses={201: DeclarationSerializer, **error_responses(400, 403)},
+    )
+    def create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            raise ValidationFailed(
+                _("The data sent is invalid."),
+                code="invalid",
+                fields=flatten_errors(serializer.errors),
+            )
+        data = serializer.validated_data
+        declaration = declaration_create(
+            user=request.user,
+            commune=data["commune"],
+            pickup_site=data.get("pickup_site"),
+            descriptions=[dict(description) for description in data["devices"]],
+            source=DeclarationSource.API,
+            reference=data.get("reference", ""),
+        )
+        return Response(
+            DeclarationSerializer(declaration, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )

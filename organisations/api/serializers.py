@@ -1,0 +1,77 @@
+"""What the API shows of organisations and their sites; read-only."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from organisations.models import Organisation, Site
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api-organisation-detail", lookup_field="slug"
+    )
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "url",
+            "slug",
+            "name",
+            "kind",
+            "siren",
+            "siret",
+            "insee_code",
+            "esus_approval_reference",
+            "esus_approval_valid_until",
+            "cession_eligibility",
+            "email",
+            "phone",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class SiteOrganisationSerializer(serializers.ModelSerializer):
+    """The organisation a site belongs to, in brief."""
+
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api-organisation-detail", lookup_field="slug"
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["url", "slug", "name", "kind"]
+        read_only_fields = fields
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-site-detail")
+    organisation = SiteOrganisationSerializer(read_only=True)
+    full_address = serializers.CharField(
+        read_only=True, help_text=_("Street, postal code and city on one line.")
+    )
+
+    class Meta:
+        model = Site
+        fields = [
+            "id",
+            "url",
+            "organisation",
+            "name",
+            "address",
+            "postal_code",
+            "city",
+            "full_address",
+            "is_pickup",
+            "is_delivery",
+            "contact_name",
+            "contact_phone",
+        ]
+        read_only_fields = fields
+
+
+class AuthTokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        read_only=True,
+        help_text=_('Send it in the header "Authorization: Token <token>".'),
+    )

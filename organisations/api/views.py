@@ -1,0 +1,145 @@
+"""The organisations directory and their sites (read-only), and the token endpoint.
+
+Any member of an organisation reads the directory: the partners need the communes' pickup
+sites, the communes need to know who takes their devices. A user who belongs to no
+organisation sees nothing.
+"""
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from config.exceptions import ErrorSerializer, ValidationFailed
+from organisations.api.serializers import (
+    AuthTokenResponseSerializer,
+    OrganisationSerializer,
+    SiteSerializer,
+)
+from organisations.choices import OrganisationKind
+from organisations.models import Organisation, Site
+from organisations.permissions import organisations_of
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(
+        choices=OrganisationKind.choices, label=gettext_lazy("Kind")
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["kind"]
+
+
+class SiteFilter(django_filters.FilterSet):
+    organisation = django_filters.CharFilter(
+        field_name="organisation__slug",
+        label=gettext_lazy("Organisation"),
+        help_text=gettext_lazy("The organisation's short name (slug)."),
+    )
+    is_pickup = django_filters.BooleanFilter(label=gettext_lazy("Pickup address"))
+    is_delivery = django_filters.BooleanFilter(label=gettext_lazy("Delivery address"))
+
+    class Meta:
+        model = Site
+        fields = ["organisation", "is_pickup", "is_delivery"]
+
+
+def _reads_directory(user) -> bool:
+    return bool(organisations_of(user))
+
+
+@extend_schema(tags=["organisations"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the organisations of the territory",
+        description="The territory, its communes, partners and buyers; filter by kind.",
+    ),
+    retrieve=extend_schema(
+        summary="Read one organisation",
+        description="One organisation, by its short name (slug).",
+    ),
+)
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = OrganisationSerializer
+    lookup_field = "slug"
+    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filterset_class = OrganisationFilter
+    search_fields = ["name", "slug", "insee_code", "siret", "siren"]
+    ordering_fields = ["name", "kind", "created_at"]
+    ordering = ["name"]
+
+    def get_queryset(self) -> QuerySet[Organisation]:
+        if not _reads_directory(self.request.user):
+            return Organisation.objects.none()
+        return Organisation.objects.filter(is_active=True)
+
+
+@extend_schema(tags=["sites"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the sites (pickup and delivery addresses)",
+        description="Where devices are picked up and delivered, for every organisation.",
+    ),
+    retrieve=extend_schema(summary="Read one site", description="One site, by its id."),
+)
+class SiteViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = SiteSerializer
+    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filterset_class = SiteFilter
+    search_fields = ["name", "city", "postal_code", "organisation__name"]
+    ordering_fields = ["name", "city", "organisation__name"]
+    ordering = ["organisation__name", "name"]
+
+    def get_queryset(self) -> QuerySet[Site]:
+        if not _reads_directory(self.request.user):
+            return Site.objects.none()
+        return Site.objects.filter(organisation__is_active=True).select_related("organisation")
+
+
+class AuthTokenView(ObtainAuthToken):
+    """Exchange a username and password for the user's API token."""
+
+    # The token is asked for with credentials, never with a session: no CSRF to trip over.
+    authentication_classes = ()
+    # Password guessing is slowed down per client address (settings: auth_token rate).
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "auth_token"
+
+    @extend_schema(
+        summary="Obtain an API token",
+        description=(
+            'Send it with every request in the header "Authorization: Token <token>". '
+            "The same token is returned until it is revoked."
+        ),
+        request=AuthTokenSerializer,
+        responses={
+            200: AuthTokenResponseSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Wrong or missing credentials."),
+        },
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            errors = serializer.errors.get("non_field_errors")
+            raise ValidationFailed(
+                errors[0] if errors else _("Give a username and a password."),
+                code="invalid_credentials",
+                fields={
+                    field: [str(message) for message in messages]
+                    for field, messages in serializer.errors.items()
+                },
+            )
+        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
