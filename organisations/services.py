@@ -1,0 +1,57 @@
+"""Writes to organisations, their sites and their members.
+
+Platform operators create organisations (the admin, the demo seed); an organisation's
+administrators manage its members. Each service validates the whole object before saving it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from config.exceptions import ValidationFailed
+from organisations.choices import MembershipRole
+from organisations.models import Membership, Organisation, Site
+
+
+def _save_valid(instance: Organisation | Site | Membership) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        fields = {
+            field: [str(message) for message in messages]
+            for field, messages in error.message_dict.items()
+        }
+        raise ValidationFailed(
+            next(iter(fields.values()))[0], code="invalid", fields=fields
+        ) from error
+    instance.save()
+
+
+@transaction.atomic
+def organisation_create(*, kind: str, name: str, slug: str, **attributes: Any) -> Organisation:
+    """Create an organisation of the territory after checking its identifiers."""
+    organisation = Organisation(kind=kind, name=name, slug=slug, **attributes)
+    _save_valid(organisation)
+    return organisation
+
+
+@transaction.atomic
+def site_create(*, organisation: Organisation, name: str, **attributes: Any) -> Site:
+    """Add a pickup or delivery address to an organisation."""
+    site = Site(organisation=organisation, name=name, **attributes)
+    _save_valid(site)
+    return site
+
+
+@transaction.atomic
+def membership_create(
+    *, organisation: Organisation, user: AbstractBaseUser, role: str = MembershipRole.STAFF
+) -> Membership:
+    """Make ``user`` a member of ``organisation`` with ``role``."""
+    membership = Membership(organisation=organisation, user=user, role=role)
+    _save_valid(membership)
+    return membership
