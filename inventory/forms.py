@@ -1,0 +1,219 @@
+"""Forms of the inventory pages.
+
+They only clean what a person typed and show errors next to the fields; every write goes
+through :mod:`inventory.services`, which validates again and has the last word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from inventory.choices import DeviceCategory, StorageType
+from inventory.filters import DeviceFilter
+from inventory.models import Device
+from inventory.services import DESCRIPTION_FIELDS
+from organisations.models import Organisation, Site
+
+DATA_BEARING_AUTO = "auto"
+DATA_BEARING_CHOICES = [
+    (DATA_BEARING_AUTO, _("Decide from the category and storage")),
+    ("yes", _("Yes, it holds data")),
+    ("no", _("No data on it")),
+]
+_DATA_BEARING_VALUES = {DATA_BEARING_AUTO: None, "yes": True, "no": False}
+
+# The most devices one form declares; larger batches belong in a file import.
+MAX_DEVICES_PER_FORM = 100
+
+
+def device_filter_for_page(data: QueryDict, queryset: QuerySet[Device]) -> DeviceFilter:
+    """The shared :class:`DeviceFilter`, with widgets suited to a page instead of the API."""
+    device_filter = DeviceFilter(data, queryset=queryset)
+    fields = device_filter.form.fields
+    fields["q"].widget.input_type = "search"
+    fields["q"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+    for name in ("category", "state"):
+        fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
+    return device_filter
+
+
+class _NeverSaves:
+    """Pages change devices only through the services; a form that saved would skip them."""
+
+    def save(self, commit: bool = True):
+        raise TypeError("Inventory forms only clean input; call inventory.services to write.")
+
+
+class DeviceDescriptionForm(_NeverSaves, forms.ModelForm):
+    """What a commune describes about one device: a row of a declaration, or an edit."""
+
+    data_bearing = forms.ChoiceField(
+        label=_("Holds data"),
+        choices=DATA_BEARING_CHOICES,
+        initial=DATA_BEARING_AUTO,
+        widget=forms.RadioSelect,
+        help_text=_("Computers, tablets, phones and anything with storage hold data."),
+    )
+
+    class Meta:
+        model = Device
+        fields = list(DESCRIPTION_FIELDS)
+        widgets = {
+            "purchase_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "condition_notes": forms.Textarea(attrs={"rows": 2}),
+            "ram_gb": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+            "screen_size_inches": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        }
+        help_texts = {
+            "serial_number": _("As printed on the device; a device is declared once."),
+            "asset_tag": _("Your own inventory number, if any."),
+            "condition_notes": _("Missing parts, damage, known faults, password set…"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("Choose a category")), *DeviceCategory.choices]
+        self.fields["storage_type"].choices = [("", _("Unknown or none")), *StorageType.choices]
+        if self.instance.pk is not None and self.instance.data_bearing_overridden:
+            self.initial["data_bearing"] = "yes" if self.instance.data_bearing else "no"
+        for field in self.fields.values():
+            # Formsets turn the `required` attribute off; assistive technologies still hear it.
+            if field.required and not isinstance(field.widget, forms.RadioSelect):
+                field.widget.attrs["aria-required"] = "true"
+
+    def clean_data_bearing(self) -> bool | None:
+        return _DATA_BEARING_VALUES[self.cleaned_data["data_bearing"]]
+
+    def description(self) -> dict[str, Any]:
+        """The cleaned description as the services take it."""
+        return {name: self.cleaned_data[name] for name in (*DESCRIPTION_FIELDS, "data_bearing")}
+
+
+class DeviceEditForm(DeviceDescriptionForm):
+    note = forms.CharField(
+        label=_("Reason for the change"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Optional; kept in the device's history."),
+    )
+
+
+class DeviceRowFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_few_forms": _("Declare at least one device."),
+        "too_many_forms": _("Declare at most %(num)d devices in one form."),
+    }
+
+    def kept_forms(self) -> list[DeviceDescriptionForm]:
+        """The rows to declare: neither removed nor left empty. Call after ``is_valid()``."""
+        return [
+            form
+            for form in self.forms
+            if form not in self.deleted_forms and form.has_changed() and form.cleaned_data
+        ]
+
+
+DeviceFormSet = forms.formset_factory(
+    DeviceDescriptionForm,
+    formset=DeviceRowFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=MAX_DEVICES_PER_FORM,
+    validate_max=True,
+    can_delete=True,
+)
+DEVICE_FORMSET_PREFIX = "devices"
+
+
+def device_formset_with_added_row(data: QueryDict) -> DeviceRowFormSet:
+    """The rows typed so far, without the removed ones, plus an empty one; nothing validated.
+
+    This is how "Add a device" works without JavaScript: the page comes back with one more row.
+    """
+    submitted = DeviceFormSet(data, prefix=DEVICE_FORMSET_PREFIX)
+    typed = [
+        {name: form[name].value() for name in form.fields if name != "DELETE"}
+        for form in submitted.forms
+        if not form["DELETE"].value()
+    ]
+    formset = DeviceFormSet(prefix=DEVICE_FORMSET_PREFIX, initial=typed)
+    formset.extra = 1 if typed else 0
+    return formset
+
+
+class SiteChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Site) -> str:
+        return f"{obj.name} — {obj.full_address}"
+
+
+class DeclarationForm(forms.Form):
+    """The common part of a declaration: where the devices wait, and the commune's reference."""
+
+    pickup_site = SiteChoiceField(
+        label=_("Pickup site"),
+        queryset=Site.objects.none(),
+        empty_label=_("Choose a site"),
+        help_text=_("Where the partner collects the devices."),
+    )
+    reference = forms.CharField(
+        label=_("Your reference"),
+        required=False,
+        max_length=200,
+        help_text=_("Optional: a ticket or file number to find this declaration again."),
+    )
+
+    def __init__(self, *args: Any, commune: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        sites = list(Site.objects.filter(organisation=commune, is_pickup=True).order_by("name"))
+        field = self.fields["pickup_site"]
+        field.queryset = Site.objects.filter(pk__in=[site.pk for site in sites]).order_by("name")
+        if len(sites) == 1:
+            field.initial = sites[0].pk
+        if not sites:
+            field.required = False
+            field.empty_label = _("No pickup site yet")
+            field.help_text = _(
+                "Your commune has no pickup site yet; the partner will agree on one with you."
+            )
+        if field.required:
+            field.widget.attrs["aria-required"] = "true"
+
+
+class WithdrawForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional: why the commune takes the device back. Kept in its history."),
+    )
+
+
+def error_summary(
+    forms_with_labels: Iterable[tuple[forms.BaseForm, str]],
+    non_form_errors: Iterable[str] = (),
+) -> list[Mapping[str, str]]:
+    """Every error of the page as a list of links to the fields, for the summary at the top."""
+    entries: list[Mapping[str, str]] = [
+        {"href": "", "text": str(message)} for message in non_form_errors
+    ]
+    for form, prefix in forms_with_labels:
+        if not form.is_bound:
+            continue
+        lead = f"{prefix} — " if prefix else ""
+        for message in form.non_field_errors():
+            entries.append({"href": "", "text": f"{prefix}: {message}" if prefix else message})
+        for field in form:
+            for message in field.errors:
+                entries.append(
+                    {"href": f"#{field.id_for_label}", "text": f"{lead}{field.label}: {message}"}
+                )
+    return entries

@@ -1,0 +1,398 @@
+"""Pages of the shared inventory: the list, a device's page, declare, edit and withdraw.
+
+Views stay thin: they read through :mod:`inventory.selectors`, ask :mod:`inventory.permissions`
+what the active organisation may do, and write through :mod:`inventory.services`, turning
+its refusals into pages (403, 404) or messages.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import PermissionDenied as PageForbidden
+from django.core.paginator import Paginator
+from django.db.models import DateField, DecimalField
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+from django_fsm import has_transition_perm
+
+from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from inventory import permissions, selectors, services
+from inventory.choices import DeclarationSource, DeviceState
+from inventory.forms import (
+    DEVICE_FORMSET_PREFIX,
+    DeclarationForm,
+    DeviceEditForm,
+    DeviceFormSet,
+    WithdrawForm,
+    device_filter_for_page,
+    device_formset_with_added_row,
+    error_summary,
+)
+from inventory.models import Device, DeviceEvent
+from organisations.active import active_membership
+from organisations.models import Organisation
+
+# The transitions that have a page of their own, by name; later issues add theirs here.
+TRANSITION_PAGES = {"withdraw": "inventory:device-withdraw"}
+
+
+def _active_organisation(request: HttpRequest) -> Organisation | None:
+    membership = active_membership(request)
+    return membership.organisation if membership else None
+
+
+def _acting_as(request: HttpRequest) -> list[Organisation]:
+    organisation = _active_organisation(request)
+    return [organisation] if organisation else []
+
+
+def _visible_device(request: HttpRequest, code: str) -> Device:
+    try:
+        return selectors.device_get_visible(code=code, organisations=_acting_as(request))
+    except NotFound as error:
+        raise Http404(error.message) from error
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    # A history restore asks for the whole page, not the fragment.
+    return request.headers.get("HX-Request") == "true" and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+
+
+@login_required
+@require_GET
+def device_list(request: HttpRequest) -> HttpResponse:
+    """The shared inventory as the active organisation sees it, filtered and paginated."""
+    organisation = _active_organisation(request)
+    device_filter = device_filter_for_page(
+        request.GET, queryset=selectors.devices_visible_to(_acting_as(request))
+    )
+    paginator = Paginator(device_filter.qs, settings.BOUCLE_DEVICE_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "organisation": organisation,
+        "htmx": _is_htmx(request),
+        "filter_form": device_filter.form,
+        "page": page,
+        "devices": page.object_list,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "is_filtered": any(
+            value for name in device_filter.form.fields for value in request.GET.getlist(name)
+        ),
+    }
+    template = "inventory/partials/device_results.html" if context["htmx"] else None
+    response = render(request, template or "inventory/device_list.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_GET
+def device_detail(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = _active_organisation(request)
+    device = _visible_device(request, code)
+    context = {
+        "device": device,
+        "history": _history_entries(selectors.device_history(device), viewer=organisation),
+        "actions": _actions(organisation, device),
+    }
+    return render(request, "inventory/device_detail.html", context)
+
+
+def _actions(organisation: Organisation | None, device: Device) -> list[dict[str, Any]]:
+    """What the active organisation may do with the device now, each with its page."""
+    if organisation is None:
+        return []
+    actions = []
+    if permissions.can_edit_device(organisation, device):
+        actions.append(
+            {
+                "name": "edit",
+                "label": _("Edit the description"),
+                "url": reverse("inventory:device-edit", args=[device.code]),
+            }
+        )
+    for transition in device.get_available_user_state_transitions(organisation):
+        if transition.name in TRANSITION_PAGES:
+            actions.append(
+                {
+                    "name": transition.name,
+                    "label": transition.custom["label"],
+                    "url": reverse(TRANSITION_PAGES[transition.name], args=[device.code]),
+                }
+            )
+    return actions
+
+
+def _history_entries(
+    events: Iterable[DeviceEvent], *, viewer: Organisation | None
+) -> list[dict[str, Any]]:
+    """The events as the page shows them; people's names only for their own organisation."""
+    entries = []
+    for event in events:
+        shows_actor = viewer is not None and (
+            viewer.is_territory or viewer.pk == event.organisation_id
+        )
+        entries.append(
+            {
+                "event": event,
+                "actor": _person(event.actor) if shows_actor and event.actor else "",
+                "changes": _changes(event),
+            }
+        )
+    return entries
+
+
+def _person(user: Any) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _changes(event: DeviceEvent) -> list[dict[str, str]]:
+    changes = []
+    for name, (old, new) in (event.details or {}).get("changed", {}).items():
+        try:
+            field = Device._meta.get_field(name)
+        except FieldDoesNotExist:  # a field a later version removed: show its raw name
+            changes.append({"label": name, "old": str(old), "new": str(new)})
+            continue
+        changes.append(
+            {
+                "label": str(field.verbose_name),
+                "old": _display_value(field, old),
+                "new": _display_value(field, new),
+            }
+        )
+    return changes
+
+
+def _display_value(field: Any, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, DecimalField):
+        # 16.00 reads 16 and 14.50 reads 14.5, in the page's language (14,5 in French).
+        number = Decimal(str(value))
+        number = number.to_integral() if number == number.to_integral() else number.normalize()
+        return formats.number_format(number)
+    if isinstance(field, DateField):
+        return formats.date_format(datetime.date.fromisoformat(str(value)))
+    return str(value)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def declare(request: HttpRequest) -> HttpResponse:
+    """Declare one device or several at once, for the active organisation (a commune)."""
+    commune = _active_organisation(request)
+    if commune is None or not permissions.can_declare_for(commune, commune):
+        raise PageForbidden(
+            _("Only a commune declares devices: choose a commune as your active organisation.")
+        )
+
+    if request.method == "POST" and "add_device" in request.POST:
+        declaration_form = DeclarationForm(commune=commune, initial=request.POST.dict())
+        formset = device_formset_with_added_row(request.POST)
+        return _declare_page(request, commune, declaration_form, formset)
+
+    if request.method == "GET":
+        declaration_form = DeclarationForm(commune=commune)
+        formset = DeviceFormSet(prefix=DEVICE_FORMSET_PREFIX)
+        return _declare_page(request, commune, declaration_form, formset)
+
+    declaration_form = DeclarationForm(request.POST, commune=commune)
+    formset = DeviceFormSet(request.POST, prefix=DEVICE_FORMSET_PREFIX)
+    common_part_valid = declaration_form.is_valid()
+    rows_valid = formset.is_valid()
+    if not (common_part_valid and rows_valid):
+        return _declare_page(request, commune, declaration_form, formset)
+
+    rows = formset.kept_forms()
+    try:
+        declaration = services.declaration_create(
+            user=request.user,
+            commune=commune,
+            pickup_site=declaration_form.cleaned_data["pickup_site"],
+            descriptions=[form.description() for form in rows],
+            source=DeclarationSource.FORM,
+            reference=declaration_form.cleaned_data["reference"],
+        )
+    except services.DeclarationRejected as rejection:
+        for index, fields in rejection.rows.items():
+            for name, field_messages in fields.items():
+                for message in field_messages:
+                    _add_error(rows[index], name, message, fallback=declaration_form)
+        return _declare_page(request, commune, declaration_form, formset)
+    except (ValidationFailed, PermissionDenied) as error:
+        _add_application_error(declaration_form, error)
+        return _declare_page(request, commune, declaration_form, formset)
+
+    codes = list(declaration.devices.order_by("pk").values_list("code", flat=True))
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d device declared: %(codes)s.",
+            "%(count)d devices declared: %(codes)s.",
+            len(codes),
+        )
+        % {"count": len(codes), "codes": ", ".join(codes)},
+    )
+    if len(codes) == 1:
+        return redirect("inventory:device-detail", code=codes[0])
+    query = urlencode({"commune": commune.slug, "state": DeviceState.DECLARED})
+    return redirect(f"{reverse('inventory:device-list')}?{query}")
+
+
+def _declare_page(
+    request: HttpRequest,
+    commune: Organisation,
+    declaration_form: DeclarationForm,
+    formset: Any,
+) -> HttpResponse:
+    rows, number = [], 0
+    for form in formset.forms:
+        removed = _is_removed(form)
+        number += 0 if removed else 1
+        rows.append({"form": form, "number": number, "removed": removed})
+    context = {
+        "commune": commune,
+        "declaration_form": declaration_form,
+        "formset": formset,
+        "rows": rows,
+        "errors": error_summary(
+            [
+                (declaration_form, ""),
+                *(
+                    (row["form"], _("Device %(number)d") % {"number": row["number"]})
+                    for row in rows
+                    if not row["removed"]
+                ),
+            ],
+            non_form_errors=formset.non_form_errors() if formset.is_bound else (),
+        ),
+    }
+    return render(request, "inventory/declare.html", context)
+
+
+def _is_removed(form: Any) -> bool:
+    """A row the person removed: the page hides it and its errors do not count."""
+    return form.is_bound and bool(form["DELETE"].data)
+
+
+def _add_error(form: Any, name: str, message: str, *, fallback: Any = None) -> None:
+    """Show a service's error on its field, else on the form that has the field, else on top."""
+    if name in form.fields:
+        form.add_error(name, message)
+    elif fallback is not None and name in fallback.fields:
+        fallback.add_error(name, message)
+    else:
+        form.add_error(None, message)
+
+
+def _add_application_error(form: Any, error: ValidationFailed | PermissionDenied) -> None:
+    on_fields = {name: texts for name, texts in error.fields.items() if name in form.fields}
+    for name, texts in on_fields.items():
+        for message in texts:
+            form.add_error(name, message)
+    if not on_fields:
+        form.add_error(None, error.message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def device_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Correct a declared device's description (the declaring commune, while it is declared)."""
+    organisation = _active_organisation(request)
+    device = _visible_device(request, code)
+    if organisation is None or not permissions.can_edit_device(organisation, device):
+        raise PageForbidden(_("Only the declaring commune edits a device, while it is declared."))
+
+    # The form works on a copy: cleaning fills its instance, and the page shows the device as
+    # it is stored until the service has saved the change.
+    if request.method == "GET":
+        form = DeviceEditForm(instance=copy.copy(device))
+        return _edit_page(request, device, form)
+
+    form = DeviceEditForm(request.POST, instance=copy.copy(device))
+    if not form.is_valid():
+        return _edit_page(request, device, form)
+    if not set(form.changed_data) - {"note"}:
+        messages.info(request, _("Nothing was changed."))
+        return redirect("inventory:device-detail", code=device.code)
+    try:
+        services.device_update(
+            device=device,
+            user=request.user,
+            organisation=organisation,
+            note=form.cleaned_data["note"],
+            **form.description(),
+        )
+    except PermissionDenied as error:
+        raise PageForbidden(error.message) from error
+    except ValidationFailed as error:
+        _add_application_error(form, error)
+        return _edit_page(request, device, form)
+    messages.success(request, _("The description of %(code)s was saved.") % {"code": device.code})
+    return redirect("inventory:device-detail", code=device.code)
+
+
+def _edit_page(request: HttpRequest, device: Device, form: DeviceEditForm) -> HttpResponse:
+    context = {"device": device, "form": form, "errors": error_summary([(form, "")])}
+    return render(request, "inventory/device_edit.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def device_withdraw(request: HttpRequest, code: str) -> HttpResponse:
+    """Confirm, then withdraw a declared device from the shared inventory."""
+    organisation = _active_organisation(request)
+    device = _visible_device(request, code)
+    refusal = services.transition_refusal(device, "withdraw")
+    if refusal is not None:
+        messages.error(request, refusal)
+        return redirect("inventory:device-detail", code=device.code)
+    if organisation is None or not has_transition_perm(device.withdraw, organisation):
+        raise PageForbidden(_("Only the declaring commune withdraws a device."))
+
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.device_withdraw(
+                device=device,
+                user=request.user,
+                organisation=organisation,
+                note=form.cleaned_data["note"],
+            )
+        except PermissionDenied as error:
+            raise PageForbidden(error.message) from error
+        except NotFound as error:
+            raise Http404(error.message) from error
+        except TransitionNotAllowed as error:
+            messages.error(request, error.message)
+            return redirect("inventory:device-detail", code=device.code)
+        messages.success(
+            request,
+            _("%(code)s was withdrawn from the shared inventory.") % {"code": device.code},
+        )
+        return redirect("inventory:device-detail", code=device.code)
+    context = {"device": device, "form": form, "errors": error_summary([(form, "")])}
+    return render(request, "inventory/device_withdraw.html", context)

@@ -1,0 +1,138 @@
+"""Pages of the organisations: the dashboard and the organisation switcher."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from inventory import selectors as inventory_selectors
+from inventory.choices import DeviceState
+from inventory.models import Device
+from organisations.active import activate, active_membership
+from organisations.choices import OrganisationKind
+from organisations.forms import OrganisationSwitchForm
+from organisations.models import Organisation
+from organisations.permissions import memberships_of
+
+RECENT_DEVICES = 5
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """What needs the attention of the active organisation, by kind."""
+    membership = active_membership(request)
+    if membership is None:
+        return render(request, "organisations/no_organisation.html")
+    organisation = membership.organisation
+    builders = {
+        OrganisationKind.COMMUNE: _commune_dashboard,
+        OrganisationKind.PARTNER: _partner_dashboard,
+        OrganisationKind.TERRITORY: _territory_dashboard,
+        OrganisationKind.BUYER: _buyer_dashboard,
+    }
+    context = {"organisation": organisation, **builders[organisation.kind](organisation)}
+    return render(request, f"organisations/dashboard_{organisation.kind}.html", context)
+
+
+def _state_counts(devices: QuerySet[Device]) -> list[dict[str, Any]]:
+    """How many of ``devices`` are in each state, in the lifecycle's order, zeros left out."""
+    counts = dict(
+        devices.order_by()
+        .values_list("state")
+        .annotate(count=Count("pk"))
+        .values_list("state", "count")
+    )
+    return [
+        {"state": state, "label": state.label, "count": counts[state.value]}
+        for state in DeviceState
+        if counts.get(state.value)
+    ]
+
+
+def _commune_dashboard(commune: Organisation) -> dict[str, Any]:
+    attention = inventory_selectors.devices_needing_attention(commune)
+    own_devices = inventory_selectors.devices_visible_to([commune]).filter(commune=commune)
+    state_counts = _state_counts(own_devices)
+    return {
+        "awaiting_claim_count": attention["declared"].count(),
+        "awaiting_claim": list(attention["declared"][:RECENT_DEVICES]),
+        "state_counts": state_counts,
+        "device_total": sum(entry["count"] for entry in state_counts),
+    }
+
+
+def _partner_dashboard(partner: Organisation) -> dict[str, Any]:
+    attention = inventory_selectors.devices_needing_attention(partner)
+    held_counts = _state_counts(attention["held"])
+    return {
+        "claimable_count": attention["claimable"].count(),
+        "claimable": list(attention["claimable"][:RECENT_DEVICES]),
+        "held_counts": held_counts,
+        "held_total": sum(entry["count"] for entry in held_counts),
+        "held": list(attention["held"][:RECENT_DEVICES]),
+    }
+
+
+def _territory_dashboard(territory: Organisation) -> dict[str, Any]:
+    attention = inventory_selectors.devices_needing_attention(territory)
+    devices = inventory_selectors.devices_visible_to([territory])
+    state_counts = _state_counts(devices)
+    by_commune = list(
+        devices.order_by()
+        .values("commune__name", "commune__slug")
+        .annotate(
+            total=Count("pk"),
+            awaiting_claim=Count("pk", filter=Q(state=DeviceState.DECLARED)),
+            withdrawn=Count("pk", filter=Q(state=DeviceState.WITHDRAWN)),
+        )
+        .order_by("commune__name")
+    )
+    for row in by_commune:
+        row["in_loop"] = row["total"] - row["awaiting_claim"] - row["withdrawn"]
+    return {
+        "state_counts": state_counts,
+        "device_total": sum(entry["count"] for entry in state_counts),
+        "by_commune": by_commune,
+        "awaiting_claim_count": attention["declared"].count(),
+        "awaiting_claim": list(attention["declared"][:RECENT_DEVICES]),
+    }
+
+
+def _buyer_dashboard(buyer: Organisation) -> dict[str, Any]:
+    return {
+        "sites": list(buyer.sites.order_by("name")),
+        "members": list(
+            buyer.memberships.select_related("user").order_by("user__last_name", "user__username")
+        ),
+    }
+
+
+@login_required
+@require_POST
+def switch_organisation(request: HttpRequest) -> HttpResponse:
+    """Make another of the user's organisations the active one, then go back where they were."""
+    form = OrganisationSwitchForm(request.POST, memberships=memberships_of(request.user))
+    if not form.is_valid():
+        raise PermissionDenied(_("You do not belong to this organisation."))
+    membership = activate(request, form.chosen_membership().organisation)
+    messages.success(
+        request, _("You now work for %(organisation)s.") % {"organisation": membership.organisation}
+    )
+    return HttpResponseRedirect(_safe_next(request, form.cleaned_data["next"]))
+
+
+def _safe_next(request: HttpRequest, target: str) -> str:
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url("dashboard")
