@@ -25,10 +25,15 @@ class DeviceFilter(django_filters.FilterSet):
         choices=DeviceCategory.choices, label=_("Category")
     )
     state = django_filters.MultipleChoiceFilter(choices=DeviceState.choices, label=_("State"))
+    declaration = django_filters.NumberFilter(
+        field_name="declaration",
+        label=_("Declaration"),
+        help_text=_("The devices declared together, by the declaration's number."),
+    )
 
     class Meta:
         model = Device
-        fields = ["q", "commune", "category", "state"]
+        fields = ["q", "commune", "category", "state", "declaration"]
 
     def filter_text(self, queryset, name, value):
         for word in value.split():

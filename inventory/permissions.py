@@ -57,17 +57,15 @@ def can_edit_device(organisation: Organisation, device: Device) -> bool:
     return device.state == DeviceState.DECLARED and organisation.pk == device.commune_id
 
 
-def can_see_event_actor(
-    organisations: Iterable[Organisation], device: Device, event: DeviceEvent
-) -> bool:
-    """Who acted is personal data: the acting organisation, the device's commune and holder,
-    and the territory see it; the public history shows organisations only."""
-    owner = event.organisation or device.commune
-    counterparts = (device.commune, device.holder)
-    return any(
-        may_view(organisation, owner=owner, counterparts=counterparts)
-        for organisation in organisations
-    )
+def can_see_event_actor(organisations: Iterable[Organisation], event: DeviceEvent) -> bool:
+    """Who acted is personal data: only the acting organisation and the territory see it.
+
+    Everyone else (the public passport, the other side of a transaction) reads which
+    organisation acted, not which person.
+    """
+    if event.organisation_id is None:
+        return any(organisation.is_territory for organisation in organisations)
+    return any(may_view(organisation, owner=event.organisation) for organisation in organisations)
 
 
 # --- Rules named by the lifecycle's transitions: (device, acting organisation) -> bool. ---

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from config.exceptions import NotFound
 from inventory import permissions
@@ -49,3 +50,35 @@ def devices_needing_attention(organisation: Organisation) -> dict[str, QuerySet[
     if organisation.is_territory:
         return {"declared": Device.objects.claimable().with_related()}
     return {}
+
+
+def device_state_counts(devices: QuerySet[Device]) -> list[dict[str, Any]]:
+    """How many of ``devices`` are in each state, in the lifecycle's order, zeros left out."""
+    counts = dict(
+        devices.order_by()
+        .values_list("state")
+        .annotate(count=Count("pk"))
+        .values_list("state", "count")
+    )
+    return [
+        {"state": state, "label": state.label, "count": counts[state.value]}
+        for state in DeviceState
+        if counts.get(state.value)
+    ]
+
+
+def device_counts_by_commune(devices: QuerySet[Device]) -> list[dict[str, Any]]:
+    """Per declaring commune: all devices, those awaiting a claim, withdrawn, and in the loop."""
+    rows = list(
+        devices.order_by()
+        .values("commune__name", "commune__slug")
+        .annotate(
+            total=Count("pk"),
+            awaiting_claim=Count("pk", filter=Q(state=DeviceState.DECLARED)),
+            withdrawn=Count("pk", filter=Q(state=DeviceState.WITHDRAWN)),
+        )
+        .order_by("commune__name")
+    )
+    for row in rows:
+        row["in_loop"] = row["total"] - row["awaiting_claim"] - row["withdrawn"]
+    return rows

@@ -32,8 +32,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_fsm import has_transition_perm
 
 from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from inventory import permissions, selectors, services
-from inventory.choices import DeclarationSource, DeviceState
+from inventory import lifecycle, permissions, selectors, services
+from inventory.choices import DeclarationSource
 from inventory.forms import (
     DEVICE_FORMSET_PREFIX,
     DeclarationForm,
@@ -129,13 +129,13 @@ def _actions(organisation: Organisation | None, device: Device) -> list[dict[str
                 "url": reverse("inventory:device-edit", args=[device.code]),
             }
         )
-    for transition in device.get_available_user_state_transitions(organisation):
-        if transition.name in TRANSITION_PAGES:
+    for name in lifecycle.allowed_transitions(device, [organisation]):
+        if name in TRANSITION_PAGES:
             actions.append(
                 {
-                    "name": transition.name,
-                    "label": transition.custom["label"],
-                    "url": reverse(TRANSITION_PAGES[transition.name], args=[device.code]),
+                    "name": name,
+                    "label": lifecycle.transition_label(name),
+                    "url": reverse(TRANSITION_PAGES[name], args=[device.code]),
                 }
             )
     return actions
@@ -147,9 +147,7 @@ def _history_entries(
     """The events as the page shows them; people's names only for their own organisation."""
     entries = []
     for event in events:
-        shows_actor = viewer is not None and (
-            viewer.is_territory or viewer.pk == event.organisation_id
-        )
+        shows_actor = viewer is not None and permissions.can_see_event_actor([viewer], event)
         entries.append(
             {
                 "event": event,
@@ -258,7 +256,7 @@ def declare(request: HttpRequest) -> HttpResponse:
     )
     if len(codes) == 1:
         return redirect("inventory:device-detail", code=codes[0])
-    query = urlencode({"commune": commune.slug, "state": DeviceState.DECLARED})
+    query = urlencode({"declaration": declaration.pk})
     return redirect(f"{reverse('inventory:device-list')}?{query}")
 
 

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,8 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inventory import selectors as inventory_selectors
-from inventory.choices import DeviceState
-from inventory.models import Device
+from organisations import selectors
 from organisations.active import activate, active_membership
 from organisations.choices import OrganisationKind
 from organisations.forms import OrganisationSwitchForm
@@ -43,25 +41,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, f"organisations/dashboard_{organisation.kind}.html", context)
 
 
-def _state_counts(devices: QuerySet[Device]) -> list[dict[str, Any]]:
-    """How many of ``devices`` are in each state, in the lifecycle's order, zeros left out."""
-    counts = dict(
-        devices.order_by()
-        .values_list("state")
-        .annotate(count=Count("pk"))
-        .values_list("state", "count")
-    )
-    return [
-        {"state": state, "label": state.label, "count": counts[state.value]}
-        for state in DeviceState
-        if counts.get(state.value)
-    ]
-
-
 def _commune_dashboard(commune: Organisation) -> dict[str, Any]:
     attention = inventory_selectors.devices_needing_attention(commune)
     own_devices = inventory_selectors.devices_visible_to([commune]).filter(commune=commune)
-    state_counts = _state_counts(own_devices)
+    state_counts = inventory_selectors.device_state_counts(own_devices)
     return {
         "awaiting_claim_count": attention["declared"].count(),
         "awaiting_claim": list(attention["declared"][:RECENT_DEVICES]),
@@ -72,7 +55,7 @@ def _commune_dashboard(commune: Organisation) -> dict[str, Any]:
 
 def _partner_dashboard(partner: Organisation) -> dict[str, Any]:
     attention = inventory_selectors.devices_needing_attention(partner)
-    held_counts = _state_counts(attention["held"])
+    held_counts = inventory_selectors.device_state_counts(attention["held"])
     return {
         "claimable_count": attention["claimable"].count(),
         "claimable": list(attention["claimable"][:RECENT_DEVICES]),
@@ -85,19 +68,8 @@ def _partner_dashboard(partner: Organisation) -> dict[str, Any]:
 def _territory_dashboard(territory: Organisation) -> dict[str, Any]:
     attention = inventory_selectors.devices_needing_attention(territory)
     devices = inventory_selectors.devices_visible_to([territory])
-    state_counts = _state_counts(devices)
-    by_commune = list(
-        devices.order_by()
-        .values("commune__name", "commune__slug")
-        .annotate(
-            total=Count("pk"),
-            awaiting_claim=Count("pk", filter=Q(state=DeviceState.DECLARED)),
-            withdrawn=Count("pk", filter=Q(state=DeviceState.WITHDRAWN)),
-        )
-        .order_by("commune__name")
-    )
-    for row in by_commune:
-        row["in_loop"] = row["total"] - row["awaiting_claim"] - row["withdrawn"]
+    state_counts = inventory_selectors.device_state_counts(devices)
+    by_commune = inventory_selectors.device_counts_by_commune(devices)
     return {
         "state_counts": state_counts,
         "device_total": sum(entry["count"] for entry in state_counts),
@@ -109,10 +81,8 @@ def _territory_dashboard(territory: Organisation) -> dict[str, Any]:
 
 def _buyer_dashboard(buyer: Organisation) -> dict[str, Any]:
     return {
-        "sites": list(buyer.sites.order_by("name")),
-        "members": list(
-            buyer.memberships.select_related("user").order_by("user__last_name", "user__username")
-        ),
+        "sites": list(selectors.organisation_sites(buyer)),
+        "members": list(selectors.organisation_members(buyer)),
     }
 
 

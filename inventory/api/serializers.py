@@ -181,7 +181,7 @@ class DeviceEventSerializer(serializers.ModelSerializer):
         request, device = self.context.get("request"), self.context.get("device")
         if event.actor is None or request is None or device is None:
             return None
-        if permissions.can_see_event_actor(organisations_of(request.user), device, event):
+        if permissions.can_see_event_actor(organisations_of(request.user), event):
             return event.actor.username
         return None
 

@@ -95,6 +95,7 @@ def test_schema_documents_methods_bodies_and_errors(api_client):
         "category",
         "commune",
         "cursor",
+        "declaration",
         "ordering",
         "page_size",
         "q",

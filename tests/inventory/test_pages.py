@@ -388,8 +388,11 @@ def test_declare_several_devices_at_once(as_commune, commune, pickup_site):
 
     # then
     assert response.status_code == 302
-    assert response.url == f"{reverse('inventory:device-list')}?commune=cachan&state=declared"
+    declaration = Declaration.objects.get()
+    assert response.url == f"{reverse('inventory:device-list')}?declaration={declaration.pk}"
+    listed = as_commune.get(response.url)
     devices = list(Device.objects.order_by("pk"))
+    assert list(listed.context["devices"]) == devices[::-1]
     assert [device.brand for device in devices] == ["Dell", "Dell", "Brother"]
     assert [device.category for device in devices] == ["laptop", "monitor", "printer"]
     assert [(d.data_bearing, d.data_bearing_overridden) for d in devices] == [
