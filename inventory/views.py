@@ -364,7 +364,7 @@ def device_withdraw(request: HttpRequest, code: str) -> HttpResponse:
     """Confirm, then withdraw a declared device from the shared inventory."""
     organisation = _active_organisation(request)
     device = _visible_device(request, code)
-    refusal = services.transition_refusal(device, "withdraw")
+    refusal = lifecycle.transition_refusal(device, "withdraw")
     if refusal is not None:
         messages.error(request, refusal)
         return redirect("inventory:device-detail", code=device.code)
