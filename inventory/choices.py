@@ -59,3 +59,30 @@ class EventKind(models.TextChoices):
     DECLARED = "declared", _("Declared")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     EDITED = "edited", _("Description edited")
+
+
+class ImportState(models.TextChoices):
+    """Where a file import stands; every end state but ``imported`` leaves the inventory as is."""
+
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    IMPORTED = "imported", _("Imported")
+    VALID = "valid", _("Valid (dry run, nothing imported)")
+    REJECTED = "rejected", _("Rejected")
+    ALREADY_IMPORTED = "already_imported", _("Already imported")
+    UNREADABLE = "unreadable", _("Unreadable file")
+    CANCELLED = "cancelled", _("Cancelled")
+    FAILED = "failed", _("Failed")
+
+
+IMPORT_END_STATES = frozenset(
+    {
+        ImportState.IMPORTED,
+        ImportState.VALID,
+        ImportState.REJECTED,
+        ImportState.ALREADY_IMPORTED,
+        ImportState.UNREADABLE,
+        ImportState.CANCELLED,
+        ImportState.FAILED,
+    }
+)

@@ -17,10 +17,12 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from inventory import permissions
 from inventory.choices import (
     DATA_BEARING_CATEGORIES,
+    IMPORT_END_STATES,
     DeclarationSource,
     DeviceCategory,
     DeviceState,
     EventKind,
+    ImportState,
     StorageType,
 )
 from organisations.models import Organisation, Site
@@ -91,6 +93,98 @@ class Declaration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commune} — {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
+
+
+def import_upload_path(instance: DeviceImport, filename: str) -> str:
+    return f"imports/{timezone.now():%Y/%m}/{instance.commune_id}-{filename}"
+
+
+class DeviceImport(models.Model):
+    """A file of devices a commune declares at once, and what became of it.
+
+    The file is checked whole before anything is written: if every row is valid, all of them
+    become one :class:`Declaration`; otherwise nothing is imported and the report lists every
+    rejected row. Large files are imported by a Celery task whose progress is kept here.
+    """
+
+    commune = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="device_imports",
+        verbose_name=_("commune"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="device_imports",
+        verbose_name=_("imported by"),
+    )
+    file = models.FileField(_("file"), upload_to=import_upload_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    pickup_site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="device_imports",
+        verbose_name=_("default pickup site"),
+    )
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    language = models.CharField(_("language"), max_length=8, default="fr")
+
+    state = models.CharField(
+        _("state"),
+        max_length=20,
+        choices=ImportState.choices,
+        default=ImportState.PENDING,
+        db_index=True,
+    )
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_valid = models.PositiveIntegerField(_("valid rows"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    file_format = models.JSONField(_("format"), default=dict, blank=True)
+    unknown_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
+    errors_preview = models.JSONField(_("first errors"), default=list, blank=True)
+    report = models.FileField(_("report"), upload_to="imports/reports/%Y/%m/", blank=True)
+    declaration = models.OneToOneField(
+        Declaration,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="device_import",
+        verbose_name=_("declaration"),
+    )
+    task_id = models.CharField(_("task"), max_length=64, blank=True)
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("device import")
+        verbose_name_plural = _("device imports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=ImportState.values),
+                name="%(app_label)s_%(class)s_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=ImportState.IMPORTED) | Q(declaration__isnull=False),
+                name="%(app_label)s_%(class)s_imported_has_declaration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.commune})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in IMPORT_END_STATES
 
 
 class DeviceQuerySet(models.QuerySet):

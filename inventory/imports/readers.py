@@ -1,0 +1,189 @@
+"""Reading a declaration file as a stream of rows, whatever Excel, LibreOffice or GLPI wrote.
+
+A file is never loaded whole: CSV is decoded and split as it is read, XLSX is read with
+openpyxl's streaming reader. Every row comes with its line number in the file, as a
+spreadsheet shows it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.utils.translation import gettext as _
+
+XLSX_MAGIC = b"PK\x03\x04"
+SNIFF_BYTES = 64 * 1024
+DELIMITERS = (";", ",", "\t")
+# The longest cell a CSV may hold: a description, not a payload.
+MAX_CELL_CHARACTERS = 10_000
+
+
+class UnreadableFile(Exception):
+    """The file is not a table Boucle can read: not CSV or XLSX, empty, broken."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+def _utf8_with_cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Decode a byte UTF-8 refuses as Windows-1252: files pasted together mix the two."""
+    byte = error.object[error.start : error.start + 1]
+    try:
+        return byte.decode("cp1252"), error.start + 1
+    except UnicodeDecodeError:
+        return "\N{REPLACEMENT CHARACTER}", error.start + 1
+
+
+codecs.register_error("boucle_cp1252_fallback", _utf8_with_cp1252_fallback)
+
+
+@dataclass
+class Table:
+    """A file opened as a table: its header row, then its data rows with their line numbers."""
+
+    format: str  # "csv" or "xlsx"
+    headers: list[str]
+    rows: Iterator[tuple[int, list[Any]]]
+    encoding: str = ""
+    delimiter: str = ""
+    sheet: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def open_table(stream: IO[bytes], *, sheet: str | None = None) -> Table:
+    """Open ``stream`` (a binary file, seekable) as a table, or raise :class:`UnreadableFile`."""
+    head = stream.read(SNIFF_BYTES)
+    stream.seek(0)
+    if not head:
+        raise UnreadableFile(_("The file is empty."))
+    if head.startswith(XLSX_MAGIC):
+        return _open_xlsx(stream, sheet=sheet)
+    if sheet:
+        raise UnreadableFile(_("A sheet name only applies to an XLSX file."))
+    return _open_csv(stream, head)
+
+
+def _detect_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UnreadableFile(
+            _("This file is in UTF-16; save it as CSV UTF-8 or as CSV (separator: semicolon).")
+        )
+    try:
+        # The sample may end in the middle of a character: decode incrementally.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def _detect_delimiter(first_line: str) -> str:
+    counts = {delimiter: first_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ";"
+
+
+def _open_csv(stream: IO[bytes], head: bytes) -> Table:
+    if b"\x00" in head:
+        raise UnreadableFile(_("This file is not a CSV or XLSX table (it holds binary data)."))
+    encoding = _detect_encoding(head)
+    errors = "boucle_cp1252_fallback" if encoding.startswith("utf-8") else "strict"
+    text = io.TextIOWrapper(stream, encoding=encoding, errors=errors, newline="")
+    try:
+        first_line = text.readline()
+        text.seek(0)
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(_("The file's characters cannot be read.")) from error
+    delimiter = _detect_delimiter(first_line)
+    reader = csv.reader(text, delimiter=delimiter, strict=False)
+    try:
+        headers = next(reader)
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise UnreadableFile(_("The first line of the file cannot be read.")) from error
+    except StopIteration as error:
+        raise UnreadableFile(_("The file is empty.")) from error
+    headers = [header.strip() for header in headers]
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        line = reader.line_num + 1
+        try:
+            for row in reader:
+                if any(len(cell) > MAX_CELL_CHARACTERS for cell in row):
+                    raise UnreadableFile(
+                        _("Line %(line)d holds a cell of more than %(limit)d characters.")
+                        % {"line": line, "limit": MAX_CELL_CHARACTERS}
+                    )
+                yield line, row
+                line = reader.line_num + 1
+        except csv.Error as error:
+            raise UnreadableFile(
+                _("Line %(line)d cannot be read: %(error)s") % {"line": line, "error": error}
+            ) from error
+        except UnicodeDecodeError as error:
+            raise UnreadableFile(
+                _("Line %(line)d holds characters that cannot be read.") % {"line": line}
+            ) from error
+
+    return Table(format="csv", headers=headers, rows=rows(), encoding=encoding, delimiter=delimiter)
+
+
+def _open_xlsx(stream: IO[bytes], *, sheet: str | None) -> Table:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError, TypeError) as error:
+        raise UnreadableFile(_("This XLSX file cannot be opened.")) from error
+    except Exception as error:  # zipfile.BadZipFile and the parser's errors have no common base
+        raise UnreadableFile(_("This XLSX file cannot be opened.")) from error
+    if sheet:
+        if sheet not in workbook.sheetnames:
+            raise UnreadableFile(
+                _("The file has no sheet named “%(sheet)s”; its sheets: %(sheets)s.")
+                % {"sheet": sheet, "sheets": ", ".join(workbook.sheetnames)}
+            )
+        worksheet = workbook[sheet]
+    else:
+        worksheet = workbook.worksheets[0]
+    row_iterator = worksheet.iter_rows(values_only=True)
+    try:
+        header_row = next(row_iterator)
+    except StopIteration as error:
+        raise UnreadableFile(_("The sheet is empty.")) from error
+    except Exception as error:
+        raise UnreadableFile(_("This XLSX file cannot be read.")) from error
+    headers = ["" if cell is None else str(cell).strip() for cell in header_row]
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        line = 2
+        try:
+            for row in row_iterator:
+                yield line, [_xlsx_cell(cell) for cell in row]
+                line += 1
+        except Exception as error:
+            raise UnreadableFile(
+                _("Line %(line)d of the sheet cannot be read.") % {"line": line}
+            ) from error
+        finally:
+            workbook.close()
+
+    return Table(format="xlsx", headers=headers, rows=rows(), sheet=worksheet.title)
+
+
+def _xlsx_cell(cell: Any) -> Any:
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime.datetime):
+        return cell.date() if cell.time() == datetime.time() else cell
+    if isinstance(cell, float) and cell.is_integer():
+        return int(cell)
+    return cell

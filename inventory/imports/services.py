@@ -1,0 +1,421 @@
+"""Importing a file of devices: receive it, check every row, then declare them all or none.
+
+``device_import_create`` stores the uploaded file and either runs the import at once or, for a
+large file, queues :func:`inventory.tasks.run_device_import`. ``device_import_run`` does the
+work and is safe to repeat: a redelivered task finds the import finished and changes nothing,
+and the devices, their events and the import's ``imported`` state commit together.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import tempfile
+import time
+from typing import IO
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from config.exceptions import PermissionDenied, ValidationFailed
+from inventory import permissions
+from inventory.choices import DeclarationSource, ImportState
+from inventory.imports.readers import Table, UnreadableFile, open_table
+from inventory.imports.staging import Staging
+from inventory.imports.validation import ColumnPlan, RowError, RowValidator, ValidRow
+from inventory.models import Declaration, DeviceImport
+from inventory.tabular import neutralise_cell
+from organisations.models import Organisation, Site
+from organisations.permissions import require_member
+
+logger = logging.getLogger(__name__)
+
+# Rows checked between two progress reports (and two looks at a cancel request).
+PROGRESS_EVERY = 5000
+# Errors kept on the import for the page; the report file holds them all.
+PREVIEW_ERRORS = 200
+REPORT_HEADERS = ("line", "column", "value", "reason")
+
+
+class ImportCancelled(Exception):
+    pass
+
+
+def _check_importer(*, user: AbstractBaseUser, commune: Organisation, site: Site | None) -> None:
+    organisation = require_member(user, commune).organisation
+    if not permissions.can_declare_for(organisation, commune):
+        raise PermissionDenied(_("Only a commune declares devices, its own."), code="not_a_commune")
+    if site is not None and site.organisation_id != commune.pk:
+        raise ValidationFailed(
+            _("The pickup site must belong to the declaring commune."),
+            code="foreign_site",
+            fields={"pickup_site": [_("The pickup site must belong to the declaring commune.")]},
+        )
+
+
+def _sha256(stream: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(1024 * 1024), b""):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.hexdigest()
+
+
+def device_import_create(
+    *,
+    user: AbstractBaseUser,
+    commune: Organisation,
+    file: IO[bytes],
+    original_name: str,
+    size: int,
+    pickup_site: Site | None = None,
+    sheet: str = "",
+    dry_run: bool = False,
+    run_now: bool | None = None,
+) -> DeviceImport:
+    """Receive a file of devices for ``commune`` and import it (or check it, in a dry run).
+
+    A file up to ``BOUCLE_IMPORT_ASYNC_BYTES`` is imported before this returns; a larger one
+    by a Celery task, queued once the import is saved. ``run_now`` forces either way.
+    """
+    _check_importer(user=user, commune=commune, site=pickup_site)
+    limit = settings.BOUCLE_IMPORT_MAX_BYTES
+    if size > limit:
+        raise ValidationFailed(
+            _("The file is %(size)s MB; the largest file accepted is %(limit)s MB.")
+            % {"size": round(size / 1_048_576, 1), "limit": round(limit / 1_048_576, 1)},
+            code="file_too_large",
+            fields={"file": [_("The file is too large.")]},
+        )
+    if size == 0:
+        raise ValidationFailed(
+            _("The file is empty."), code="empty_file", fields={"file": [_("The file is empty.")]}
+        )
+    sha256 = _sha256(file)
+    device_import = DeviceImport(
+        commune=commune,
+        created_by=user,
+        original_name=original_name[:255],
+        size=size,
+        sha256=sha256,
+        sheet=sheet,
+        pickup_site=pickup_site,
+        dry_run=dry_run,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    device_import.file.save(
+        _storage_name(original_name), File(file, name=original_name), save=False
+    )
+    device_import.save()
+
+    if run_now is None:
+        run_now = size <= settings.BOUCLE_IMPORT_ASYNC_BYTES
+    if run_now:
+        return device_import_run(device_import=device_import)
+
+    from inventory.tasks import run_device_import
+
+    transaction.on_commit(lambda: run_device_import.delay(device_import.pk))
+    return device_import
+
+
+def _storage_name(original_name: str) -> str:
+    suffix = original_name.rsplit(".", 1)[-1].lower() if "." in original_name else "bin"
+    return f"{timezone.now():%Y%m%d-%H%M%S}.{suffix[:8]}"
+
+
+def device_import_cancel(*, device_import: DeviceImport, user: AbstractBaseUser) -> DeviceImport:
+    """Ask a running import to stop; one still waiting stops at once. Nothing is imported."""
+    _check_importer(user=user, commune=device_import.commune, site=None)
+    with transaction.atomic():
+        locked = DeviceImport.objects.select_for_update().get(pk=device_import.pk)
+        if locked.is_finished:
+            raise ValidationFailed(_("This import is already finished."), code="import_finished")
+        if locked.state == ImportState.PENDING:
+            locked.state = ImportState.CANCELLED
+            locked.message = _("Cancelled before it started; nothing was imported.")
+            locked.finished_at = timezone.now()
+        locked.cancel_requested = True
+        locked.save(update_fields=["state", "message", "finished_at", "cancel_requested"])
+    return locked
+
+
+def device_import_run(*, device_import: DeviceImport) -> DeviceImport:
+    """Check the file, then declare all its devices in one transaction, or none of them."""
+    claimed = DeviceImport.objects.filter(
+        pk=device_import.pk, state__in=[ImportState.PENDING, ImportState.RUNNING]
+    ).update(state=ImportState.RUNNING, started_at=timezone.now())
+    device_import.refresh_from_db()
+    if not claimed:
+        return device_import  # already finished: a repeated task changes nothing
+    with translation.override(device_import.language):
+        staging = Staging(device_import.pk)
+        try:
+            _run(device_import, staging)
+        except UnreadableFile as error:
+            _finish(device_import, ImportState.UNREADABLE, error.message)
+        except ImportCancelled:
+            _finish(
+                device_import,
+                ImportState.CANCELLED,
+                _("Cancelled at row %(rows)d; nothing was imported.")
+                % {"rows": device_import.rows_read},
+            )
+        except Exception:
+            logger.exception("Device import %s failed", device_import.pk)
+            _finish(
+                device_import,
+                ImportState.FAILED,
+                _("The import failed unexpectedly; nothing was imported. Try again later."),
+            )
+            raise
+        finally:
+            staging.drop()
+    return device_import
+
+
+def _finish(device_import: DeviceImport, state: str, message: str, **fields) -> None:
+    device_import.state = state
+    device_import.message = message
+    device_import.finished_at = timezone.now()
+    for name, value in fields.items():
+        setattr(device_import, name, value)
+    device_import.save(
+        update_fields=[
+            "state",
+            "message",
+            "finished_at",
+            "rows_read",
+            "rows_valid",
+            "error_count",
+            "errors_preview",
+            "report",
+            "unknown_columns",
+            "file_format",
+            "declaration",
+            *fields,
+        ]
+    )
+
+
+def _run(device_import: DeviceImport, staging: Staging) -> None:
+    commune = device_import.commune
+    earlier = (
+        DeviceImport.objects.filter(
+            commune=commune, sha256=device_import.sha256, state=ImportState.IMPORTED
+        )
+        .exclude(pk=device_import.pk)
+        .select_related("declaration")
+        .first()
+    )
+    if earlier is not None:
+        _finish(
+            device_import,
+            ImportState.ALREADY_IMPORTED,
+            _(
+                "This file was already imported on %(date)s (declaration no. %(declaration)s); "
+                "nothing was imported again."
+            )
+            % {
+                "date": date_format(
+                    timezone.localtime(earlier.finished_at), "SHORT_DATETIME_FORMAT"
+                ),
+                "declaration": earlier.declaration_id,
+            },
+        )
+        return
+
+    with device_import.file.open("rb") as stream:
+        table = open_table(stream, sheet=device_import.sheet or None)
+        plan = ColumnPlan.from_headers(table.headers)
+        device_import.unknown_columns = plan.unknown
+        device_import.file_format = _describe_format(table)
+        staging.create()
+        if plan.missing or plan.duplicates:
+            staging.add_errors(_column_errors(plan))
+        else:
+            _check_rows(device_import, table, plan, staging)
+
+    if "serial_number" in plan.columns:
+        staging.serial_label = table.headers[plan.columns["serial_number"]]
+        staging.index()
+        staging.report_duplicates_in_file(
+            template=_(
+                "The same device (brand and serial number) is on line %(line)s of this file."
+            ),
+        )
+        staging.report_duplicates_in_inventory(template=_duplicate_template())
+
+    error_count = staging.count(staging.errors)
+    if error_count:
+        _reject(device_import, staging, error_count)
+        return
+    if device_import.dry_run:
+        _finish(
+            device_import,
+            ImportState.VALID,
+            _("All %(count)d rows are valid; nothing was imported (dry run).")
+            % {"count": device_import.rows_valid},
+        )
+        return
+    staging.renew_colliding_codes()
+    _insert(device_import, staging)
+
+
+def _duplicate_template() -> str:
+    return _(
+        "This device (same brand and serial number) is already declared as %(code)s by %(commune)s."
+    )
+
+
+def _describe_format(table: Table) -> dict:
+    described = {"format": table.format}
+    if table.format == "csv":
+        described.update(encoding=table.encoding, delimiter=table.delimiter)
+    else:
+        described["sheet"] = table.sheet
+    return described
+
+
+def _column_errors(plan: ColumnPlan) -> list[RowError]:
+    labels = {
+        "category": _("Category (type)"),
+        "brand": _("Brand"),
+    }
+    errors = [
+        RowError(1, labels[column], "", _("This column is required and was not found."))
+        for column in plan.missing
+    ]
+    errors += [
+        RowError(1, header, header, _("Another column already gives this information."))
+        for header in plan.duplicates
+    ]
+    return errors
+
+
+def _check_rows(
+    device_import: DeviceImport, table: Table, plan: ColumnPlan, staging: Staging
+) -> None:
+    commune = device_import.commune
+    validator = RowValidator(
+        headers=table.headers,
+        plan=plan,
+        commune=commune,
+        sites=list(commune.sites.filter(is_pickup=True)),
+        default_site=device_import.pickup_site,
+    )
+    valid: list[ValidRow] = []
+    errors: list[RowError] = []
+    rows_read = rows_valid = 0
+    for line, cells in table.rows:
+        outcome = validator.validate(line, cells)
+        if outcome is None:
+            continue
+        rows_read += 1
+        if isinstance(outcome, ValidRow):
+            rows_valid += 1
+            valid.append(outcome)
+        else:
+            errors.extend(outcome)
+        if rows_read % PROGRESS_EVERY == 0:
+            staging.add_rows(valid)
+            staging.add_errors(errors)
+            valid, errors = [], []
+            _report_progress(device_import, rows_read, rows_valid)
+    staging.add_rows(valid)
+    staging.add_errors(errors)
+    device_import.rows_read, device_import.rows_valid = rows_read, rows_valid
+    if rows_read == 0:
+        staging.add_errors([RowError(2, "", "", _("The file has a header line but no device."))])
+
+
+def _report_progress(device_import: DeviceImport, rows_read: int, rows_valid: int) -> None:
+    """Publish the counts for the page and the API, and stop if a cancel was asked for."""
+    device_import.rows_read, device_import.rows_valid = rows_read, rows_valid
+    DeviceImport.objects.filter(pk=device_import.pk).update(
+        rows_read=rows_read, rows_valid=rows_valid
+    )
+    if DeviceImport.objects.filter(pk=device_import.pk, cancel_requested=True).exists():
+        raise ImportCancelled
+
+
+def _reject(device_import: DeviceImport, staging: Staging, error_count: int) -> None:
+    preview = []
+    with tempfile.TemporaryFile() as report:
+        text = io.TextIOWrapper(report, encoding="utf-8-sig", newline="")
+        writer = csv.writer(text, delimiter=";")
+        writer.writerow([_("Line"), _("Column"), _("Value"), _("Reason")])
+        for line, column, value, reason in staging.iter_errors():
+            writer.writerow([line, neutralise_cell(column), neutralise_cell(value), reason])
+            if len(preview) < PREVIEW_ERRORS:
+                preview.append(
+                    dict(zip(REPORT_HEADERS, (line, column, value, reason), strict=True))
+                )
+        text.flush()
+        report.seek(0)
+        device_import.report.save(f"import-{device_import.pk}-report.csv", File(report), save=False)
+        text.detach()
+    _finish(
+        device_import,
+        ImportState.REJECTED,
+        _(
+            "%(errors)d problem(s) found; nothing was imported. Correct the file and import it "
+            "again."
+        )
+        % {"errors": error_count},
+        error_count=error_count,
+        errors_preview=preview,
+    )
+
+
+def _insert(device_import: DeviceImport, staging: Staging) -> None:
+    now = timezone.now()
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            # Declared meanwhile by someone else? The unique index would refuse the insert;
+            # say so as a rejection rather than a failure.
+            staging.report_duplicates_in_inventory(template=_duplicate_template())
+            if staging.count(staging.errors):
+                raise _DeclaredMeanwhile
+            declaration = Declaration.objects.create(
+                commune=device_import.commune,
+                pickup_site=device_import.pickup_site,
+                source=DeclarationSource.FILE,
+                reference=device_import.original_name[:200],
+                created_by=device_import.created_by,
+                created_at=now,
+            )
+            inserted = staging.insert_devices(
+                declaration_id=declaration.pk,
+                commune_id=device_import.commune_id,
+                actor_id=device_import.created_by_id,
+                import_id=device_import.pk,
+                now=now,
+            )
+            _finish(
+                device_import,
+                ImportState.IMPORTED,
+                _("%(count)d devices declared.") % {"count": inserted},
+                declaration=declaration,
+            )
+    except (_DeclaredMeanwhile, IntegrityError):
+        staging.report_duplicates_in_inventory(template=_duplicate_template())
+        _reject(device_import, staging, max(staging.count(staging.errors), 1))
+    logger.debug(
+        "Device import %s: %s devices in %.2f s",
+        device_import.pk,
+        device_import.rows_valid,
+        time.perf_counter() - started,
+    )
+
+
+class _DeclaredMeanwhile(Exception):
+    pass

@@ -1,0 +1,454 @@
+"""Checking each row of a declaration file and turning it into a device, or into reasons.
+
+Each column gets one converter, chosen once per file from its header. Converters remember
+the values they have seen: a file repeats its categories, brands, dates and sites thousands
+of times, and each distinct value is worked out once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventory.imports.columns import (
+    CATEGORY_SYNONYMS,
+    EMPTY_MARKERS,
+    HEADER_TO_COLUMN,
+    REQUIRED_COLUMNS,
+    SIZE_UNITS_IN_GB,
+    STORAGE_TYPE_SYNONYMS,
+    normalise_label,
+)
+from inventory.models import derive_data_bearing, identity_key
+from organisations.models import Organisation, Site
+
+# Oldest purchase date taken as real: before it, a typing error is more likely than a device.
+OLDEST_PURCHASE_DATE = datetime.date(1980, 1, 1)
+MAX_RAM_GB = Decimal("4096")
+MAX_STORAGE_GB = 200_000
+MIN_SCREEN, MAX_SCREEN = Decimal("1"), Decimal("120")
+TEXT_LIMITS = {
+    "brand": 100,
+    "model": 150,
+    "serial_number": 100,
+    "asset_tag": 100,
+    "cpu": 150,
+    "operating_system": 150,
+    "condition_notes": 5000,
+}
+# Where GLPI writes a manufacturer's legal name, keep the brand people know.
+BRAND_SUFFIXES = re.compile(
+    r"[\s,]+(inc\.?|corp\.?|corporation|co\.?,? ltd\.?|ltd\.?|gmbh|s\.?a\.?s?\.?|llc)$",
+    re.IGNORECASE,
+)
+KNOWN_BRANDS = {
+    "hewlett packard": "HP",
+    "hewlett packard enterprise": "HPE",
+    "hp": "HP",
+    "lenovo": "Lenovo",
+    "dell": "Dell",
+    "acer": "Acer",
+    "asus": "Asus",
+    "asustek computer": "Asus",
+    "apple": "Apple",
+    "samsung": "Samsung",
+    "samsung electronics": "Samsung",
+    "fujitsu": "Fujitsu",
+    "fujitsu siemens": "Fujitsu",
+    "toshiba": "Toshiba",
+    "microsoft": "Microsoft",
+    "iiyama": "Iiyama",
+    "brother": "Brother",
+    "epson": "Epson",
+    "canon": "Canon",
+}
+_NUMBER = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*([a-zA-Zo]*)\s*$")
+_DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d")
+
+
+class Invalid(Exception):
+    """A cell's value is refused; the message says why, in the user's language."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ValidRow:
+    """A row turned into a device's description, in the order the staging table keeps it."""
+
+    line: int
+    values: tuple
+
+
+# The description columns a valid row carries, in order (after ``line``).
+ROW_FIELDS = (
+    "category",
+    "brand",
+    "model",
+    "serial_number",
+    "identity_key",
+    "asset_tag",
+    "purchase_date",
+    "cpu",
+    "ram_gb",
+    "storage_gb",
+    "storage_type",
+    "screen_size_inches",
+    "operating_system",
+    "data_bearing",
+    "condition_notes",
+    "pickup_site_id",
+)
+
+
+def _cached(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    seen: dict[Any, tuple[bool, Any]] = {}
+
+    def converter(value: Any) -> Any:
+        try:
+            ok, result = seen[value]
+        except KeyError:
+            try:
+                ok, result = True, convert(value)
+            except Invalid as error:
+                ok, result = False, str(error)
+            seen[value] = (ok, result)
+        if not ok:
+            raise Invalid(result)
+        return result
+
+    return converter
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else str(value).strip()
+
+
+def _is_empty(value: Any) -> bool:
+    if value is None:
+        return True
+    text = _text(value)
+    return not text or text.lower() in EMPTY_MARKERS
+
+
+def _category(value: Any) -> str:
+    label = normalise_label(_text(value))
+    if not label:
+        raise Invalid(_("The category is required."))
+    category = CATEGORY_SYNONYMS.get(label)
+    if category is None:
+        raise Invalid(
+            _(
+                "Unknown category. Use one of: laptop (portable), desktop (unité centrale), "
+                "monitor (écran), tablet, smartphone, printer, projector, accessory, other."
+            )
+        )
+    return str(category)
+
+
+def _brand(value: Any) -> str:
+    text = _text(value)
+    if not text:
+        raise Invalid(_("The brand is required."))
+    text = BRAND_SUFFIXES.sub("", text).strip() or text
+    text = KNOWN_BRANDS.get(normalise_label(text), text)
+    if len(text) > TEXT_LIMITS["brand"]:
+        raise Invalid(_("At most %(limit)d characters.") % {"limit": TEXT_LIMITS["brand"]})
+    return text
+
+
+def _storage_type(value: Any) -> str:
+    label = normalise_label(_text(value))
+    if not label or label in EMPTY_MARKERS:
+        return ""
+    storage_type = STORAGE_TYPE_SYNONYMS.get(label)
+    if storage_type is None:
+        raise Invalid(_("Unknown storage type. Use HDD, SSD, NVMe, eMMC or flash."))
+    return str(storage_type)
+
+
+def _number(value: Any, *, what: str) -> tuple[Decimal, str]:
+    if isinstance(value, bool):
+        raise Invalid(_("%(what)s must be a number.") % {"what": what})
+    if isinstance(value, int | float | Decimal):
+        number, unit = Decimal(str(value)), ""
+    else:
+        text = _text(value).replace("\u00a0", " ").replace(" ", "")
+        if text.startswith("-"):
+            raise Invalid(_("%(what)s cannot be negative.") % {"what": what})
+        match = _NUMBER.match(text)
+        if match is None:
+            raise Invalid(_("%(what)s must be a number, such as 8 or 23,8.") % {"what": what})
+        number, unit = Decimal(match.group(1).replace(",", ".")), match.group(2).lower()
+    if number < 0:
+        raise Invalid(_("%(what)s cannot be negative.") % {"what": what})
+    if not number.is_finite():
+        raise Invalid(_("%(what)s must be a number, such as 8 or 23,8.") % {"what": what})
+    return number, unit
+
+
+def _size_in_gb(value: Any, *, what: str, default_unit_gb: Decimal) -> Decimal:
+    number, unit = _number(value, what=what)
+    if unit:
+        factor = SIZE_UNITS_IN_GB.get(unit)
+        if factor is None:
+            raise Invalid(_("%(what)s: unknown unit “%(unit)s”.") % {"what": what, "unit": unit})
+        return number * Decimal(str(factor))
+    return number * default_unit_gb
+
+
+def _ram_converter(unit_gb: Decimal) -> Callable[[Any], Decimal | None]:
+    def convert(value: Any) -> Decimal | None:
+        if _is_empty(value):
+            return None
+        gigabytes = _size_in_gb(value, what=_("The memory"), default_unit_gb=unit_gb)
+        gigabytes = gigabytes.quantize(Decimal("0.01"))
+        if gigabytes > MAX_RAM_GB:
+            raise Invalid(_("The memory cannot exceed 4096 GB; give it in GB."))
+        return gigabytes
+
+    return convert
+
+
+def _storage(value: Any) -> int | None:
+    if _is_empty(value):
+        return None
+    gigabytes = _size_in_gb(value, what=_("The storage"), default_unit_gb=Decimal(1))
+    if gigabytes > MAX_STORAGE_GB:
+        raise Invalid(_("The storage cannot exceed 200000 GB; give it in GB."))
+    return int(gigabytes.to_integral_value())
+
+
+def _screen(value: Any) -> Decimal | None:
+    if _is_empty(value):
+        return None
+    number, unit = _number(value, what=_("The screen size"))
+    if unit not in {"", "pouces", "pouce", "in", "inch", "inches"}:
+        raise Invalid(_("The screen size is in inches, such as 15,6."))
+    try:
+        number = number.quantize(Decimal("0.1"))
+    except InvalidOperation as error:
+        raise Invalid(_("The screen size is in inches, such as 15,6.")) from error
+    if not MIN_SCREEN <= number <= MAX_SCREEN:
+        raise Invalid(_("The screen size must be between 1 and 120 inches."))
+    return number
+
+
+def _date_converter(today: datetime.date) -> Callable[[Any], datetime.date | None]:
+    def convert(value: Any) -> datetime.date | None:
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        if isinstance(value, datetime.date):
+            day = value
+        else:
+            text = _text(value)
+            if not text or text.lower() in EMPTY_MARKERS:
+                return None
+            text = text.split(" ")[0].split("T")[0]
+            for date_format in _DATE_FORMATS:
+                try:
+                    day = datetime.datetime.strptime(text, date_format).date()
+                    break
+                except ValueError:
+                    continue
+            else:
+                raise Invalid(_("Not a real date; write it as dd/mm/yyyy, such as 12/03/2018."))
+        if day > today:
+            raise Invalid(_("The purchase date cannot be in the future."))
+        if day < OLDEST_PURCHASE_DATE:
+            raise Invalid(_("The purchase date cannot be before 1980."))
+        return day
+
+    return convert
+
+
+def _text_converter(field: str) -> Callable[[Any], str]:
+    limit = TEXT_LIMITS[field]
+
+    def convert(value: Any) -> str:
+        text = _text(value)
+        if len(text) > limit:
+            raise Invalid(
+                _("At most %(limit)d characters (here %(length)d).")
+                % {"limit": limit, "length": len(text)}
+            )
+        return text
+
+    return convert
+
+
+def _entity_converter(commune: Organisation) -> Callable[[Any], None]:
+    """GLPI's "Entité" (``Entité racine > Mairie de Cachan``) must be the importing commune."""
+    names = {normalise_label(commune.name), commune.insee_code}
+
+    def convert(value: Any) -> None:
+        text = _text(value)
+        if not text:
+            return None
+        last = normalise_label(text.split(">")[-1])
+        for prefix in (
+            "mairie de ",
+            "mairie d ",
+            "ville de ",
+            "ville d ",
+            "commune de ",
+            "commune d ",
+        ):
+            if last.startswith(prefix):
+                last = last[len(prefix) :]
+                break
+        if last not in names:
+            raise Invalid(
+                _("This row belongs to “%(entity)s”, not to %(commune)s, for whom you import.")
+                % {"entity": text, "commune": commune.name}
+            )
+        return None
+
+    return convert
+
+
+def _site_converter(sites: Iterable[Site], default: Site | None) -> Callable[[Any], int | None]:
+    by_name = {normalise_label(site.name): site.pk for site in sites}
+    known = ", ".join(sorted(site.name for site in sites)) or _("none")
+
+    def convert(value: Any) -> int | None:
+        label = normalise_label(_text(value))
+        if not label:
+            return default.pk if default else None
+        if label not in by_name:
+            raise Invalid(
+                _("Unknown pickup site for this commune; its sites: %(sites)s.") % {"sites": known}
+            )
+        return by_name[label]
+
+    return convert
+
+
+@dataclass
+class ColumnPlan:
+    """Which file column feeds which field, and the file's columns Boucle does not use."""
+
+    columns: dict[str, int]
+    unknown: list[str]
+    duplicates: list[str]
+    missing: list[str]
+
+    @classmethod
+    def from_headers(cls, headers: list[str]) -> ColumnPlan:
+        columns: dict[str, int] = {}
+        unknown, duplicates = [], []
+        for index, header in enumerate(headers):
+            column = HEADER_TO_COLUMN.get(normalise_label(header))
+            if column is None:
+                if header:
+                    unknown.append(header)
+                continue
+            if (column == "ram_mb" and "ram_gb" in columns) or (
+                column == "ram_gb" and "ram_mb" in columns
+            ):
+                duplicates.append(header)
+                continue
+            if column in columns:
+                duplicates.append(header)
+                continue
+            columns[column] = index
+        missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+        return cls(columns=columns, unknown=unknown, duplicates=duplicates, missing=missing)
+
+
+class RowValidator:
+    """Turns the rows of one file into :class:`ValidRow` or a list of :class:`RowError`."""
+
+    def __init__(
+        self,
+        *,
+        headers: list[str],
+        plan: ColumnPlan,
+        commune: Organisation,
+        sites: Iterable[Site],
+        default_site: Site | None,
+        today: datetime.date | None = None,
+    ) -> None:
+        self.headers = headers
+        today = today or timezone.localdate()
+        converters: dict[str, Callable[[Any], Any]] = {
+            **{field: _text_converter(field) for field in TEXT_LIMITS},
+            "category": _category,
+            "brand": _brand,
+            "storage_type": _storage_type,
+            "ram_gb": _ram_converter(Decimal(1)),
+            "ram_mb": _ram_converter(Decimal(1) / Decimal(1024)),
+            "storage_gb": _storage,
+            "screen_size_inches": _screen,
+            "purchase_date": _date_converter(today),
+            "pickup_site": _site_converter(list(sites), default_site),
+            "entity": _entity_converter(commune),
+            "condition": _text_converter("condition_notes"),
+        }
+        self.steps = [
+            (field, index, _cached(converters[field])) for field, index in plan.columns.items()
+        ]
+        self.default_site_pk = default_site.pk if default_site else None
+        self.has_site_column = "pickup_site" in plan.columns
+
+    def validate(self, line: int, cells: list[Any]) -> ValidRow | list[RowError] | None:
+        """The row as a device, or its errors; ``None`` for a blank row, which is skipped."""
+        if not any(cell not in ("", None) and _text(cell) for cell in cells):
+            return None
+        values: dict[str, Any] = {}
+        errors: list[RowError] = []
+        width = len(cells)
+        for field, index, convert in self.steps:
+            raw = cells[index] if index < width else ""
+            try:
+                values[field] = convert(raw)
+            except Invalid as error:
+                errors.append(RowError(line, self.headers[index], _text(raw), str(error)))
+            except TypeError:
+                errors.append(
+                    RowError(line, self.headers[index], _text(raw), _("Unreadable value."))
+                )
+        if errors:
+            return errors
+        ram = values.get("ram_gb", values.get("ram_mb"))
+        storage_gb = values.get("storage_gb")
+        storage_type = values.get("storage_type", "")
+        serial = values.get("serial_number", "")
+        condition = values.get("condition", "")
+        notes = values.get("condition_notes", "")
+        brand = values["brand"]
+        category = values["category"]
+        return ValidRow(
+            line,
+            (
+                category,
+                brand,
+                values.get("model", ""),
+                serial,
+                identity_key(brand, serial),
+                values.get("asset_tag", ""),
+                values.get("purchase_date"),
+                values.get("cpu", ""),
+                ram,
+                storage_gb,
+                storage_type,
+                values.get("screen_size_inches"),
+                values.get("operating_system", ""),
+                derive_data_bearing(category, storage_gb, storage_type),
+                " — ".join(part for part in (condition, notes) if part),
+                values["pickup_site"] if self.has_site_column else self.default_site_pk,
+            ),
+        )
