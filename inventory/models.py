@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from decimal import Decimal
 
@@ -42,11 +43,13 @@ def identity_key(brand: str, serial_number: str) -> str:
     Case, spaces and punctuation differ between a sticker, an Excel sheet and GLPI; the key
     keeps letters and digits only. A device without a serial number has no key.
     """
-    serial = "".join(char for char in serial_number.upper() if char.isalnum())
+    serial = _NOT_LETTER_OR_DIGIT.sub("", serial_number).upper()
     if not serial:
         return ""
-    brand_key = "".join(char for char in brand.casefold() if char.isalnum())
-    return f"{brand_key}:{serial}"
+    return f"{_NOT_LETTER_OR_DIGIT.sub('', brand).casefold()}:{serial}"
+
+
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 
 
 def derive_data_bearing(category: str, storage_gb: int | None, storage_type: str) -> bool:

@@ -114,6 +114,10 @@ ROW_FIELDS = (
 )
 
 
+# Distinct values remembered per column before the memory is emptied and started again.
+CACHE_SIZE = 20_000
+
+
 def _cached(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     seen: dict[Any, tuple[bool, Any]] = {}
 
@@ -125,12 +129,18 @@ def _cached(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
                 ok, result = True, convert(value)
             except Invalid as error:
                 ok, result = False, str(error)
+            if len(seen) >= CACHE_SIZE:
+                seen.clear()
             seen[value] = (ok, result)
         if not ok:
             raise Invalid(result)
         return result
 
     return converter
+
+
+# Columns whose values differ on every row: remembering them would only cost memory.
+UNCACHED_FIELDS = frozenset({"serial_number", "asset_tag", "condition_notes", "condition"})
 
 
 def _text(value: Any) -> str:
@@ -399,14 +409,22 @@ class RowValidator:
             "condition": _text_converter("condition_notes"),
         }
         self.steps = [
-            (field, index, _cached(converters[field])) for field, index in plan.columns.items()
+            (
+                field,
+                index,
+                converters[field] if field in UNCACHED_FIELDS else _cached(converters[field]),
+            )
+            for field, index in plan.columns.items()
         ]
         self.default_site_pk = default_site.pk if default_site else None
         self.has_site_column = "pickup_site" in plan.columns
 
     def validate(self, line: int, cells: list[Any]) -> ValidRow | list[RowError] | None:
         """The row as a device, or its errors; ``None`` for a blank row, which is skipped."""
-        if not any(cell not in ("", None) and _text(cell) for cell in cells):
+        for cell in cells:
+            if cell is not None and cell != "" and (not isinstance(cell, str) or cell.strip()):
+                break
+        else:
             return None
         values: dict[str, Any] = {}
         errors: list[RowError] = []
