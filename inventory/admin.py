@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from config.exceptions import ApplicationError
-from inventory.models import Declaration, Device, DeviceEvent
+from inventory.models import Declaration, Device, DeviceEvent, DeviceImport
 from inventory.services import device_withdraw
 
 
@@ -209,3 +209,50 @@ class DeviceEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("device", "actor", "organisation")
+
+
+@admin.register(DeviceImport)
+class DeviceImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "original_name",
+        "commune",
+        "state",
+        "rows_read",
+        "rows_valid",
+        "error_count",
+        "dry_run",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["state", "dry_run", "commune"]
+    search_fields = ["original_name", "sha256", "commune__name"]
+    list_select_related = ["commune", "created_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "commune",
+        "created_by",
+        "file",
+        "original_name",
+        "size",
+        "sha256",
+        "sheet",
+        "pickup_site",
+        "dry_run",
+        "language",
+        "state",
+        "rows_read",
+        "rows_valid",
+        "error_count",
+        "message",
+        "file_format",
+        "unknown_columns",
+        "errors_preview",
+        "report",
+        "declaration",
+        "task_id",
+        "cancel_requested",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+    fields = readonly_fields

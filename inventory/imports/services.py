@@ -182,6 +182,16 @@ def device_import_run(*, device_import: DeviceImport) -> DeviceImport:
 
 
 def _finish(device_import: DeviceImport, state: str, message: str, **fields) -> None:
+    """Record the outcome, unless another run of the same import recorded one already."""
+    with transaction.atomic():
+        current = DeviceImport.objects.select_for_update().only("state").get(pk=device_import.pk)
+        if current.state != ImportState.RUNNING:
+            device_import.refresh_from_db()
+            return
+        _record(device_import, state, message, **fields)
+
+
+def _record(device_import: DeviceImport, state: str, message: str, **fields) -> None:
     device_import.state = state
     device_import.message = message
     device_import.finished_at = timezone.now()
@@ -380,6 +390,14 @@ def _insert(device_import: DeviceImport, staging: Staging) -> None:
     started = time.perf_counter()
     try:
         with transaction.atomic():
+            # A redelivered task may run beside the first one: the lock makes one of them
+            # insert, and the other find the import finished.
+            current = DeviceImport.objects.select_for_update().get(pk=device_import.pk)
+            if current.state != ImportState.RUNNING:
+                device_import.refresh_from_db()
+                return
+            if current.cancel_requested:
+                raise ImportCancelled
             # Declared meanwhile by someone else? The unique index would refuse the insert;
             # say so as a rejection rather than a failure.
             staging.report_duplicates_in_inventory(template=_duplicate_template())
@@ -400,7 +418,7 @@ def _insert(device_import: DeviceImport, staging: Staging) -> None:
                 import_id=device_import.pk,
                 now=now,
             )
-            _finish(
+            _record(
                 device_import,
                 ImportState.IMPORTED,
                 _("%(count)d devices declared.") % {"count": inserted},

@@ -1,6 +1,8 @@
 """The inventory's admin: pages that load at a bounded cost, a read-only event log, and a
 withdraw action that goes through the lifecycle like any other withdrawal."""
 
+import io
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
@@ -8,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from inventory.choices import DeviceState, EventKind
-from inventory.models import Declaration, Device, DeviceEvent
+from inventory.choices import DeviceState, EventKind, ImportState
+from inventory.imports.services import device_import_create
+from inventory.models import Declaration, Device, DeviceEvent, DeviceImport
 from inventory.services import device_withdraw
 from organisations.choices import MembershipRole
 from tests.conftest import MembershipFactory, UserFactory
@@ -250,3 +253,34 @@ def test_withdraw_action_is_offered_only_with_the_change_permission(client, decl
     # then
     assert response.status_code == 200
     assert "withdraw_selected" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_device_imports_are_shown_read_only(operator_client, commune, commune_user):
+    # given: an import of two devices
+    content = "Type;Marque;N° de série\nPortable;Dell;ADM1\nÉcran;Iiyama;ADM2\n".encode()
+    device_import = device_import_create(
+        user=commune_user,
+        commune=commune,
+        file=io.BytesIO(content),
+        original_name="parc.csv",
+        size=len(content),
+    )
+
+    # when
+    listing = operator_client.get(reverse("admin:inventory_deviceimport_changelist"))
+    page = operator_client.get(
+        reverse("admin:inventory_deviceimport_change", args=[device_import.pk])
+    )
+    add = operator_client.get(reverse("admin:inventory_deviceimport_add"))
+    delete = operator_client.post(
+        reverse("admin:inventory_deviceimport_delete", args=[device_import.pk]), {"post": "yes"}
+    )
+
+    # then
+    assert listing.status_code == 200
+    assert "parc.csv" in listing.content.decode()
+    assert page.status_code == 200
+    assert add.status_code == 403
+    assert delete.status_code == 403
+    assert DeviceImport.objects.get(pk=device_import.pk).state == ImportState.IMPORTED
