@@ -10,8 +10,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.validators import FileExtensionValidator
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import DeviceCategory, StorageType
@@ -185,6 +188,57 @@ class DeclarationForm(forms.Form):
             )
         if field.required:
             field.widget.attrs["aria-required"] = "true"
+
+
+# The file types an import reads (inventory.imports.readers sniffs the content as well).
+IMPORT_EXTENSIONS = ("csv", "xlsx")
+IMPORT_ACCEPT = ",".join(
+    (
+        ".csv",
+        ".xlsx",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+)
+
+
+class ImportForm(forms.Form):
+    """A file of devices to import for the active commune, and how to read it."""
+
+    file = forms.FileField(
+        label=_("File"),
+        validators=[FileExtensionValidator(allowed_extensions=IMPORT_EXTENSIONS)],
+        widget=forms.FileInput(attrs={"accept": IMPORT_ACCEPT}),
+    )
+    pickup_site = SiteChoiceField(
+        label=_("Default pickup site"),
+        queryset=Site.objects.none(),
+        required=False,
+        empty_label=_("None"),
+        help_text=_("For the rows that name no pickup site."),
+    )
+    sheet = forms.CharField(
+        label=_("Sheet"),
+        required=False,
+        max_length=100,
+        help_text=_("XLSX files only: the sheet to read. The first sheet otherwise."),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Check only (dry run)"),
+        required=False,
+        help_text=_("Every row is checked and the report shown; nothing is imported."),
+    )
+
+    def __init__(self, *args: Any, commune: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pickup_site"].queryset = Site.objects.filter(
+            organisation=commune, is_pickup=True
+        ).order_by("name")
+        self.fields["file"].help_text = _(
+            "CSV (Excel, LibreOffice, GLPI) or XLSX, up to %(size)s. One device per line, "
+            "with at least a type and a brand."
+        ) % {"size": filesizeformat(settings.BOUCLE_IMPORT_MAX_BYTES)}
+        self.fields["file"].widget.attrs["aria-required"] = "true"
 
 
 class WithdrawForm(forms.Form):

@@ -47,6 +47,15 @@ def can_view_device(organisations: Iterable[Organisation], device: Device) -> bo
     return False
 
 
+def visible_imports_q(organisations: Iterable[Organisation]) -> Q | None:
+    """A filter on device imports: an import belongs to its commune; the territory reads all."""
+    organisations = list(organisations)
+    if any(organisation.is_territory for organisation in organisations):
+        return Q()
+    communes = [organisation.pk for organisation in organisations if organisation.is_commune]
+    return Q(commune__in=communes) if communes else None
+
+
 def can_declare_for(organisation: Organisation, commune: Organisation) -> bool:
     """A commune declares its own devices, and nobody else's."""
     return commune.is_commune and organisation.pk == commune.pk

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from config.exceptions import NotFound
 from inventory import permissions
 from inventory.choices import DeviceState
-from inventory.models import Device, DeviceEvent
+from inventory.models import Device, DeviceEvent, DeviceImport
 from organisations.models import Organisation
 
 
@@ -82,3 +83,21 @@ def device_counts_by_commune(devices: QuerySet[Device]) -> list[dict[str, Any]]:
     for row in rows:
         row["in_loop"] = row["total"] - row["awaiting_claim"] - row["withdrawn"]
     return rows
+
+
+def device_imports_visible_to(organisations: Iterable[Organisation]) -> QuerySet[DeviceImport]:
+    """The imports the organisations may see: their communes' own, and all for the territory."""
+    visibility = permissions.visible_imports_q(organisations)
+    if visibility is None:
+        return DeviceImport.objects.none()
+    return DeviceImport.objects.filter(visibility).select_related(
+        "commune", "created_by", "pickup_site"
+    )
+
+
+def device_import_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> DeviceImport:
+    """One import, or ``NotFound`` when it does not exist or the organisations may not see it."""
+    device_import = device_imports_visible_to(organisations).filter(pk=pk).first()
+    if device_import is None:
+        raise NotFound(_("No such import."), code="import_not_found")
+    return device_import

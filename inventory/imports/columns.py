@@ -244,3 +244,10 @@ SIZE_UNITS_IN_GB: dict[str, float] = {
     "mio": 1 / 1024,
     "mib": 1 / 1024,
 }
+
+# Memory is counted in powers of two: 8192 MB of RAM are 8 GB.
+MEMORY_UNITS_IN_GB: dict[str, float] = {
+    **dict.fromkeys(("", "g", "go", "gb", "gio", "gib"), 1.0),
+    **dict.fromkeys(("t", "to", "tb", "tio", "tib"), 1024.0),
+    **dict.fromkeys(("m", "mo", "mb", "mio", "mib"), 1 / 1024),
+}

@@ -21,6 +21,7 @@ from inventory.imports.columns import (
     CATEGORY_SYNONYMS,
     EMPTY_MARKERS,
     HEADER_TO_COLUMN,
+    MEMORY_UNITS_IN_GB,
     REQUIRED_COLUMNS,
     SIZE_UNITS_IN_GB,
     STORAGE_TYPE_SYNONYMS,
@@ -210,10 +211,12 @@ def _number(value: Any, *, what: str) -> tuple[Decimal, str]:
     return number, unit
 
 
-def _size_in_gb(value: Any, *, what: str, default_unit_gb: Decimal) -> Decimal:
+def _size_in_gb(
+    value: Any, *, what: str, default_unit_gb: Decimal, units: dict[str, float] = SIZE_UNITS_IN_GB
+) -> Decimal:
     number, unit = _number(value, what=what)
     if unit:
-        factor = SIZE_UNITS_IN_GB.get(unit)
+        factor = units.get(unit)
         if factor is None:
             raise Invalid(_("%(what)s: unknown unit “%(unit)s”.") % {"what": what, "unit": unit})
         return number * Decimal(str(factor))
@@ -224,7 +227,9 @@ def _ram_converter(unit_gb: Decimal) -> Callable[[Any], Decimal | None]:
     def convert(value: Any) -> Decimal | None:
         if _is_empty(value):
             return None
-        gigabytes = _size_in_gb(value, what=_("The memory"), default_unit_gb=unit_gb)
+        gigabytes = _size_in_gb(
+            value, what=_("The memory"), default_unit_gb=unit_gb, units=MEMORY_UNITS_IN_GB
+        )
         gigabytes = gigabytes.quantize(Decimal("0.01"))
         if gigabytes > MAX_RAM_GB:
             raise Invalid(_("The memory cannot exceed 4096 GB; give it in GB."))
@@ -449,12 +454,17 @@ class RowValidator:
         notes = values.get("condition_notes", "")
         brand = values["brand"]
         category = values["category"]
+        model = values.get("model", "")
+        # GLPI writes "HP EliteDesk 800 G3" as the model of an HP: the brand is said once.
+        first_word, _space, rest = model.partition(" ")
+        if rest and normalise_label(first_word) == normalise_label(brand):
+            model = rest.strip()
         return ValidRow(
             line,
             (
                 category,
                 brand,
-                values.get("model", ""),
+                model,
                 serial,
                 identity_key(brand, serial),
                 values.get("asset_tag", ""),

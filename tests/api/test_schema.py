@@ -56,7 +56,12 @@ def test_schema_is_valid_openapi_and_covers_every_endpoint(api_client):
         "/api/v1/devices/{code}/",
         "/api/v1/devices/{code}/withdraw/",
         "/api/v1/devices/{code}/events/",
+        "/api/v1/devices/export/",
         "/api/v1/declarations/",
+        "/api/v1/imports/",
+        "/api/v1/imports/{id}/",
+        "/api/v1/imports/{id}/cancel/",
+        "/api/v1/imports/{id}/report/",
     }
     documented = {path for path in schema["paths"] if path.startswith(API_PREFIX)}
     assert documented == api_paths()
