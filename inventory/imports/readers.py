@@ -81,7 +81,12 @@ def _detect_encoding(head: bytes) -> str:
         # The sample may end in the middle of a character: decode incrementally.
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
-        return "cp1252"
+        # UTF-8 into which lines were pasted from Windows-1252 still has mostly valid UTF-8
+        # beyond ASCII; Windows-1252 text almost never has any.
+        text = codecs.getincrementaldecoder("utf-8")("replace").decode(head, final=False)
+        refused = text.count("\N{REPLACEMENT CHARACTER}")
+        beyond_ascii = sum(1 for char in text if char > "\x7f") - refused
+        return "utf-8" if beyond_ascii > refused else "cp1252"
     return "utf-8"
 
 
@@ -92,9 +97,9 @@ def _detect_delimiter(first_line: str) -> str:
 
 
 def _open_csv(stream: IO[bytes], head: bytes) -> Table:
+    encoding = _detect_encoding(head)
     if b"\x00" in head:
         raise UnreadableFile(_("This file is not a CSV or XLSX table (it holds binary data)."))
-    encoding = _detect_encoding(head)
     errors = "boucle_cp1252_fallback" if encoding.startswith("utf-8") else "strict"
     text = io.TextIOWrapper(stream, encoding=encoding, errors=errors, newline="")
     try:
@@ -116,11 +121,16 @@ def _open_csv(stream: IO[bytes], head: bytes) -> Table:
         line = reader.line_num + 1
         try:
             for row in reader:
-                if any(len(cell) > MAX_CELL_CHARACTERS for cell in row):
-                    raise UnreadableFile(
-                        _("Line %(line)d holds a cell of more than %(limit)d characters.")
-                        % {"line": line, "limit": MAX_CELL_CHARACTERS}
-                    )
+                for cell in row:
+                    if len(cell) > MAX_CELL_CHARACTERS:
+                        raise UnreadableFile(
+                            _("Line %(line)d holds a cell of more than %(limit)d characters.")
+                            % {"line": line, "limit": MAX_CELL_CHARACTERS}
+                        )
+                    if "\x00" in cell:
+                        raise UnreadableFile(
+                            _("This file is not a CSV or XLSX table (it holds binary data).")
+                        )
                 yield line, row
                 line = reader.line_num + 1
         except csv.Error as error:

@@ -230,10 +230,9 @@ def _ram_converter(unit_gb: Decimal) -> Callable[[Any], Decimal | None]:
         gigabytes = _size_in_gb(
             value, what=_("The memory"), default_unit_gb=unit_gb, units=MEMORY_UNITS_IN_GB
         )
-        gigabytes = gigabytes.quantize(Decimal("0.01"))
         if gigabytes > MAX_RAM_GB:
             raise Invalid(_("The memory cannot exceed 4096 GB; give it in GB."))
-        return gigabytes
+        return gigabytes.quantize(Decimal("0.01"))
 
     return convert
 
