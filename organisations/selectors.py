@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from organisations.models import Membership, Organisation, Site
 
@@ -15,3 +15,8 @@ def organisation_members(organisation: Organisation) -> QuerySet[Membership]:
     return organisation.memberships.select_related("user").order_by(
         "user__last_name", "user__username"
     )
+
+
+def organisation_by_code(code: str) -> Organisation | None:
+    """The organisation whose INSEE code (a commune) or short name is ``code``."""
+    return Organisation.objects.filter(Q(insee_code=code) | Q(slug=code)).first()

@@ -121,16 +121,19 @@ def _open_csv(stream: IO[bytes], head: bytes) -> Table:
         line = reader.line_num + 1
         try:
             for row in reader:
-                for cell in row:
-                    if len(cell) > MAX_CELL_CHARACTERS:
-                        raise UnreadableFile(
-                            _("Line %(line)d holds a cell of more than %(limit)d characters.")
-                            % {"line": line, "limit": MAX_CELL_CHARACTERS}
-                        )
-                    if "\x00" in cell:
-                        raise UnreadableFile(
-                            _("This file is not a CSV or XLSX table (it holds binary data).")
-                        )
+                # One pass in C over the whole row; the cells are looked at only when needed.
+                joined = "".join(row)
+                if "\x00" in joined:
+                    raise UnreadableFile(
+                        _("This file is not a CSV or XLSX table (it holds binary data).")
+                    )
+                if len(joined) > MAX_CELL_CHARACTERS and any(
+                    len(cell) > MAX_CELL_CHARACTERS for cell in row
+                ):
+                    raise UnreadableFile(
+                        _("Line %(line)d holds a cell of more than %(limit)d characters.")
+                        % {"line": line, "limit": MAX_CELL_CHARACTERS}
+                    )
                 yield line, row
                 line = reader.line_num + 1
         except csv.Error as error:

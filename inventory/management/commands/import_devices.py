@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -21,7 +20,7 @@ from inventory.imports.services import device_import_create
 from inventory.models import DeviceImport
 from organisations.choices import MembershipRole
 from organisations.models import Organisation, Site
-from organisations.selectors import organisation_members, organisation_sites
+from organisations.selectors import organisation_by_code, organisation_members, organisation_sites
 
 # Exit statuses, as the help states them.
 IMPORTED = 0
@@ -126,7 +125,7 @@ class Command(BaseCommand):
     # --- Arguments. ---
 
     def commune(self, code: str) -> Organisation:
-        organisation = Organisation.objects.filter(Q(insee_code=code) | Q(slug=code)).first()
+        organisation = organisation_by_code(code)
         if organisation is None:
             raise CommandError(
                 _("No organisation has the INSEE code or short name “%(code)s”.") % {"code": code},
