@@ -8,4 +8,6 @@ urlpatterns = [
     path("auth/token/", AuthTokenView.as_view(), name="api-token"),
     path("", include("organisations.api.urls")),
     path("", include("inventory.api.urls")),
+    path("", include("reuse.api.urls")),
+    path("", include("documents.api.urls")),
 ]

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "organisations",
     "inventory",
+    "reuse",
+    "documents",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("inventory/", include("inventory.urls")),
+    path("reuse/", include("reuse.urls")),
+    path("documents/", include("documents.urls")),
     path("", include("organisations.urls")),
 ]
 
