@@ -231,3 +231,17 @@ if env_bool("BOUCLE_TESTING", False):
 # Device imports: the largest file accepted, and the size above which a Celery task imports it.
 BOUCLE_IMPORT_MAX_BYTES = int(os.environ.get("BOUCLE_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 BOUCLE_IMPORT_ASYNC_BYTES = int(os.environ.get("BOUCLE_IMPORT_ASYNC_BYTES", str(1024 * 1024)))
+
+# Claims: a partner's claim lapses after this many days without collection.
+BOUCLE_CLAIM_EXPIRY_DAYS = int(os.environ.get("BOUCLE_CLAIM_EXPIRY_DAYS", "14"))
+
+# Periodic work, run by `celery -A config beat`.
+CELERY_BEAT_SCHEDULE = {
+    "expire-claims": {
+        "task": "reuse.tasks.expire_overdue_claims",
+        "schedule": 60 * 60,  # hourly; an expiry is due to the day, not the minute
+    },
+}
+
+# Documents: where issued PDFs are kept (under MEDIA_ROOT with the default storage).
+BOUCLE_DOCUMENTS_FOLDER = "documents"
