@@ -14,7 +14,7 @@ MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv system-deps gettext messages migrate run test lint worker beat
+.PHONY: help venv system-deps pdf-deps gettext messages migrate run test lint worker beat
 
 # $(call debian_packages,command:package ...): install, with apt-get, the Debian package of
 # each missing command; only as root, otherwise say what to install and stop.
@@ -61,8 +61,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch "$@"
 
-system-deps:
+system-deps: pdf-deps
 	$(call debian_packages,chromium:chromium msgfmt:gettext)
+
+# WeasyPrint renders the PDF documents with Debian's Pango and fonts.
+pdf-deps:
+	@if ldconfig -p | grep -q "libpangoft2-1.0.so.0" && [ -d /usr/share/fonts/truetype/dejavu ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Pango and fonts for WeasyPrint"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; \
+	else \
+		echo "Boucle renders PDFs with WeasyPrint, which needs Pango and fonts:"; \
+		echo "  sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; \
+		exit 1; \
+	fi
 
 gettext:
 	$(call debian_packages,msgfmt:gettext)
@@ -78,7 +91,7 @@ messages: venv gettext
 migrate: venv
 	$(MANAGE) migrate --noinput
 
-run: venv gettext messages migrate
+run: venv gettext pdf-deps messages migrate
 	$(MANAGE) seed_demo
 	@echo
 	@echo "Boucle: http://$(HOST):$(PORT)/ (log in with one of the logins above)"
