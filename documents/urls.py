@@ -1,1 +1,10 @@
-urlpatterns = []
+from django.urls import path
+
+from documents import views
+
+app_name = "documents"
+
+urlpatterns = [
+    path("", views.document_list, name="document-list"),
+    path("<str:number>/download/", views.document_download, name="document-download"),
+]

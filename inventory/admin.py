@@ -93,7 +93,7 @@ class DeviceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "data_bearing",
         ("commune", admin.RelatedOnlyFieldListFilter),
     ]
-    list_select_related = ["commune", "holder"]
+    list_select_related = ["commune", "holder", "claimed_by"]
     search_fields = ["=code", "brand", "model", "serial_number", "=asset_tag"]
     ordering = ["-created_at", "-pk"]
     actions = ["withdraw_selected"]
@@ -127,6 +127,7 @@ class DeviceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "declaration",
                     "pickup_site",
                     "holder",
+                    ("claimed_by", "claimed_at"),
                     ("created_at", "updated_at"),
                 ]
             },

@@ -59,6 +59,9 @@ class EventKind(models.TextChoices):
     DECLARED = "declared", _("Declared")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     EDITED = "edited", _("Description edited")
+    CLAIMED = "claimed", _("Claimed")
+    RELEASED = "released", _("Claim released")
+    CLAIM_EXPIRED = "claim_expired", _("Claim expired")
 
 
 class ImportState(models.TextChoices):

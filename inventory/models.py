@@ -199,7 +199,7 @@ class DeviceQuerySet(models.QuerySet):
         return self.filter(state=DeviceState.DECLARED)
 
     def with_related(self) -> DeviceQuerySet:
-        return self.select_related("commune", "holder", "pickup_site")
+        return self.select_related("commune", "holder", "pickup_site", "claimed_by")
 
 
 class Device(FSMModelMixin, models.Model):
@@ -291,6 +291,16 @@ class Device(FSMModelMixin, models.Model):
         protected=True,
         db_index=True,
     )
+    # Set by the claim, cleared by its release or expiry; only the lifecycle writes them.
+    claimed_by = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claimed_devices",
+        verbose_name=_("claimed by"),
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("declared at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -323,9 +333,19 @@ class Device(FSMModelMixin, models.Model):
                 condition=Q(screen_size_inches__isnull=True) | Q(screen_size_inches__gt=0),
                 name="%(app_label)s_%(class)s_screen_size_positive",
             ),
+            models.CheckConstraint(
+                condition=Q(claimed_by__isnull=True, claimed_at__isnull=True)
+                | Q(claimed_by__isnull=False, claimed_at__isnull=False),
+                name="%(app_label)s_%(class)s_claim_complete",
+            ),
         ]
         indexes = [
             models.Index(fields=["commune", "state"], name="inventory_device_commune_state"),
+            models.Index(
+                fields=["claimed_at"],
+                name="inventory_device_claimed_at",
+                condition=Q(claimed_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -370,6 +390,42 @@ class Device(FSMModelMixin, models.Model):
     )
     def withdraw(self) -> None:
         """The commune takes the device back before any partner claimed it."""
+
+    @transition(
+        field=state,
+        source=DeviceState.DECLARED,
+        target=DeviceState.CLAIMED,
+        permission=permissions.is_partner,
+        custom={"event": EventKind.CLAIMED, "label": _("Claim")},
+    )
+    def claim(self, *, claimant: Organisation, at=None) -> None:
+        """A partner reserves the device; the claim lapses unless it collects it in time."""
+        self.claimed_by = claimant
+        self.claimed_at = at or timezone.now()
+
+    @transition(
+        field=state,
+        source=DeviceState.CLAIMED,
+        target=DeviceState.DECLARED,
+        permission=permissions.is_claimant,
+        custom={"event": EventKind.RELEASED, "label": _("Release the claim")},
+    )
+    def release(self) -> None:
+        """The claimant gives the device back to the shared inventory."""
+        self.claimed_by = None
+        self.claimed_at = None
+
+    @transition(
+        field=state,
+        source=DeviceState.CLAIMED,
+        target=DeviceState.DECLARED,
+        permission=permissions.nobody,
+        custom={"event": EventKind.CLAIM_EXPIRED, "label": _("Expire the claim")},
+    )
+    def expire(self) -> None:
+        """The system ends a claim left without collection past its delay."""
+        self.claimed_by = None
+        self.claimed_at = None
 
 
 class DeviceEventQuerySet(models.QuerySet):

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 
 def visible_devices_q(organisations: Iterable[Organisation]) -> Q | None:
-    """A filter on devices: the shared declared inventory, plus what the organisations own.
+    """A filter on devices: the shared declared inventory, plus what the organisations own
+    or claimed.
 
     Returns ``None`` when nothing is visible (no organisation), and an empty ``Q`` for the
     territory, which reads everything.
@@ -33,7 +34,12 @@ def visible_devices_q(organisations: Iterable[Organisation]) -> Q | None:
     if any(organisation.is_territory for organisation in organisations):
         return Q()
     pks = [organisation.pk for organisation in organisations]
-    return Q(state=DeviceState.DECLARED) | Q(commune__in=pks) | Q(holder__in=pks)
+    return (
+        Q(state=DeviceState.DECLARED)
+        | Q(commune__in=pks)
+        | Q(holder__in=pks)
+        | Q(claimed_by__in=pks)
+    )
 
 
 def can_view_device(organisations: Iterable[Organisation], device: Device) -> bool:
@@ -41,7 +47,7 @@ def can_view_device(organisations: Iterable[Organisation], device: Device) -> bo
         if (
             organisation.is_territory
             or device.state == DeviceState.DECLARED
-            or organisation.pk in (device.commune_id, device.holder_id)
+            or organisation.pk in (device.commune_id, device.holder_id, device.claimed_by_id)
         ):
             return True
     return False
@@ -66,6 +72,11 @@ def can_edit_device(organisation: Organisation, device: Device) -> bool:
     return device.state == DeviceState.DECLARED and organisation.pk == device.commune_id
 
 
+def may_claim(organisation: Organisation) -> bool:
+    """Partners claim declared devices (ESUS approval is checked at the collection)."""
+    return organisation.is_partner
+
+
 def can_see_event_actor(organisations: Iterable[Organisation], event: DeviceEvent) -> bool:
     """Who acted is personal data: only the acting organisation and the territory see it.
 
@@ -87,3 +98,18 @@ def is_declaring_commune(device: Device, organisation: Organisation) -> bool:
 def is_holder(device: Device, organisation: Organisation) -> bool:
     """Only the holder may move a device it holds."""
     return organisation.pk == device.holder_id
+
+
+def is_partner(device: Device, organisation: Organisation) -> bool:
+    """A partner claims a declared device; nothing more is asked until the collection."""
+    return may_claim(organisation)
+
+
+def is_claimant(device: Device, organisation: Organisation) -> bool:
+    """Only the partner that claimed a device releases its claim."""
+    return device.claimed_by_id is not None and organisation.pk == device.claimed_by_id
+
+
+def nobody(device: Device, organisation: Organisation) -> bool:
+    """No organisation runs this transition: the system does (with no organisation)."""
+    return False

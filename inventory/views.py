@@ -49,7 +49,11 @@ from organisations.active import active_membership
 from organisations.models import Organisation
 
 # The transitions that have a page of their own, by name; later issues add theirs here.
-TRANSITION_PAGES = {"withdraw": "inventory:device-withdraw"}
+TRANSITION_PAGES = {
+    "withdraw": "inventory:device-withdraw",
+    "claim": "reuse:device-claim",
+    "release": "reuse:device-release",
+}
 
 
 def _active_organisation(request: HttpRequest) -> Organisation | None:

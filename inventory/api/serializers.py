@@ -42,6 +42,7 @@ class DeviceSerializer(serializers.ModelSerializer):
     commune = OrganisationBriefSerializer(read_only=True)
     pickup_site = SiteBriefSerializer(read_only=True, allow_null=True)
     holder = OrganisationBriefSerializer(read_only=True)
+    claimed_by = OrganisationBriefSerializer(read_only=True, allow_null=True)
     # Declared here so that the schema admits the blank value the model allows.
     storage_type = serializers.ChoiceField(
         choices=StorageType.choices, allow_blank=True, read_only=True
@@ -61,6 +62,8 @@ class DeviceSerializer(serializers.ModelSerializer):
             "commune",
             "pickup_site",
             "holder",
+            "claimed_by",
+            "claimed_at",
             "state",
             "created_at",
             "updated_at",

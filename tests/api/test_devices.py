@@ -92,6 +92,8 @@ def test_detail_shows_every_field(client_for, declare, commune, commune_user, pi
         "commune": {"slug": "cachan", "name": "Cachan"},
         "pickup_site": {"id": pickup_site.pk, "name": "Hôtel de ville"},
         "holder": {"slug": "cachan", "name": "Cachan"},
+        "claimed_by": None,
+        "claimed_at": None,
         "state": "declared",
         "allowed_actions": ["withdraw"],
     }
@@ -123,13 +125,14 @@ def test_allowed_actions_depend_on_the_user_and_the_state(
     [declared, withdrawn] = declare(2)
     device_withdraw(device=withdrawn, user=commune_user, organisation=commune)
 
-    # then: only the declaring commune may withdraw, and only a declared device
+    # then: only the declaring commune may withdraw, only a partner may claim, and only a
+    # declared device
     assert client_for(commune_user).get(device_url(declared)).json()["allowed_actions"] == [
         "withdraw"
     ]
     assert client_for(commune_user).get(device_url(withdrawn)).json()["allowed_actions"] == []
-    for user in (other_commune_user, partner_user):
-        assert client_for(user).get(device_url(declared)).json()["allowed_actions"] == []
+    assert client_for(other_commune_user).get(device_url(declared)).json()["allowed_actions"] == []
+    assert client_for(partner_user).get(device_url(declared)).json()["allowed_actions"] == ["claim"]
 
 
 @pytest.mark.django_db

@@ -55,6 +55,8 @@ def test_schema_is_valid_openapi_and_covers_every_endpoint(api_client):
         "/api/v1/devices/",
         "/api/v1/devices/{code}/",
         "/api/v1/devices/{code}/withdraw/",
+        "/api/v1/devices/{code}/claim/",
+        "/api/v1/devices/{code}/release/",
         "/api/v1/devices/{code}/events/",
         "/api/v1/devices/export/",
         "/api/v1/declarations/",
@@ -62,6 +64,10 @@ def test_schema_is_valid_openapi_and_covers_every_endpoint(api_client):
         "/api/v1/imports/{id}/",
         "/api/v1/imports/{id}/cancel/",
         "/api/v1/imports/{id}/report/",
+        "/api/v1/claims/",
+        "/api/v1/documents/",
+        "/api/v1/documents/{number}/",
+        "/api/v1/documents/{number}/download/",
     }
     documented = {path for path in schema["paths"] if path.startswith(API_PREFIX)}
     assert documented == api_paths()

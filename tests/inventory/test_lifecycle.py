@@ -157,3 +157,150 @@ def test_event_log_is_append_only(declare):
             "UPDATE inventory_deviceevent SET note = 'changed' WHERE id = %s", [event.pk]
         )
     assert DeviceEvent.objects.get(pk=event.pk).note == ""
+
+
+# --- Claims: claim, release, expire (the services are in reuse.services). ---
+
+
+@pytest.mark.django_db
+def test_claim_allowed_for_a_partner_from_declared(declare, partner, partner_user):
+    # given
+    [device] = declare()
+
+    # when
+    device = device_transition(
+        device=device,
+        transition="claim",
+        user=partner_user,
+        organisation=partner,
+        claimant=partner,
+    )
+
+    # then
+    device = Device.objects.get(pk=device.pk)
+    assert (device.state, device.claimed_by) == (DeviceState.CLAIMED, partner)
+    assert device.claimed_at is not None
+    event = device.events.last()
+    assert (event.kind, event.from_state, event.to_state) == (
+        EventKind.CLAIMED,
+        DeviceState.DECLARED,
+        DeviceState.CLAIMED,
+    )
+
+
+@pytest.mark.django_db
+def test_claim_refused_to_a_commune(declare, commune, commune_user):
+    [device] = declare()
+    before = snapshot(device)
+
+    with pytest.raises(PermissionDenied):
+        device_transition(
+            device=device,
+            transition="claim",
+            user=commune_user,
+            organisation=commune,
+            claimant=commune,
+        )
+
+    assert snapshot(device) == before
+    assert Device.objects.get(pk=device.pk).claimed_by is None
+
+
+@pytest.mark.django_db
+def test_claim_refused_when_already_claimed(declare, partner, partner_user):
+    [device] = declare()
+    device_transition(
+        device=device, transition="claim", user=partner_user, organisation=partner, claimant=partner
+    )
+    before = snapshot(device)
+
+    with pytest.raises(TransitionNotAllowed):
+        device_transition(
+            device=device,
+            transition="claim",
+            user=partner_user,
+            organisation=partner,
+            claimant=partner,
+        )
+
+    assert snapshot(device) == before
+
+
+@pytest.mark.django_db
+def test_withdraw_refused_once_claimed(declare, commune, commune_user, partner, partner_user):
+    [device] = declare()
+    device_transition(
+        device=device, transition="claim", user=partner_user, organisation=partner, claimant=partner
+    )
+    before = snapshot(device)
+
+    with pytest.raises(TransitionNotAllowed):
+        device_withdraw(device=device, user=commune_user, organisation=commune)
+
+    assert snapshot(device) == before
+
+
+@pytest.mark.django_db
+def test_release_allowed_to_the_claimant_only(
+    declare, partner, partner_user, commune, commune_user
+):
+    # given
+    [device] = declare()
+    device_transition(
+        device=device, transition="claim", user=partner_user, organisation=partner, claimant=partner
+    )
+    before = snapshot(device)
+
+    # when: the commune may not release the partner's claim
+    with pytest.raises(PermissionDenied):
+        device_transition(
+            device=device, transition="release", user=commune_user, organisation=commune
+        )
+    assert snapshot(device) == before
+    device = device_transition(
+        device=device, transition="release", user=partner_user, organisation=partner
+    )
+
+    # then
+    device = Device.objects.get(pk=device.pk)
+    assert (device.state, device.claimed_by, device.claimed_at) == (
+        DeviceState.DECLARED,
+        None,
+        None,
+    )
+    assert device.events.last().kind == EventKind.RELEASED
+
+
+@pytest.mark.django_db
+def test_expire_only_by_the_system(declare, partner, partner_user):
+    # given
+    [device] = declare()
+    device_transition(
+        device=device, transition="claim", user=partner_user, organisation=partner, claimant=partner
+    )
+    before = snapshot(device)
+
+    # when: the claimant may not run it
+    with pytest.raises(PermissionDenied):
+        device_transition(
+            device=device, transition="expire", user=partner_user, organisation=partner
+        )
+    assert snapshot(device) == before
+    device_transition(device=device, transition="expire", user=None, organisation=None)
+
+    # then
+    device = Device.objects.get(pk=device.pk)
+    assert (device.state, device.claimed_by) == (DeviceState.DECLARED, None)
+    event = device.events.last()
+    assert (event.kind, event.actor, event.organisation) == (EventKind.CLAIM_EXPIRED, None, None)
+
+
+@pytest.mark.django_db
+def test_expire_refused_when_not_claimed(declare):
+    [device] = declare()
+    before = snapshot(device)
+
+    with pytest.raises(TransitionNotAllowed):
+        device_transition(device=device, transition="expire", user=None, organisation=None)
+
+    assert snapshot(device) == before

@@ -66,6 +66,45 @@ def test_selector_and_rule_agree(devices, commune, partner, territory, buyer):
             assert permissions.can_view_device([organisation], device) is in_list
 
 
+@pytest.fixture
+def claimed(declare, partner):
+    """A device of Cachan claimed by the partner."""
+    from reuse.services import devices_claim
+    from tests.conftest import member
+
+    [device] = declare(1)
+    devices_claim(devices=[device], partner=partner, user=member(partner))
+    return Device.objects.get(pk=device.pk)
+
+
+@pytest.mark.django_db
+def test_claimed_device_is_seen_by_the_claimant_and_commune_not_other_partners(
+    devices, claimed, commune, other_commune, partner, territory
+):
+    from tests.conftest import PartnerFactory
+
+    other_partner = PartnerFactory()
+
+    assert claimed.code in visible_codes([partner])
+    assert claimed.code in visible_codes([commune])
+    assert claimed.code in visible_codes([territory])
+    assert claimed.code not in visible_codes([other_partner])
+    assert claimed.code not in visible_codes([other_commune])
+
+
+@pytest.mark.django_db
+def test_selector_and_rule_agree_on_claimed_devices(
+    devices, claimed, commune, other_commune, partner, territory, buyer
+):
+    from tests.conftest import PartnerFactory
+
+    everything = [*devices.values(), claimed]
+    for organisation in (commune, other_commune, partner, PartnerFactory(), territory, buyer):
+        for device in everything:
+            in_list = device.code in visible_codes([organisation])
+            assert permissions.can_view_device([organisation], device) is in_list
+
+
 @pytest.mark.django_db
 def test_another_communes_withdrawn_device_is_not_found(devices, commune):
     with pytest.raises(NotFound):

@@ -1,0 +1,40 @@
+"""Reading documents, always as some organisations may see them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from config.exceptions import NotFound
+from documents.models import Document
+from documents.permissions import can_view_document, visible_documents_q
+from organisations.models import Organisation
+
+
+def documents_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Document]:
+    """The documents these organisations may read, newest first, with their parties."""
+    return (
+        Document.objects.filter(visible_documents_q(organisations))
+        .select_related("owner", "counterpart", "replaces")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def document_get_visible(*, number: str, organisations: Iterable[Organisation]) -> Document:
+    """The document with this number, or NotFound if these organisations may not read it."""
+    organisations = list(organisations)
+    document = (
+        Document.objects.select_related("owner", "counterpart", "replaces")
+        .filter(number=number)
+        .first()
+    )
+    if document is None or not can_view_document(organisations, document):
+        raise NotFound(_("No such document."))
+    return document
+
+
+def document_years(documents: QuerySet[Document]) -> list[int]:
+    """The years the given documents were numbered in, newest first (for a filter)."""
+    return list(documents.order_by("-year").values_list("year", flat=True).distinct())

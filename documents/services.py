@@ -1,0 +1,159 @@
+"""Requesting and producing documents: the only writes of the documents app.
+
+A document is numbered when it is requested, in the requester's transaction, from a
+``DocumentSequence`` row locked for the kind and year, so numbers have no gaps even when
+many requests run at once. The PDF is produced afterwards by a Celery task queued on commit;
+producing it again is harmless: an issued document is returned as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.exceptions import ValidationFailed
+from documents.choices import DocumentKind, DocumentState
+from documents.models import Document, DocumentSequence, format_number
+from documents.rendering import context_snapshot, render_pdf, storage_name
+from organisations.models import Organisation
+
+logger = logging.getLogger(__name__)
+
+
+def _locked_sequence(*, kind: str, year: int) -> DocumentSequence:
+    """The kind's numbering for the year, locked until the end of the transaction."""
+    # get_or_create settles the race of two first documents of a year: the loser of the
+    # unique constraint reads the winner's row. The lock then serialises the numbering.
+    DocumentSequence.objects.get_or_create(kind=kind, year=year)
+    return DocumentSequence.objects.select_for_update().get(kind=kind, year=year)
+
+
+def document_request(
+    *,
+    kind: str,
+    owner: Organisation,
+    counterpart: Organisation | None = None,
+    title: str,
+    template: str,
+    context: dict[str, Any],
+    created_by: AbstractBaseUser | None,
+    idempotency_key: str | None = None,
+    language: str | None = None,
+    replaces: Document | None = None,
+) -> Document:
+    """Number a new document and queue its production when the transaction commits.
+
+    ``context`` is what the template shows, captured now (JSON values; dates become ISO
+    strings). The document is written in ``language``, by default the site's (French).
+    With an ``idempotency_key`` already used, the document it made is returned and
+    nothing else happens. ``replaces`` names the issued document this one corrects.
+    """
+    if kind not in DocumentKind.values:
+        raise ValidationFailed(_("Unknown kind of document."), fields={"kind": [kind]})
+    get_template(template)  # a wrong template name fails now, not in the worker
+    if replaces is not None and replaces.owner_id != owner.pk:
+        raise ValidationFailed(
+            _("A document may only replace a document of the same organisation."),
+            code="replaces_other_owner",
+        )
+    stored_context = context_snapshot(context)
+    year = timezone.localdate().year
+    try:
+        with transaction.atomic():
+            sequence = _locked_sequence(kind=kind, year=year)
+            if idempotency_key:
+                existing = Document.objects.filter(idempotency_key=idempotency_key).first()
+                if existing is not None:
+                    return existing
+            sequence.last_number += 1
+            sequence.save(update_fields=["last_number"])
+            document = Document.objects.create(
+                kind=kind,
+                number=format_number(kind, year, sequence.last_number),
+                year=year,
+                sequence=sequence.last_number,
+                owner=owner,
+                counterpart=counterpart,
+                title=title,
+                template_name=template,
+                context=stored_context,
+                language=language or settings.LANGUAGE_CODE,
+                created_by=created_by,
+                replaces=replaces,
+                idempotency_key=idempotency_key or None,
+            )
+    except IntegrityError:
+        # The same key sent at once for another kind or year: the first one made it.
+        existing = (
+            Document.objects.filter(idempotency_key=idempotency_key).first()
+            if idempotency_key
+            else None
+        )
+        if existing is None:
+            raise
+        return existing
+    transaction.on_commit(lambda: _queue_render(document.pk))
+    return document
+
+
+def _queue_render(document_pk: int) -> None:
+    from documents.tasks import render_document  # the task module imports this one
+
+    render_document.delay(document_pk)
+
+
+def document_render(*, document: Document) -> Document:
+    """Produce the document's PDF, store it with its SHA-256 and issue it; safe to repeat.
+
+    An issued document is returned untouched. Otherwise the PDF is made from the stored
+    context, then, with the document locked, the file is written under the document's one
+    name (overwriting what a crashed run left) and the document issued in the same
+    transaction. A production that fails marks the document failed, keeping its number for
+    the next attempt.
+    """
+    if document.is_issued:
+        return document
+    try:
+        pdf = render_pdf(document)
+    except Exception as error:  # any failure of the template or of WeasyPrint
+        logger.exception("Producing document %s failed", document.number)
+        return _mark_failed(document=document, reason=f"{type(error).__name__}: {error}")
+
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        if locked.is_issued:  # another worker finished first: keep its file
+            return locked
+        name = storage_name(locked)
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        saved_name = default_storage.save(name, ContentFile(pdf.content))
+        locked.file.name = saved_name
+        locked.sha256 = pdf.sha256
+        locked.size = pdf.size
+        locked.issued_at = timezone.now()
+        locked.state = DocumentState.ISSUED
+        locked.failure_reason = ""
+        locked.save(
+            update_fields=["file", "sha256", "size", "issued_at", "state", "failure_reason"]
+        )
+    return locked
+
+
+def _mark_failed(*, document: Document, reason: str) -> Document:
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        if locked.is_issued:
+            return locked
+        locked.state = DocumentState.FAILED
+        locked.failure_reason = reason[:2000]
+        locked.save(update_fields=["state", "failure_reason"])
+    return locked

@@ -1,0 +1,77 @@
+"""Pages of the documents: the active organisation's list, and downloading a PDF.
+
+A document of an organisation that is neither the owner, the counterpart nor the territory
+does not exist for the page (404); one still being produced answers a page saying so (409).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from config.exceptions import NotFound
+from documents import selectors
+from documents.choices import DocumentKind
+from documents.filters import DocumentFilter
+from documents.models import Document
+from organisations.active import active_membership
+from organisations.models import Organisation
+
+PAGE_SIZE = 25
+
+
+def _acting_as(request: HttpRequest) -> list[Organisation]:
+    membership = active_membership(request)
+    return [membership.organisation] if membership else []
+
+
+@login_required
+@require_GET
+def document_list(request: HttpRequest) -> HttpResponse:
+    """The documents the active organisation owns or is party to, newest first."""
+    organisations = _acting_as(request)
+    visible = selectors.documents_visible_to(organisations)
+    document_filter = DocumentFilter(request.GET, queryset=visible)
+    documents = document_filter.qs if document_filter.is_valid() else visible.none()
+    paginator = Paginator(documents, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "organisation": organisations[0] if organisations else None,
+        "filter_form": document_filter.form,
+        "kinds": DocumentKind.choices,
+        "years": selectors.document_years(visible),
+        "selected_kind": request.GET.get("kind", ""),
+        "selected_year": request.GET.get("year", ""),
+        "page": page,
+        "documents": page.object_list,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "is_filtered": bool(request.GET.get("kind") or request.GET.get("year")),
+    }
+    return render(request, "documents/document_list.html", context)
+
+
+def _visible_document(request: HttpRequest, number: str) -> Document:
+    try:
+        return selectors.document_get_visible(number=number, organisations=_acting_as(request))
+    except NotFound as error:
+        raise Http404(error.message) from error
+
+
+@login_required
+@require_GET
+def document_download(request: HttpRequest, number: str) -> HttpResponse:
+    """The document's PDF as an attachment, once issued."""
+    document = _visible_document(request, number)
+    if not document.is_issued:
+        return render(
+            request, "documents/document_not_ready.html", {"document": document}, status=409
+        )
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.filename,
+        content_type="application/pdf",
+    )

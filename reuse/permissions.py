@@ -1,0 +1,41 @@
+"""Who acts for a claim: the partner a user claims for, the claimant that releases."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext as _
+
+from config.exceptions import PermissionDenied
+from inventory import permissions as inventory_permissions
+from inventory.models import Device
+from organisations.models import Organisation
+from organisations.permissions import membership_in, organisations_of
+
+
+def claiming_partner(user: AbstractBaseUser, slug: str | None = None) -> Organisation:
+    """The partner ``user`` claims for: the one named by ``slug``, else their only partner.
+
+    Refused (403) when the user belongs to no partner, or to several without naming one.
+    """
+    partners = [o for o in organisations_of(user) if inventory_permissions.may_claim(o)]
+    if slug:
+        partners = [partner for partner in partners if partner.slug == slug]
+    if len(partners) == 1:
+        return partners[0]
+    if not partners:
+        raise PermissionDenied(_("Only a partner claims devices."), code="transition_forbidden")
+    raise PermissionDenied(
+        _("You belong to several partners: name the one you claim for."),
+        code="partner_required",
+    )
+
+
+def releasing_partner(user: AbstractBaseUser, device: Device) -> Organisation:
+    """The claimant, when ``user`` is one of its members; otherwise refused (403)."""
+    if device.claimed_by_id is not None:
+        membership = membership_in(user, device.claimed_by)
+        if membership is not None:
+            return membership.organisation
+    raise PermissionDenied(
+        _("Only the partner that claimed the device releases it."), code="transition_forbidden"
+    )

@@ -1,0 +1,112 @@
+"""Reads of claims: a partner's claimed devices, a commune's devices under claim, who to tell."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db.models import Count, Max, Min, QuerySet
+from django.utils import timezone
+
+from inventory.choices import DeviceState
+from inventory.models import Declaration, Device
+from organisations.models import Organisation, Site
+
+
+def claim_expiry_delay() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.BOUCLE_CLAIM_EXPIRY_DAYS)
+
+
+def claim_lapses_at(device: Device) -> datetime.datetime | None:
+    """When the device's claim expires unless the partner collects it first."""
+    if device.state != DeviceState.CLAIMED or device.claimed_at is None:
+        return None
+    return device.claimed_at + claim_expiry_delay()
+
+
+def claims_of(partner: Organisation) -> QuerySet[Device]:
+    """The devices ``partner`` claimed and has not collected yet, oldest claim first."""
+    return (
+        Device.objects.filter(state=DeviceState.CLAIMED, claimed_by=partner)
+        .with_related()
+        .order_by("claimed_at", "pk")
+    )
+
+
+def claims_on(commune: Organisation) -> QuerySet[Device]:
+    """The devices of ``commune`` under a claim, with who claimed them, oldest first."""
+    return (
+        Device.objects.filter(state=DeviceState.CLAIMED, commune=commune)
+        .with_related()
+        .order_by("claimed_at", "pk")
+    )
+
+
+def claims_by_partner(commune: Organisation) -> list[dict]:
+    """Per claiming partner: how many of the commune's devices, since when (first, last)."""
+    return list(
+        Device.objects.filter(state=DeviceState.CLAIMED, commune=commune)
+        .order_by()
+        .values("claimed_by__name")
+        .annotate(count=Count("pk"), since=Min("claimed_at"), latest=Max("claimed_at"))
+        .order_by("claimed_by__name")
+    )
+
+
+def overdue_claims(*, now: datetime.datetime | None = None) -> QuerySet[Device]:
+    """Claims older than the delay: the devices the expiry returns to the inventory."""
+    cutoff = (now or timezone.now()) - claim_expiry_delay()
+    return Device.objects.filter(state=DeviceState.CLAIMED, claimed_at__lte=cutoff).order_by("pk")
+
+
+def claimable_declarations() -> QuerySet[Declaration]:
+    """Declarations with devices still declared, with how many, newest first."""
+    return (
+        Declaration.objects.filter(devices__state=DeviceState.DECLARED)
+        .select_related("commune", "pickup_site")
+        .annotate(claimable=Count("devices"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def claimable_sites() -> QuerySet[Site]:
+    """Pickup sites with devices still declared, with how many."""
+    return (
+        Site.objects.filter(devices__state=DeviceState.DECLARED)
+        .select_related("organisation")
+        .annotate(claimable=Count("devices"))
+        .order_by("organisation__name", "name")
+    )
+
+
+def devices_by_codes(codes: Iterable[str]) -> QuerySet[Device]:
+    return Device.objects.filter(code__in={code.strip().upper() for code in codes})
+
+
+def notification_addresses(organisation: Organisation) -> list[str]:
+    """Where to write to an organisation: its members' addresses, else its contact e-mail."""
+    addresses = sorted(
+        {
+            email
+            for email in organisation.memberships.filter(user__is_active=True)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        }
+    )
+    if addresses:
+        return addresses
+    return [organisation.email] if organisation.email else []
+
+
+def declaration_by_id(pk: int) -> Declaration | None:
+    return Declaration.objects.select_related("commune").filter(pk=pk).first()
+
+
+def site_by_id(pk: int) -> Site | None:
+    return Site.objects.select_related("organisation").filter(pk=pk).first()
+
+
+def device_exists(code: str) -> bool:
+    """Whether a device has this code (printed on its label, so public)."""
+    return Device.objects.filter(code=code.strip().upper()).exists()
