@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from inventory import views_passport
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -15,6 +17,8 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("reuse/", include("reuse.urls")),
     path("documents/", include("documents.urls")),
+    # What a device label's QR code opens: public, short enough for a small QR code.
+    path("d/<str:code>/", views_passport.device_passport, name="device-passport"),
     path("", include("organisations.urls")),
 ]
 

@@ -62,6 +62,7 @@ class EventKind(models.TextChoices):
     CLAIMED = "claimed", _("Claimed")
     RELEASED = "released", _("Claim released")
     CLAIM_EXPIRED = "claim_expired", _("Claim expired")
+    COLLECTED = "collected", _("Collected")
 
 
 class ImportState(models.TextChoices):

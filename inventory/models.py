@@ -427,6 +427,22 @@ class Device(FSMModelMixin, models.Model):
         self.claimed_by = None
         self.claimed_at = None
 
+    @transition(
+        field=state,
+        source=DeviceState.CLAIMED,
+        target=DeviceState.COLLECTED,
+        permission=permissions.is_claimant,
+        conditions=[permissions.claimant_has_esus_approval],
+        custom={"event": EventKind.COLLECTED, "label": _("Collect")},
+    )
+    def collect(self) -> None:
+        """The claimant takes the device away: it now holds it (free cession, CG3P L3212-2 3°).
+
+        ``claimed_by`` and ``claimed_at`` stay as the record of the claim that led here; the
+        claim no longer lapses, since only claimed devices expire.
+        """
+        self.holder_id = self.claimed_by_id
+
 
 class DeviceEventQuerySet(models.QuerySet):
     """The event log is append-only: bulk changes are refused like single ones."""

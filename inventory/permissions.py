@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import DeviceState
 from organisations.models import Organisation
@@ -113,3 +114,16 @@ def is_claimant(device: Device, organisation: Organisation) -> bool:
 def nobody(device: Device, organisation: Organisation) -> bool:
     """No organisation runs this transition: the system does (with no organisation)."""
     return False
+
+
+# --- Conditions of transitions: (device) -> bool, with the ``message`` shown when they fail. ---
+
+
+def claimant_has_esus_approval(device: Device) -> bool:
+    """A free cession goes only to a partner holding a current ESUS approval (CG3P L3212-2 3°)."""
+    return device.claimed_by is not None and device.claimed_by.has_esus_approval()
+
+
+claimant_has_esus_approval.message = _(
+    "Only an ESUS-approved organisation may receive a free cession (CG3P art. L3212-2 3°)."
+)

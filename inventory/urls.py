@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory import views, views_imports
+from inventory import views, views_imports, views_passport
 
 app_name = "inventory"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("export.csv", views_imports.device_export_csv, name="export-csv"),
     path("export.xlsx", views_imports.device_export_xlsx, name="export-xlsx"),
     # Before the device routes: "imports" would otherwise be read as a device code.
+    path("labels/", views_passport.label_sheet_print, name="label-sheet-print"),
     path("imports/", views_imports.import_list, name="import-list"),
     path("imports/new/", views_imports.import_new, name="import-new"),
     path("imports/<int:pk>/", views_imports.import_detail, name="import-detail"),

@@ -53,6 +53,7 @@ TRANSITION_PAGES = {
     "withdraw": "inventory:device-withdraw",
     "claim": "reuse:device-claim",
     "release": "reuse:device-release",
+    "collect": "reuse:device-collect",
 }
 
 

@@ -1,4 +1,4 @@
-"""Forms of the claim pages: a selection of codes, a whole declaration or pickup site."""
+"""Forms of the claim pages (codes, a declaration, a site) and of recording a collection."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import CODE_ALPHABET, CODE_LENGTH
+from organisations.models import Organisation, Site
 from reuse import selectors
 
 MAX_SELECTION = 1000
@@ -93,3 +94,28 @@ class SiteClaimForm(forms.Form):
         queryset=selectors.claimable_sites(),
         help_text=_("Every device still declared at this site is claimed."),
     )
+
+
+class CollectionForm(forms.Form):
+    """Recording a collection: the devices (codes), the day, the site and both signatories."""
+
+    codes = CodeListField(label=_("Devices"))
+    collected_on = forms.DateField(
+        label=_("Collected on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    site = forms.ModelChoiceField(
+        label=_("Pickup site"),
+        queryset=Site.objects.none(),
+        required=False,
+        help_text=_("Where the devices were picked up, printed on the collection note."),
+    )
+    commune_signatory = forms.CharField(label=_("Commune signatory"), max_length=150)
+    commune_signatory_title = forms.CharField(label=_("Commune signatory's title"), max_length=150)
+    partner_signatory = forms.CharField(label=_("Partner signatory"), max_length=150)
+    partner_signatory_title = forms.CharField(label=_("Partner signatory's title"), max_length=150)
+
+    def __init__(self, *args, commune: Organisation | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if commune is not None:
+            self.fields["site"].queryset = selectors.collectable_sites(commune)

@@ -1,8 +1,11 @@
-"""Who acts for a claim: the partner a user claims for, the claimant that releases."""
+"""Who acts for a claim or a collection, and who sees collections."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from config.exceptions import PermissionDenied
@@ -39,3 +42,27 @@ def releasing_partner(user: AbstractBaseUser, device: Device) -> Organisation:
     raise PermissionDenied(
         _("Only the partner that claimed the device releases it."), code="transition_forbidden"
     )
+
+
+def visible_collections_q(organisations: Iterable[Organisation]) -> Q | None:
+    """A filter on collections: the partner's and the commune's; the territory reads all.
+
+    ``None`` when nothing is visible.
+    """
+    organisations = list(organisations)
+    if not organisations:
+        return None
+    if any(organisation.is_territory for organisation in organisations):
+        return Q()
+    pks = [organisation.pk for organisation in organisations]
+    return Q(partner__in=pks) | Q(commune__in=pks)
+
+
+def may_record_collection(organisation: Organisation) -> bool:
+    """Partners record the collections of the devices they claimed."""
+    return inventory_permissions.may_claim(organisation)
+
+
+def collecting_partner(user: AbstractBaseUser, slug: str | None = None) -> Organisation:
+    """The partner ``user`` records a collection for (as :func:`claiming_partner`)."""
+    return claiming_partner(user, slug)

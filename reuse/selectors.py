@@ -1,4 +1,4 @@
-"""Reads of claims: a partner's claimed devices, a commune's devices under claim, who to tell."""
+"""Reads of claims and collections: claimed devices, who to tell, visible collections."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Count, Max, Min, Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from config.exceptions import NotFound
 from inventory.choices import DeviceState
 from inventory.models import Declaration, Device
 from organisations.models import Organisation, Site
+from reuse import permissions
+from reuse.models import Collection
 
 
 def claim_expiry_delay() -> datetime.timedelta:
@@ -110,3 +114,39 @@ def site_by_id(pk: int) -> Site | None:
 def device_exists(code: str) -> bool:
     """Whether a device has this code (printed on its label, so public)."""
     return Device.objects.filter(code=code.strip().upper()).exists()
+
+
+def collections_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Collection]:
+    """The collections the organisations may read, newest first, with their parties."""
+    q = permissions.visible_collections_q(organisations)
+    if q is None:
+        return Collection.objects.none()
+    return (
+        Collection.objects.filter(q)
+        .select_related("partner", "commune", "site", "document", "created_by")
+        .annotate(device_count=Count("items"))
+        .order_by("-collected_on", "-pk")
+    )
+
+
+def collection_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> Collection:
+    """One visible collection with its devices; :class:`NotFound` otherwise (404, not 403)."""
+    collection = (
+        collections_visible_to(organisations)
+        .prefetch_related(
+            Prefetch(
+                "devices",
+                queryset=Device.objects.select_related("pickup_site").order_by("code"),
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if collection is None:
+        raise NotFound(_("No such collection."), code="collection_not_found")
+    return collection
+
+
+def collectable_sites(commune: Organisation) -> QuerySet[Site]:
+    """The commune's sites, where a collection may take place."""
+    return Site.objects.filter(organisation=commune).order_by("name")

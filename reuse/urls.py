@@ -11,4 +11,8 @@ urlpatterns = [
     path("claims/site/", views.claim_site, name="claim-site"),
     path("devices/<str:code>/claim/", views.device_claim, name="device-claim"),
     path("devices/<str:code>/release/", views.device_release, name="device-release"),
+    path("devices/<str:code>/collect/", views.device_collect, name="device-collect"),
+    path("collections/", views.collection_list, name="collection-list"),
+    path("collections/new/", views.collection_new, name="collection-new"),
+    path("collections/<int:pk>/", views.collection_detail, name="collection-detail"),
 ]

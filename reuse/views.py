@@ -1,4 +1,5 @@
-"""Pages of claims: claim a device, a selection, a declaration or a site; release; my claims.
+"""Pages of claims (a device, a selection, a declaration or a site; release; my claims) and
+of collections (record one from my claims, list, detail).
 
 Views stay thin: the active organisation acts, :mod:`reuse.services` decides and writes, and
 refusals become pages (403, 404) or messages.
@@ -6,17 +7,21 @@ refusals become pages (403, 404) or messages.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as PageForbidden
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import has_transition_perm
 
-from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed
+from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory import lifecycle
 from inventory import permissions as inventory_permissions
 from inventory.forms import error_summary
@@ -24,10 +29,13 @@ from inventory.models import Device
 from inventory.selectors import device_get_visible
 from organisations.active import active_membership
 from organisations.models import Organisation
+from reuse import permissions as reuse_permissions
 from reuse import selectors, services
 from reuse.forms import (
     ClaimForm,
     ClaimSelectionForm,
+    CodeListField,
+    CollectionForm,
     DeclarationClaimForm,
     ReleaseForm,
     SiteClaimForm,
@@ -230,3 +238,110 @@ def device_release(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("reuse:claim-list")
     context = {"device": device, "form": form, "errors": error_summary([(form, "")])}
     return render(request, "reuse/device_release.html", context)
+
+
+@login_required
+@require_GET
+def collection_list(request: HttpRequest) -> HttpResponse:
+    """The collections the active organisation took part in (all of them for the territory)."""
+    organisation = _active_organisation(request)
+    organisations = [organisation] if organisation else []
+    context = {
+        "organisation": organisation,
+        "collections": selectors.collections_visible_to(organisations),
+        "may_record": organisation is not None
+        and reuse_permissions.may_record_collection(organisation),
+    }
+    return render(request, "reuse/collection_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def collection_new(request: HttpRequest) -> HttpResponse:
+    """Record the collection of devices ticked in "My claims": the day, site, signatories."""
+    partner = _active_partner(request)
+    data = request.POST if request.method == "POST" else request.GET
+    try:
+        codes = CodeListField(required=False).clean(data.getlist("codes"))
+    except forms.ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("reuse:claim-list")
+    devices = list(selectors.devices_by_codes(codes).with_related().order_by("code"))
+    communes = {device.commune for device in devices}
+    if not devices:
+        messages.error(request, _("Select the claimed devices you collected."))
+        return redirect("reuse:claim-list")
+    if len(communes) != 1:
+        messages.error(
+            request,
+            _("A collection takes devices of one commune only: record one per commune."),
+        )
+        return redirect("reuse:claim-list")
+    commune = next(iter(communes))
+    if request.method == "POST":
+        form = CollectionForm(request.POST, commune=commune)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                collection = services.collection_record(
+                    partner=partner,
+                    user=request.user,
+                    devices=devices,
+                    collected_on=data["collected_on"],
+                    site=data["site"],
+                    commune_signatory=data["commune_signatory"],
+                    commune_signatory_title=data["commune_signatory_title"],
+                    partner_signatory=data["partner_signatory"],
+                    partner_signatory_title=data["partner_signatory_title"],
+                )
+            except PermissionDenied as error:
+                raise PageForbidden(error.message) from error
+            except (ValidationFailed, TransitionNotAllowed, NotFound) as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Collection recorded: its note is being produced."),
+                )
+                return redirect("reuse:collection-detail", pk=collection.pk)
+    else:
+        sites = {device.pickup_site for device in devices}
+        form = CollectionForm(
+            initial={
+                "codes": [device.code for device in devices],
+                "collected_on": timezone.localdate(),
+                "site": sites.pop() if len(sites) == 1 else None,
+            },
+            commune=commune,
+        )
+    context = {
+        "organisation": partner,
+        "commune": commune,
+        "devices": devices,
+        "form": form,
+        "errors": error_summary([(form, "")]),
+        "esus": partner.has_esus_approval(),
+    }
+    return render(request, "reuse/collection_new.html", context)
+
+
+@login_required
+@require_GET
+def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One collection: its parties, its devices and its note."""
+    organisation = _active_organisation(request)
+    try:
+        collection = selectors.collection_get_visible(
+            pk=pk, organisations=[organisation] if organisation else []
+        )
+    except NotFound as error:
+        raise Http404(error.message) from error
+    return render(request, "reuse/collection_detail.html", {"collection": collection})
+
+
+@login_required
+@require_GET
+def device_collect(request: HttpRequest, code: str) -> HttpResponse:
+    """The device page's "Collect" action: the collection form for this one device."""
+    device = _visible_device(request, code)
+    return redirect(f"{reverse('reuse:collection-new')}?{urlencode({'codes': device.code})}")

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from inventory.api.imports import DeviceExportView, DeviceImportViewSet
 from inventory.api.views import DeclarationViewSet, DeviceViewSet
+from inventory.views_passport import LabelSheetAPIView
 
 router = SimpleRouter()
 router.register("devices", DeviceViewSet, basename="api-device")
@@ -12,5 +13,6 @@ router.register("imports", DeviceImportViewSet, basename="api-import")
 urlpatterns = [
     # Before the router's routes, where "export" would be read as a device code.
     path("devices/export/", DeviceExportView.as_view(), name="api-device-export"),
+    path("labels/", LabelSheetAPIView.as_view(), name="api-label-sheet"),
     *router.urls,
 ]

@@ -1,12 +1,15 @@
-"""What the claims API reads and answers."""
+"""What the claims and collections API reads and answers."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from inventory.models import CODE_LENGTH
+from inventory.models import CODE_LENGTH, Device
 from reuse.forms import MAX_SELECTION
+from reuse.models import Collection
 
 NOTE_MAX_LENGTH = 1000
 
@@ -73,3 +76,83 @@ class ClaimResultSerializer(serializers.Serializer):
         ),
     )
     partner = serializers.CharField(help_text=_("The short name of the claiming partner."))
+
+
+class CollectionRequestSerializer(PartnerChoiceSerializer):
+    """Recording a collection: the devices, the day, the site and both signatories."""
+
+    codes = serializers.ListField(
+        child=serializers.CharField(max_length=CODE_LENGTH),
+        allow_empty=False,
+        max_length=MAX_SELECTION,
+        help_text=_("Codes of the collected devices: claimed by your partner, of one commune."),
+    )
+    collected_on = serializers.DateField(help_text=_("The day of the collection."))
+    site = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text=_("The id of the commune's pickup site where the devices were collected."),
+    )
+    commune_signatory = serializers.CharField(max_length=150)
+    commune_signatory_title = serializers.CharField(max_length=150)
+    partner_signatory = serializers.CharField(max_length=150)
+    partner_signatory_title = serializers.CharField(max_length=150)
+
+
+class CollectionDeviceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Device
+        fields = ["code", "category", "brand", "model", "serial_number", "state"]
+        read_only_fields = fields
+
+
+class CollectionSerializer(serializers.ModelSerializer):
+    partner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    commune = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    site = serializers.PrimaryKeyRelatedField(read_only=True)
+    device_count = serializers.IntegerField(read_only=True)
+    devices = CollectionDeviceSerializer(many=True, read_only=True)
+    document = serializers.SlugRelatedField(
+        slug_field="number",
+        read_only=True,
+        help_text=_("The number of the collection note."),
+    )
+    document_url = serializers.SerializerMethodField(
+        help_text=_("Where to download the collection note's PDF once issued.")
+    )
+
+    class Meta:
+        model = Collection
+        fields = [
+            "id",
+            "partner",
+            "commune",
+            "site",
+            "collected_on",
+            "commune_signatory",
+            "commune_signatory_title",
+            "partner_signatory",
+            "partner_signatory_title",
+            "device_count",
+            "devices",
+            "document",
+            "document_url",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_document_url(self, collection: Collection) -> str | None:
+        if collection.document is None:
+            return None
+        path = reverse("api-document-download", kwargs={"number": collection.document.number})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class CollectionSummarySerializer(CollectionSerializer):
+    """A collection in a list: its devices are counted, not listed."""
+
+    class Meta(CollectionSerializer.Meta):
+        fields = [name for name in CollectionSerializer.Meta.fields if name != "devices"]
+        read_only_fields = fields

@@ -1,17 +1,26 @@
-"""The claims API: claim a selection of devices, a whole declaration or a pickup site."""
+"""The claims API (a selection of devices, a whole declaration or a pickup site) and the
+collections API (record one, list, read)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.exceptions import ErrorSerializer, NotFound, ValidationFailed
 from inventory.api.views import error_responses, flatten_errors
+from organisations.permissions import organisations_of
 from reuse import selectors, services
-from reuse.api.serializers import ClaimRequestSerializer, ClaimResultSerializer
+from reuse.api.serializers import (
+    ClaimRequestSerializer,
+    ClaimResultSerializer,
+    CollectionRequestSerializer,
+    CollectionSerializer,
+    CollectionSummarySerializer,
+)
+from reuse.models import Collection
 from reuse.permissions import claiming_partner
 
 
@@ -74,3 +83,100 @@ class ClaimViewSet(viewsets.GenericViewSet):
             "partner": partner.slug,
         }
         return Response(ClaimResultSerializer(result).data, status=status.HTTP_200_OK)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the collections your organisations took part in (all for the territory)",
+        responses={200: CollectionSummarySerializer(many=True)},
+    ),
+    retrieve=extend_schema(
+        summary="Read a collection with its devices and its note",
+        responses={200: CollectionSerializer, **error_responses(404)},
+    ),
+)
+@extend_schema(tags=["collections"])
+class CollectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A partner records the collection of devices it claimed: the free cession's record."""
+
+    serializer_class = CollectionSerializer
+    ordering = ["-collected_on", "-pk"]
+
+    def get_queryset(self):
+        return selectors.collections_visible_to(organisations_of(self.request.user))
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return CollectionSummarySerializer
+        if self.action == "create":
+            return CollectionRequestSerializer
+        return CollectionSerializer
+
+    def get_object(self) -> Collection:
+        try:
+            pk = int(self.kwargs["pk"])
+        except ValueError as error:
+            raise NotFound(_("No such collection."), code="collection_not_found") from error
+        return selectors.collection_get_visible(
+            pk=pk, organisations=organisations_of(self.request.user)
+        )
+
+    @extend_schema(
+        summary="Record a collection of claimed devices, and request its collection note",
+        description=(
+            "Every device must be claimed by your partner organisation and declared by one "
+            "commune. Only a partner holding a current ESUS approval may receive the free "
+            "cession (CG3P art. L3212-2 3°): others are refused with 409 "
+            "`partner_not_esus`. The devices become `collected`, held by the partner; the "
+            "collection note is numbered now and produced shortly after (see `document_url`)."
+        ),
+        request=CollectionRequestSerializer,
+        responses={
+            201: CollectionSerializer,
+            **error_responses(400, 403),
+            404: OpenApiResponse(ErrorSerializer, description="No such device or site."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The partner is not ESUS-approved, or a device is not claimed.",
+            ),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        serializer = CollectionRequestSerializer(data=request.data)
+        if not serializer.is_valid():
+            raise ValidationFailed(
+                _("The data sent is invalid."),
+                code="invalid",
+                fields=flatten_errors(serializer.errors),
+            )
+        data = serializer.validated_data
+        partner = claiming_partner(request.user, data.get("partner"))
+        codes = list(dict.fromkeys(code.strip().upper() for code in data["codes"]))
+        devices = list(selectors.devices_by_codes(codes))
+        unknown = sorted(set(codes) - {device.code for device in devices})
+        if unknown:
+            raise NotFound(
+                _("No device has these codes: %(codes)s.") % {"codes": ", ".join(unknown)},
+                code="device_not_found",
+            )
+        site = None
+        if data.get("site") is not None:
+            site = selectors.site_by_id(data["site"])
+            if site is None:
+                raise NotFound(_("No such pickup site."), code="site_not_found")
+        collection = services.collection_record(
+            partner=partner,
+            user=request.user,
+            devices=devices,
+            collected_on=data["collected_on"],
+            site=site,
+            commune_signatory=data["commune_signatory"],
+            commune_signatory_title=data["commune_signatory_title"],
+            partner_signatory=data["partner_signatory"],
+            partner_signatory_title=data["partner_signatory_title"],
+        )
+        collection = selectors.collection_get_visible(pk=collection.pk, organisations=[partner])
+        return Response(
+            CollectionSerializer(collection, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )

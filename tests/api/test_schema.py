@@ -65,9 +65,12 @@ def test_schema_is_valid_openapi_and_covers_every_endpoint(api_client):
         "/api/v1/imports/{id}/cancel/",
         "/api/v1/imports/{id}/report/",
         "/api/v1/claims/",
+        "/api/v1/collections/",
+        "/api/v1/collections/{id}/",
         "/api/v1/documents/",
         "/api/v1/documents/{number}/",
         "/api/v1/documents/{number}/download/",
+        "/api/v1/labels/",
     }
     documented = {path for path in schema["paths"] if path.startswith(API_PREFIX)}
     assert documented == api_paths()

@@ -47,7 +47,7 @@ def test_partner_claims_a_device(client_for, declare, partner, partner_user):
     assert response.status_code == 200
     body = response.json()
     assert body["state"] == DeviceState.CLAIMED
-    assert body["allowed_actions"] == ["release"]
+    assert body["allowed_actions"] == ["collect", "release"]
     assert fresh(device).claimed_by == partner
     assert events(device) == [EventKind.DECLARED, EventKind.CLAIMED]
 

@@ -110,7 +110,7 @@ def test_device_page_offers_claim_then_release_to_the_partner(
     # then
     assert response.redirect_chain[-1][0] == detail
     assert fresh(device).claimed_by == partner
-    assert [a["name"] for a in response.context["actions"]] == ["release"]
+    assert [a["name"] for a in response.context["actions"]] == ["collect", "release"]
     assert "Claimed by" in response.content.decode()
 
     # when: release

@@ -1,0 +1,224 @@
+"""Label sheets: standard A4 label layouts and the service that requests a sheet as a PDF.
+
+Each label carries the device's code, category, brand, model and a QR code opening the
+device's passport (``/d/<code>/``). The sheet is a document of the documents module
+(kind ``label_sheet``), owned by the organisation that prints it; it may print only the
+devices it may see.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from config.exceptions import NotFound, ValidationFailed
+from documents.choices import DocumentKind
+from documents.models import Document
+from documents.services import document_request
+from inventory import selectors
+from inventory.models import Device
+from organisations.models import Organisation
+
+LABEL_SHEET_TEMPLATE = "inventory/documents/label_sheet.html"
+
+# One sheet request prints at most this many labels (the benchmark prints 1,000).
+MAX_LABELS = 2000
+
+
+@dataclass(frozen=True)
+class LabelLayout:
+    """A sheet of ``columns`` × ``rows`` labels on A4 paper; every length in millimetres."""
+
+    key: str
+    name: str
+    columns: int
+    rows: int
+    label_width: Decimal
+    label_height: Decimal
+    margin_top: Decimal
+    margin_left: Decimal
+    column_gap: Decimal = Decimal("0")
+    row_gap: Decimal = Decimal("0")
+    page_width: Decimal = Decimal("210")
+    page_height: Decimal = Decimal("297")
+
+    @property
+    def per_sheet(self) -> int:
+        return self.columns * self.rows
+
+    @property
+    def margin_right(self) -> Decimal:
+        used = self.columns * self.label_width + (self.columns - 1) * self.column_gap
+        return self.page_width - self.margin_left - used
+
+    @property
+    def margin_bottom(self) -> Decimal:
+        used = self.rows * self.label_height + (self.rows - 1) * self.row_gap
+        return self.page_height - self.margin_top - used
+
+    def position(self, index: int) -> tuple[Decimal, Decimal]:
+        """The top and left offsets (mm, from the page's margins) of the label ``index``."""
+        row, column = divmod(index % self.per_sheet, self.columns)
+        return (
+            row * (self.label_height + self.row_gap),
+            column * (self.label_width + self.column_gap),
+        )
+
+    def as_context(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "columns": self.columns,
+            "rows": self.rows,
+            "label_width": str(self.label_width),
+            "label_height": str(self.label_height),
+            "margin_top": str(self.margin_top),
+            "margin_right": str(self.margin_right),
+            "margin_bottom": str(self.margin_bottom),
+            "margin_left": str(self.margin_left),
+        }
+
+
+LAYOUTS: dict[str, LabelLayout] = {
+    layout.key: layout
+    for layout in (
+        # 3 × 8 labels of 70 × 37 mm, edge to edge (Avery 3474 and equivalents).
+        LabelLayout(
+            key="3x8",
+            name=gettext_lazy("3 × 8 labels, 70 × 37 mm (24 a sheet)"),
+            columns=3,
+            rows=8,
+            label_width=Decimal("70"),
+            label_height=Decimal("37"),
+            margin_top=Decimal("0.5"),
+            margin_left=Decimal("0"),
+        ),
+        # 2 × 7 labels of 99.1 × 38.1 mm (Avery L7163 and equivalents).
+        LabelLayout(
+            key="2x7",
+            name=gettext_lazy("2 × 7 labels, 99.1 × 38.1 mm (14 a sheet)"),
+            columns=2,
+            rows=7,
+            label_width=Decimal("99.1"),
+            label_height=Decimal("38.1"),
+            margin_top=Decimal("15.15"),
+            margin_left=Decimal("4.65"),
+            column_gap=Decimal("2.5"),
+        ),
+    )
+}
+DEFAULT_LAYOUT = "3x8"
+
+
+def layout_choices() -> list[tuple[str, str]]:
+    return [(layout.key, str(layout.name)) for layout in LAYOUTS.values()]
+
+
+def qr_code_data_uri(url: str) -> str:
+    """A QR code of ``url`` as an SVG ``data:`` URI, for an ``<img>`` of a document."""
+    image = qrcode.make(
+        url,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=1,
+    )
+    buffer = io.BytesIO()
+    image.save(buffer)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"data:image/svg+xml;base64,{encoded}"
+
+
+def label_for(device: Device, *, passport_url: str) -> dict[str, str]:
+    """What one label shows."""
+    return {
+        "code": device.code,
+        "category": str(device.get_category_display()),
+        "brand": device.brand,
+        "model": device.model,
+        "qr_code": qr_code_data_uri(passport_url),
+    }
+
+
+def _requested_codes(codes: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(code.strip().upper() for code in codes if code and code.strip()))
+
+
+def label_sheet_request(
+    *,
+    organisation: Organisation,
+    codes: Iterable[str],
+    layout: str,
+    user: AbstractBaseUser | None,
+    passport_url: Callable[[str], str],
+) -> Document:
+    """Request the label sheet of the devices ``codes`` for ``organisation``, in ``layout``.
+
+    ``passport_url(code)`` gives the absolute address of a device's passport, which its QR
+    code opens. Refused, with nothing issued, when the layout is unknown, when no device or
+    too many are asked for, or when one of them is not visible to the organisation.
+    The labels follow the order of ``codes``; a sheet holds ``layout.per_sheet`` of them,
+    more devices make more pages.
+    """
+    if layout not in LAYOUTS:
+        raise ValidationFailed(
+            _("Unknown label layout."), code="invalid", fields={"layout": [layout]}
+        )
+    requested = _requested_codes(codes)
+    if not requested:
+        raise ValidationFailed(
+            _("Select at least one device."),
+            code="invalid",
+            fields={"codes": [_("Select at least one device.")]},
+        )
+    if len(requested) > MAX_LABELS:
+        raise ValidationFailed(
+            _("At most %(count)d labels can be printed at once.") % {"count": MAX_LABELS},
+            code="invalid",
+            fields={"codes": [_("Too many devices.")]},
+        )
+    devices = {
+        device.code: device
+        for device in selectors.devices_visible_to([organisation]).filter(code__in=requested)
+    }
+    missing = [code for code in requested if code not in devices]
+    if missing:
+        raise NotFound(
+            _("No such device, or not one your organisation may see: %(codes)s.")
+            % {"codes": ", ".join(missing)},
+            code="device_not_found",
+            fields={"codes": missing},
+        )
+    sheet = LAYOUTS[layout]
+    labels = [label_for(devices[code], passport_url=passport_url(code)) for code in requested]
+    return document_request(
+        kind=DocumentKind.LABEL_SHEET,
+        owner=organisation,
+        title=_("Labels of %(count)d devices") % {"count": len(labels)},
+        template=LABEL_SHEET_TEMPLATE,
+        context={
+            "layout": sheet.as_context(),
+            "sheets": [
+                _placed(labels[start : start + sheet.per_sheet], sheet)
+                for start in range(0, len(labels), sheet.per_sheet)
+            ],
+        },
+        created_by=user,
+    )
+
+
+def _placed(labels: list[dict[str, str]], layout: LabelLayout) -> list[dict[str, str]]:
+    """The labels of one sheet, each with its offsets on the page."""
+    placed = []
+    for index, label in enumerate(labels):
+        top, left = layout.position(index)
+        placed.append({**label, "top": str(top), "left": str(left)})
+    return placed

@@ -1,0 +1,74 @@
+"""The device passport at ``/d/<code>/``: what its QR code label opens.
+
+Anyone may read a device's public passport: its code, category, brand, model, state and
+history, with only what happened, when, and which organisation acted — never a person's
+name, an internal note or a serial number. A visitor whose active organisation may act on
+the device sees, instead, the actions it may take now.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from inventory import lifecycle, permissions, selectors
+from inventory.models import Device
+from organisations.models import Organisation
+
+
+def passport_device(code: str) -> Device | None:
+    """The device with ``code`` (any state, withdrawn too), or ``None``."""
+    return (
+        Device.objects.select_related("commune", "holder", "claimed_by")
+        .filter(code=code.strip().upper())
+        .first()
+    )
+
+
+def passport_actions(organisation: Organisation | None, device: Device) -> list[dict[str, Any]]:
+    """The actions ``organisation`` may take on ``device`` now, each with its page."""
+    # The pages of transitions are listed by the inventory's views; imported here, late,
+    # since those views import much more than this module needs at import time.
+    from inventory.views import TRANSITION_PAGES
+
+    if organisation is None or not permissions.can_view_device([organisation], device):
+        return []
+    actions = []
+    for name in lifecycle.allowed_transitions(device, [organisation]):
+        if name in TRANSITION_PAGES:
+            actions.append(
+                {
+                    "name": name,
+                    "label": lifecycle.transition_label(name),
+                    "url": reverse(TRANSITION_PAGES[name], args=[device.code]),
+                }
+            )
+    if permissions.can_edit_device(organisation, device):
+        actions.append(
+            {
+                "name": "edit",
+                "label": _("Edit the description"),
+                "url": reverse("inventory:device-edit", args=[device.code]),
+            }
+        )
+    return actions
+
+
+def may_open_device_page(organisation: Organisation | None, device: Device) -> bool:
+    """Whether the visitor's organisation may open the device's full page."""
+    return organisation is not None and permissions.can_view_device([organisation], device)
+
+
+def public_history(device: Device) -> list[dict[str, Any]]:
+    """The device's history as the public passport shows it: kind, date, organisation."""
+    return [
+        {
+            "kind": event.kind,
+            "label": event.get_kind_display(),
+            "created_at": event.created_at,
+            "organisation": event.organisation.name if event.organisation else "",
+        }
+        for event in selectors.device_history(device)
+    ]
