@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 import qrcode
-import qrcode.image.svg
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -85,6 +84,12 @@ class LabelLayout:
             "margin_right": str(self.margin_right),
             "margin_bottom": str(self.margin_bottom),
             "margin_left": str(self.margin_left),
+            # One CSS rule a place on the sheet, rather than a style on every label.
+            "slots": [
+                {"slot": index, "top": str(top), "left": str(left)}
+                for index in range(self.per_sheet)
+                for top, left in [self.position(index)]
+            ],
         }
 
 
@@ -124,17 +129,23 @@ def layout_choices() -> list[tuple[str, str]]:
 
 
 def qr_code_data_uri(url: str) -> str:
-    """A QR code of ``url`` as an SVG ``data:`` URI, for an ``<img>`` of a document."""
+    """A QR code of ``url`` as a PNG ``data:`` URI, for an ``<img>`` of a document.
+
+    One pixel a module: the label sheet scales it up without smoothing (``image-rendering:
+    pixelated``), so the modules print as sharp squares at any size, while the PDF embeds a
+    tiny image. WeasyPrint draws an SVG QR code, or encodes a large PNG, many times slower
+    (bench/documents.py).
+    """
     image = qrcode.make(
         url,
-        image_factory=qrcode.image.svg.SvgPathImage,
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         border=1,
+        box_size=1,
     )
     buffer = io.BytesIO()
-    image.save(buffer)
+    image.save(buffer, format="PNG", optimize=True)
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f"data:image/svg+xml;base64,{encoded}"
+    return f"data:image/png;base64,{encoded}"
 
 
 def label_for(device: Device, *, passport_url: str) -> dict[str, str]:
@@ -207,7 +218,7 @@ def label_sheet_request(
         context={
             "layout": sheet.as_context(),
             "sheets": [
-                _placed(labels[start : start + sheet.per_sheet], sheet)
+                _placed(labels[start : start + sheet.per_sheet])
                 for start in range(0, len(labels), sheet.per_sheet)
             ],
         },
@@ -215,10 +226,6 @@ def label_sheet_request(
     )
 
 
-def _placed(labels: list[dict[str, str]], layout: LabelLayout) -> list[dict[str, str]]:
-    """The labels of one sheet, each with its offsets on the page."""
-    placed = []
-    for index, label in enumerate(labels):
-        top, left = layout.position(index)
-        placed.append({**label, "top": str(top), "left": str(left)})
-    return placed
+def _placed(labels: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The labels of one sheet, each with its place (``layout.slots`` gives the offsets)."""
+    return [{**label, "slot": index} for index, label in enumerate(labels)]

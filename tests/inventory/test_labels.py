@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.urls import reverse
+from PIL import Image
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
@@ -77,22 +77,31 @@ def test_the_layouts_fill_an_a4_page_exactly():
     assert two_by_seven.position(13) == (Decimal("228.6"), Decimal("101.6"))
 
 
-def test_the_qr_code_is_an_svg_data_uri_of_the_passport_url():
+def test_the_qr_code_is_a_png_of_the_passport_url():
+    # given
     url = "https://boucle.example/d/AB12CD34/"
 
+    # when
     data_uri = labels.qr_code_data_uri(url)
 
-    prefix = "data:image/svg+xml;base64,"
+    # then: each module of the image is the module of the URL's QR code
+    prefix = "data:image/png;base64,"
     assert data_uri.startswith(prefix)
-    expected = qrcode.make(
-        url,
-        image_factory=qrcode.image.svg.SvgPathImage,
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-        border=1,
-    )
-    buffer = io.BytesIO()
-    expected.save(buffer)
-    assert base64.b64decode(data_uri.removeprefix(prefix)) == buffer.getvalue()
+    image = Image.open(io.BytesIO(base64.b64decode(data_uri.removeprefix(prefix)))).convert("1")
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=1)
+    code.add_data(url)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    box = image.width // len(matrix)
+    assert image.width == box * len(matrix) == image.height
+    pixels = [
+        [
+            image.getpixel((column * box + box // 2, row * box + box // 2)) == 0
+            for column in range(len(matrix))
+        ]
+        for row in range(len(matrix))
+    ]
+    assert pixels == matrix
     assert data_uri != labels.qr_code_data_uri("https://boucle.example/d/ZZ99ZZ99/")
 
 
@@ -115,9 +124,9 @@ def test_each_label_links_its_device_passport(commune, declare):
         "brand": "Dell",
         "model": "Latitude 5490",
         "qr_code": "",
-        "top": "0",
-        "left": "70",
+        "slot": 1,
     }
+    assert labels.LAYOUTS["3x8"].as_context()["slots"][1] == {"slot": 1, "top": "0", "left": "70"}
 
 
 @pytest.mark.django_db
