@@ -149,6 +149,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task whose worker died is delivered again after this many seconds (Redis keeps it unacked).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("BOUCLE_CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 CACHES = {

@@ -89,8 +89,12 @@ def eager_tasks_off(settings):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, eager_tasks_off, settings, tmp_path):
-    """Start a worker on the test database and a media folder shared with this process."""
+def start_worker(transactional_db, eager_tasks_off, settings, tmp_path):
+    """Start workers on the test database and a media folder shared with this process.
+
+    ``start_worker(**environment)`` starts one more worker, with extra environment variables;
+    every worker started is stopped at the end of the test.
+    """
     redis_url = os.environ.get("REDIS_URL", "")
     if not redis_url:
         pytest.skip("REDIS_URL is not set: the worker tests need Redis (CI sets it)")
@@ -105,48 +109,62 @@ def celery_worker_process(transactional_db, eager_tasks_off, settings, tmp_path)
     settings.MEDIA_ROOT = media
     settings.BOUCLE_IMPORT_ASYNC_BYTES = ASYNC_BYTES
 
-    # Leftovers of an interrupted run would be run against this run's imports.
+    # Leftovers of an interrupted run would be run against this run's data.
     app.control.purge()
+    workers: list[Worker] = []
 
-    name = f"boucle-test-{uuid.uuid4().hex[:8]}@%h"
-    log = tmp_path / "worker.log"
-    environment = {
-        **os.environ,
-        "DATABASE_URL": shared_database_url(),
-        "DATABASE_CONN_MAX_AGE": "0",
-        "REDIS_URL": redis_url,
-        "MEDIA_ROOT": str(media),
-        "BOUCLE_IMPORT_ASYNC_BYTES": str(ASYNC_BYTES),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "-Q",
-                "celery",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                name,
-            ],
-            cwd=django_settings.BASE_DIR,
-            env=environment,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    worker = Worker(process, log, name)
-    try:
+    def start(**extra_environment: str) -> Worker:
+        name = f"boucle-test-{uuid.uuid4().hex[:8]}@%h"
+        log = tmp_path / f"worker-{len(workers)}.log"
+        environment = {
+            **os.environ,
+            "DATABASE_URL": shared_database_url(),
+            "DATABASE_CONN_MAX_AGE": "0",
+            "REDIS_URL": redis_url,
+            "MEDIA_ROOT": str(media),
+            "BOUCLE_IMPORT_ASYNC_BYTES": str(ASYNC_BYTES),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            **extra_environment,
+        }
+        with log.open("wb") as log_file:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=solo",
+                    "--concurrency=1",
+                    "-Q",
+                    "celery",
+                    "--loglevel=INFO",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-n",
+                    name,
+                ],
+                cwd=django_settings.BASE_DIR,
+                env=environment,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        worker = Worker(process, log, name)
+        workers.append(worker)
         worker.wait_until_ready()
-        yield worker
+        return worker
+
+    try:
+        yield start
     finally:
-        worker.stop()
+        for worker in workers:
+            worker.stop()
+        app.control.purge()
+
+
+@pytest.fixture
+def celery_worker_process(start_worker):
+    """One worker, for the tests that need just one."""
+    return start_worker()
