@@ -63,6 +63,7 @@ class EventKind(models.TextChoices):
     RELEASED = "released", _("Claim released")
     CLAIM_EXPIRED = "claim_expired", _("Claim expired")
     COLLECTED = "collected", _("Collected")
+    DIAGNOSED = "diagnosed", _("Diagnosed")
 
 
 class ImportState(models.TextChoices):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from config.exceptions import TransitionNotAllowed
 from inventory import permissions
 from inventory.choices import (
     DATA_BEARING_CATEGORIES,
@@ -442,6 +443,32 @@ class Device(FSMModelMixin, models.Model):
         claim no longer lapses, since only claimed devices expire.
         """
         self.holder_id = self.claimed_by_id
+
+    @transition(
+        field=state,
+        source=DeviceState.COLLECTED,
+        target=DeviceState.IN_REFURBISHMENT,
+        permission=permissions.is_holder,
+        custom={"event": EventKind.DIAGNOSED, "label": _("Diagnose")},
+    )
+    def diagnose(self, *, diagnosis) -> None:
+        """The holder starts refurbishing the device, on the diagnosis that found it reusable.
+
+        The diagnosis is an argument rather than a condition: a condition would have to query
+        the refurbishment records (and import them from :mod:`reuse`), once per device on every
+        list that shows the allowed actions. Requiring the diagnosis here keeps the rule in the
+        lifecycle, with no query: :func:`reuse.services.diagnosis_record` creates it and runs
+        this transition in the same transaction. A device found not repairable stays collected
+        (it leaves for recycling).
+        """
+        if diagnosis.device_id != self.pk or not diagnosis.allows_refurbishment:
+            raise TransitionNotAllowed(
+                _(
+                    "Only a diagnosis finding the device working or repairable starts its "
+                    "refurbishment."
+                ),
+                code="not_reusable",
+            )
 
 
 class DeviceEventQuerySet(models.QuerySet):

@@ -54,6 +54,7 @@ TRANSITION_PAGES = {
     "claim": "reuse:device-claim",
     "release": "reuse:device-release",
     "collect": "reuse:device-collect",
+    "diagnose": "reuse:device-refurbishment",
 }
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from reuse.models import Collection, CollectionDevice
+from reuse.models import (
+    Collection,
+    CollectionDevice,
+    Diagnosis,
+    ErasureRecord,
+    Grading,
+    Repair,
+    StorageMedium,
+)
 
 
 class CollectionDeviceInline(admin.TabularInline):
@@ -39,3 +47,81 @@ class CollectionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Collection | None = None) -> bool:
         return False
+
+
+@admin.register(StorageMedium)
+class StorageMediumAdmin(admin.ModelAdmin):
+    list_display = ["device", "type", "model", "serial", "capacity_gb"]
+    list_filter = ["type"]
+    search_fields = ["device__code", "serial", "model"]
+    list_select_related = ["device"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: StorageMedium | None = None) -> list:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: StorageMedium | None = None) -> bool:
+        return False
+
+
+@admin.register(ErasureRecord)
+class ErasureRecordAdmin(admin.ModelAdmin):
+    """Erasure records are immutable: read only."""
+
+    list_display = ["medium", "level", "result", "tool", "finished_at", "created_by"]
+    list_filter = ["level", "result"]
+    search_fields = ["medium__device__code", "medium__serial", "evidence_sha256"]
+    list_select_related = ["medium__device", "created_by"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ErasureRecord | None = None) -> list:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ErasureRecord | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ErasureRecord | None = None) -> bool:
+        return False
+
+
+class _ReadOnlyRecordAdmin(admin.ModelAdmin):
+    """Refurbishment records are written by the holder, through the services: read only."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Diagnosis)
+class DiagnosisAdmin(_ReadOnlyRecordAdmin):
+    list_display = ["device", "result", "diagnosed_on", "organisation"]
+    list_filter = ["result"]
+    search_fields = ["device__code", "device__serial_number"]
+    list_select_related = ["device", "organisation"]
+
+
+@admin.register(Repair)
+class RepairAdmin(_ReadOnlyRecordAdmin):
+    list_display = ["device", "repaired_on", "cost", "organisation"]
+    search_fields = ["device__code", "device__serial_number"]
+    list_select_related = ["device", "organisation"]
+
+
+@admin.register(Grading)
+class GradingAdmin(_ReadOnlyRecordAdmin):
+    list_display = ["device", "grade", "graded_on", "organisation"]
+    list_filter = ["grade"]
+    search_fields = ["device__code", "device__serial_number"]
+    list_select_related = ["device", "organisation"]

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document
 from inventory.models import Device
 from organisations.models import Organisation, Site
+from reuse.diagnosis import REUSABLE_RESULTS, DiagnosisResult
+from reuse.grades import Grade
 
 
 class Collection(models.Model):
@@ -95,3 +101,253 @@ class CollectionDevice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collection_id}: {self.device_id}"
+
+
+class MediumType(models.TextChoices):
+    HDD = "hdd", _("Hard disk (HDD)")
+    SSD = "ssd", _("SSD")
+    NVME = "nvme", _("NVMe")
+    EMMC = "emmc", _("eMMC")
+    FLASH = "flash", _("Flash memory")
+
+
+class SanitisationLevel(models.TextChoices):
+    """NIST SP 800-88's three levels."""
+
+    CLEAR = "clear", _("Clear")
+    PURGE = "purge", _("Purge")
+    DESTROY = "destroy", _("Destroy")
+
+
+class ErasureResult(models.TextChoices):
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Failed")
+
+
+class StorageMedium(models.Model):
+    """A storage medium of a device: what is erased, and what a certificate names."""
+
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="media", verbose_name=_("device")
+    )
+    type = models.CharField(_("media type"), max_length=8, choices=MediumType.choices)
+    model = models.CharField(_("model"), max_length=150, blank=True)
+    serial = models.CharField(_("serial number"), max_length=100, blank=True)
+    capacity_gb = models.PositiveIntegerField(_("capacity (GB)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("storage medium")
+        verbose_name_plural = _("storage media")
+        ordering = ["device", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.model} {self.serial}".strip()
+
+
+class ErasureRecord(models.Model):
+    """One sanitisation of a medium (NIST SP 800-88); immutable once recorded."""
+
+    medium = models.ForeignKey(
+        StorageMedium, on_delete=models.PROTECT, related_name="records", verbose_name=_("medium")
+    )
+    level = models.CharField(_("level"), max_length=8, choices=SanitisationLevel.choices)
+    method = models.CharField(_("method"), max_length=150)
+    tool = models.CharField(_("tool"), max_length=100)
+    tool_version = models.CharField(_("tool version"), max_length=50, blank=True)
+    verification_method = models.CharField(_("verification method"), max_length=150)
+    result = models.CharField(_("result"), max_length=8, choices=ErasureResult.choices)
+    operator_name = models.CharField(_("sanitised by"), max_length=150)
+    operator_title = models.CharField(_("title of who sanitised"), max_length=150)
+    verifier_name = models.CharField(_("verified by"), max_length=150)
+    verifier_title = models.CharField(_("title of who verified"), max_length=150)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    location = models.CharField(_("location"), max_length=200)
+    destination = models.CharField(_("post-sanitisation destination"), max_length=200)
+    notes = models.TextField(_("notes"), blank=True)
+    evidence = models.FileField(
+        _("evidence file"), upload_to="erasure/%Y/%m/", max_length=255, blank=True
+    )
+    evidence_sha256 = models.CharField(_("evidence SHA-256"), max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="erasure_records",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("erasure record")
+        verbose_name_plural = _("erasure records")
+        ordering = ["medium", "-finished_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.medium}: {self.get_level_display()} {self.get_result_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("An erasure record cannot be changed once recorded.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("An erasure record cannot be deleted.")
+
+    @property
+    def passed(self) -> bool:
+        return self.result == ErasureResult.PASSED
+
+
+# --- Refurbishment: diagnosis, repair and grading (issue 4, items 3 and 5). ---
+
+
+class Diagnosis(models.Model):
+    """A functional test of a device by its holder: the category's checklist and a result.
+
+    A result of works or needs repair starts the refurbishment (the lifecycle's ``diagnose``);
+    a device found not repairable stays collected, bound for recycling. Records are kept:
+    a new diagnosis is added, never an old one changed.
+    """
+
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="diagnoses", verbose_name=_("device")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="diagnoses",
+        verbose_name=_("organisation"),
+    )
+    items = models.JSONField(_("checklist"), default=list)
+    battery_health = models.PositiveSmallIntegerField(
+        _("battery health (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    storage_health = models.PositiveSmallIntegerField(
+        _("storage health (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    result = models.CharField(_("result"), max_length=16, choices=DiagnosisResult.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="diagnoses",
+        verbose_name=_("operator"),
+    )
+    diagnosed_on = models.DateField(_("diagnosed on"))
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("diagnosis")
+        verbose_name_plural = _("diagnoses")
+        ordering = ["-diagnosed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(result__in=DiagnosisResult.values),
+                name="%(app_label)s_%(class)s_result_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(battery_health__isnull=True) | Q(battery_health__lte=100),
+                name="%(app_label)s_%(class)s_battery_health_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(storage_health__isnull=True) | Q(storage_health__lte=100),
+                name="%(app_label)s_%(class)s_storage_health_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.result} {self.diagnosed_on:%Y-%m-%d}"
+
+    @property
+    def allows_refurbishment(self) -> bool:
+        """Whether this result lets the device go on to refurbishment (read by the lifecycle)."""
+        return self.result in REUSABLE_RESULTS
+
+
+class Repair(models.Model):
+    """A repair of a device in refurbishment: the parts replaced, what was done, its cost."""
+
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="repairs", verbose_name=_("device")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="repairs",
+        verbose_name=_("organisation"),
+    )
+    parts = models.JSONField(_("parts replaced"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    cost = models.DecimalField(
+        _("cost (€)"),
+        max_digits=9,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="repairs",
+        verbose_name=_("operator"),
+    )
+    repaired_on = models.DateField(_("repaired on"))
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("repair")
+        verbose_name_plural = _("repairs")
+        ordering = ["-repaired_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cost__gte=0), name="%(app_label)s_%(class)s_cost_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.repaired_on:%Y-%m-%d}"
+
+
+class Grading(models.Model):
+    """The cosmetic grade given to a device (:mod:`reuse.grades`); the latest one counts."""
+
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="gradings", verbose_name=_("device")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="gradings",
+        verbose_name=_("organisation"),
+    )
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
+    battery_health = models.PositiveSmallIntegerField(
+        _("battery health (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="gradings",
+        verbose_name=_("graded by"),
+    )
+    graded_on = models.DateField(_("graded on"))
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("grading")
+        verbose_name_plural = _("gradings")
+        ordering = ["-graded_on", "-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(grade__in=Grade.values), name="%(app_label)s_%(class)s_grade_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(battery_health__isnull=True) | Q(battery_health__lte=100),
+                name="%(app_label)s_%(class)s_battery_health_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.grade} {self.graded_on:%Y-%m-%d}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Max, Min, Prefetch, QuerySet
@@ -15,7 +16,7 @@ from inventory.choices import DeviceState
 from inventory.models import Declaration, Device
 from organisations.models import Organisation, Site
 from reuse import permissions
-from reuse.models import Collection
+from reuse.models import Collection, Diagnosis, ErasureRecord, Grading, Repair, StorageMedium
 
 
 def claim_expiry_delay() -> datetime.timedelta:
@@ -150,3 +151,84 @@ def collection_get_visible(*, pk: int, organisations: Iterable[Organisation]) ->
 def collectable_sites(commune: Organisation) -> QuerySet[Site]:
     """The commune's sites, where a collection may take place."""
     return Site.objects.filter(organisation=commune).order_by("name")
+
+
+def _media_prefetch() -> Prefetch:
+    return Prefetch(
+        "media",
+        queryset=StorageMedium.objects.order_by("pk").prefetch_related(
+            Prefetch("records", queryset=ErasureRecord.objects.order_by("-finished_at", "-pk"))
+        ),
+    )
+
+
+def device_for_erasure(pk: int) -> Device:
+    """A device with its media and their records (newest first)."""
+    device = devices_for_erasure([pk]).first()
+    if device is None:
+        raise NotFound(_("No such device."), code="device_not_found")
+    return device
+
+
+def devices_for_erasure(pks: Iterable[int]) -> QuerySet[Device]:
+    return (
+        Device.objects.filter(pk__in=list(pks))
+        .select_related("commune", "holder")
+        .prefetch_related(_media_prefetch())
+        .order_by("code")
+    )
+
+
+def latest_erasure(medium: StorageMedium) -> ErasureRecord | None:
+    """The medium's latest record (uses the prefetched, newest-first records)."""
+    records = list(medium.records.all())
+    if not records:
+        return None
+    return max(records, key=lambda record: (record.finished_at, record.pk))
+
+
+def erasure_refusal(device: Device) -> str | None:
+    """Why ``device`` has no complete erasure (no medium, a medium without record, or whose
+    latest record failed), or None when every medium's latest record passed."""
+    media = list(device.media.all())
+    if not media:
+        return str(_("no storage medium recorded"))
+    for medium in media:
+        record = latest_erasure(medium)
+        label = medium.serial or str(medium)
+        if record is None:
+            return str(_("medium %(medium)s has no erasure record") % {"medium": label})
+        if not record.passed:
+            return str(_("the latest erasure of medium %(medium)s failed") % {"medium": label})
+    return None
+
+
+@dataclass(frozen=True)
+class RefurbishmentHistory:
+    diagnoses: list[Diagnosis]
+    repairs: list[Repair]
+    gradings: list[Grading]
+
+    @property
+    def grade(self) -> Grading | None:
+        """The device's grade: its latest grading."""
+        return self.gradings[0] if self.gradings else None
+
+
+def refurbishment_history(device: Device) -> RefurbishmentHistory:
+    return RefurbishmentHistory(
+        diagnoses=list(
+            Diagnosis.objects.filter(device=device).select_related("operator", "organisation")
+        ),
+        repairs=list(
+            Repair.objects.filter(device=device).select_related("operator", "organisation")
+        ),
+        gradings=list(
+            Grading.objects.filter(device=device).select_related("graded_by", "organisation")
+        ),
+    )
+
+
+def device_grade(device: Device) -> Grading | None:
+    """The latest grading of ``device``, or ``None`` when it has none."""
+    return Grading.objects.filter(device=device).first()

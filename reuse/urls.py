@@ -1,10 +1,23 @@
 from django.urls import path
 
-from reuse import views
+from reuse import views, views_erasure, views_refurbishment
 
 app_name = "reuse"
 
 urlpatterns = [
+    path("grades/", views_refurbishment.grades, name="grades"),
+    path(
+        "devices/<str:code>/refurbishment/",
+        views_refurbishment.device_refurbishment,
+        name="device-refurbishment",
+    ),
+    path(
+        "devices/<str:code>/diagnosis/",
+        views_refurbishment.device_diagnosis,
+        name="device-diagnosis",
+    ),
+    path("devices/<str:code>/repair/", views_refurbishment.device_repair, name="device-repair"),
+    path("devices/<str:code>/grade/", views_refurbishment.device_grade, name="device-grade"),
     path("claims/", views.claim_list, name="claim-list"),
     path("claims/selection/", views.claim_selection, name="claim-selection"),
     path("claims/declaration/", views.claim_declaration, name="claim-declaration"),
@@ -12,6 +25,12 @@ urlpatterns = [
     path("devices/<str:code>/claim/", views.device_claim, name="device-claim"),
     path("devices/<str:code>/release/", views.device_release, name="device-release"),
     path("devices/<str:code>/collect/", views.device_collect, name="device-collect"),
+    path("devices/<str:code>/erasure/", views_erasure.device_erasure, name="device-erasure"),
+    path(
+        "erasure/certificate/",
+        views_erasure.erasure_batch_certificate,
+        name="erasure-batch-certificate",
+    ),
     path("collections/", views.collection_list, name="collection-list"),
     path("collections/new/", views.collection_new, name="collection-new"),
     path("collections/<int:pk>/", views.collection_detail, name="collection-detail"),

@@ -7,6 +7,8 @@ from config.exceptions import PermissionDenied, TransitionNotAllowed
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device, DeviceEvent
 from inventory.services import device_transition, device_withdraw
+from reuse.models import Diagnosis
+from tests.reuse.refurbishment import all_ok, collected_device
 
 
 def snapshot(device: Device) -> tuple:
@@ -304,3 +306,74 @@ def test_expire_refused_when_not_claimed(declare):
         device_transition(device=device, transition="expire", user=None, organisation=None)
 
     assert snapshot(device) == before
+
+
+@pytest.mark.django_db
+def test_diagnose_allowed_to_the_holder_with_a_reusable_diagnosis(declare, partner, partner_user):
+    # given: a collected device and a diagnosis finding it working (no transition yet)
+    device = collected_device(declare, partner, partner_user)
+    diagnosis = Diagnosis.objects.create(
+        device=device,
+        organisation=partner,
+        items=all_ok("laptop"),
+        result="works",
+        operator=partner_user,
+        diagnosed_on=device.created_at.date(),
+    )
+
+    # when
+    device_transition(
+        device=device,
+        transition="diagnose",
+        user=partner_user,
+        organisation=partner,
+        diagnosis=diagnosis,
+    )
+
+    # then
+    device = Device.objects.get(pk=device.pk)
+    assert (device.state, device.holder) == (DeviceState.IN_REFURBISHMENT, partner)
+    event = device.events.last()
+    assert (event.kind, event.from_state, event.to_state) == (
+        EventKind.DIAGNOSED,
+        DeviceState.COLLECTED,
+        DeviceState.IN_REFURBISHMENT,
+    )
+
+
+@pytest.mark.django_db
+def test_diagnose_refused_to_the_commune_and_without_a_reusable_diagnosis(
+    declare, commune, commune_user, partner, partner_user
+):
+    # given
+    device = collected_device(declare, partner, partner_user)
+    arguments = {
+        "device": device,
+        "organisation": partner,
+        "items": all_ok("laptop"),
+        "operator": partner_user,
+        "diagnosed_on": device.created_at.date(),
+    }
+    works = Diagnosis.objects.create(result="works", **arguments)
+    broken = Diagnosis.objects.create(result="not_repairable", **arguments)
+    before = snapshot(device)
+
+    # when / then: the commune no longer holds it; a failed diagnosis does not move it
+    with pytest.raises(PermissionDenied):
+        device_transition(
+            device=device,
+            transition="diagnose",
+            user=commune_user,
+            organisation=commune,
+            diagnosis=works,
+        )
+    with pytest.raises(TransitionNotAllowed):
+        device_transition(
+            device=device,
+            transition="diagnose",
+            user=partner_user,
+            organisation=partner,
+            diagnosis=broken,
+        )
+    assert snapshot(device) == before
+    assert Device.objects.get(pk=device.pk).state == DeviceState.COLLECTED

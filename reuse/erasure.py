@@ -1,0 +1,136 @@
+"""Reading an nwipe log: the drives it found, its "Drive Status" table and the system serial.
+
+nwipe (also inside ShredOS) has no JSON export; its text log is the evidence. The parts read:
+
+- ``nwipe 0.37`` (the tool's version), ``Invoking method 'PRNG Stream' on /dev/sda``;
+- ``Found /dev/sda, ATA , <model>, 250 GB, S/N=<serial>`` (the capacity of each drive);
+- ``system-serial-number = 7HXK2Q2`` (the computer's serial, when nwipe could read it);
+- ``Verifying pass …`` (a verification ran), and the dated lines (start and end times);
+- the "Drive Status" table: device, status (``Erased`` or ``-FAILED-``), throughput, duration,
+  ``model/serial``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+_TIMESTAMP = re.compile(r"^\[(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2})\]")
+_VERSION = re.compile(r"info: nwipe (\S+)")
+_FOUND = re.compile(
+    r"Found /dev/(?P<device>\S+?),\s*[^,]*,\s*(?P<model>[^,]*?)\s*,\s*(?P<size>\d+)\s*GB,"
+    r"\s*S/N=(?P<serial>\S*)"
+)
+_SYSTEM_SERIAL = re.compile(r"system-serial-number = (.+?)\s*$")
+_METHOD = re.compile(r"Invoking method '(?P<method>[^']+)' on /dev/(?P<device>\S+)")
+_VERIFYING = re.compile(r"Verif(?:y|ied)\w* pass .* on '?/dev/(?P<device>[^\s']+?)'?\.?$")
+_STATUS_ROW = re.compile(
+    r"^\s*!?(?P<device>[\w-]+)\s*\|\s*(?P<status>Erased|-FAILED-|[^|]+?)\s*\|"
+    r"\s*(?P<throughput>[^|]*?)\s*\|\s*(?P<duration>\d+:\d{2}:\d{2})\s*\|\s*(?P<identity>.*?)\s*$"
+)
+_DURATION = re.compile(r"(\d+):(\d{2}):(\d{2})")
+
+STATUS_ERASED = "Erased"
+
+
+class UnreadableLog(ValueError):
+    """The text is not an nwipe log with a "Drive Status" table."""
+
+
+@dataclass(frozen=True)
+class NwipeDrive:
+    device: str
+    status: str
+    throughput: str
+    duration: datetime.timedelta
+    model: str
+    serial: str
+    capacity_gb: int | None = None
+    method: str = ""
+    verified: bool = False
+
+    @property
+    def erased(self) -> bool:
+        return self.status == STATUS_ERASED
+
+
+@dataclass
+class NwipeLog:
+    version: str = ""
+    system_serial: str = ""
+    started_at: datetime.datetime | None = None
+    finished_at: datetime.datetime | None = None
+    drives: list[NwipeDrive] = field(default_factory=list)
+
+
+def _duration(text: str) -> datetime.timedelta:
+    hours, minutes, seconds = (int(part) for part in _DURATION.fullmatch(text).groups())
+    return datetime.timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+def _split_identity(identity: str) -> tuple[str, str]:
+    """``Samsung SSD 860 EVO 250GB/S3YJNB0K123456A`` → model, serial (split on the last /)."""
+    model, _slash, serial = identity.rpartition("/")
+    return model.strip(), serial.strip()
+
+
+def parse_nwipe_log(text: str) -> NwipeLog:
+    """Parse an nwipe log; raise :class:`UnreadableLog` when it has no drive status row."""
+    log = NwipeLog()
+    found: dict[str, tuple[str, str, int]] = {}
+    methods: dict[str, str] = {}
+    verified: set[str] = set()
+    rows: list[dict] = []
+    in_status_table = False
+    for line in text.splitlines():
+        stamp = _TIMESTAMP.match(line)
+        if stamp:
+            at = datetime.datetime.strptime(stamp.group(1), "%Y/%m/%d %H:%M:%S")
+            log.started_at = log.started_at or at
+            log.finished_at = at
+        if "Drive Status" in line:
+            in_status_table = True
+            continue
+        if in_status_table:
+            if line.startswith("*"):
+                in_status_table = False
+                continue
+            row = _STATUS_ROW.match(line)
+            if row and row.group("device") != "Device":
+                rows.append(row.groupdict())
+            continue
+        if match := _VERSION.search(line):
+            log.version = match.group(1)
+        elif match := _FOUND.search(line):
+            found[match.group("device")] = (
+                match.group("model").strip(),
+                match.group("serial"),
+                int(match.group("size")),
+            )
+        elif match := _SYSTEM_SERIAL.search(line):
+            log.system_serial = match.group(1).strip()
+        elif match := _METHOD.search(line):
+            methods[match.group("device")] = match.group("method")
+        elif match := _VERIFYING.search(line):
+            verified.add(match.group("device"))
+    if not rows:
+        raise UnreadableLog("No drive status table.")
+    for row in rows:
+        device = row["device"]
+        model, serial = _split_identity(row["identity"])
+        found_model, found_serial, capacity = found.get(device, ("", "", None))
+        log.drives.append(
+            NwipeDrive(
+                device=device,
+                status=row["status"].strip(),
+                throughput=row["throughput"],
+                duration=_duration(row["duration"]),
+                model=model or found_model,
+                serial=serial or found_serial,
+                capacity_gb=capacity,
+                method=methods.get(device, ""),
+                verified=device in verified,
+            )
+        )
+    return log

@@ -1,0 +1,236 @@
+"""The erasure pages of a partner: a device's media and erasure records, recording a medium or
+an erasure, importing an nwipe log, and requesting certificates (a device, or a selection).
+
+Views stay thin: the active partner acts, :mod:`reuse.services` decides and writes.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods
+
+from config.exceptions import ApplicationError, PermissionDenied
+from inventory.forms import error_summary
+from reuse import selectors, services
+from reuse.models import ErasureResult, MediumType, SanitisationLevel
+from reuse.views import _active_partner, _visible_device
+
+_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class MediumForm(forms.Form):
+    type = forms.ChoiceField(label=gettext_lazy("Media type"), choices=MediumType.choices)
+    model = forms.CharField(label=gettext_lazy("Model"), max_length=150, required=False)
+    serial = forms.CharField(label=gettext_lazy("Serial number"), max_length=100, required=False)
+    capacity_gb = forms.IntegerField(
+        label=gettext_lazy("Capacity (GB)"), min_value=0, max_value=200_000, required=False
+    )
+
+
+class ErasureRecordForm(forms.Form):
+    medium = forms.TypedChoiceField(label=gettext_lazy("Medium"), coerce=int)
+    level = forms.ChoiceField(
+        label=gettext_lazy("NIST SP 800-88 level"), choices=SanitisationLevel.choices
+    )
+    method = forms.CharField(label=gettext_lazy("Method"), max_length=150)
+    tool = forms.CharField(label=gettext_lazy("Tool"), max_length=100)
+    tool_version = forms.CharField(
+        label=gettext_lazy("Tool version"), max_length=50, required=False
+    )
+    verification_method = forms.CharField(label=gettext_lazy("Verification method"), max_length=150)
+    result = forms.ChoiceField(label=gettext_lazy("Result"), choices=ErasureResult.choices)
+    operator_name = forms.CharField(label=gettext_lazy("Sanitised by (name)"), max_length=150)
+    operator_title = forms.CharField(label=gettext_lazy("Their title"), max_length=150)
+    verifier_name = forms.CharField(label=gettext_lazy("Verified by (name)"), max_length=150)
+    verifier_title = forms.CharField(label=gettext_lazy("Their title"), max_length=150)
+    started_at = forms.DateTimeField(label=gettext_lazy("Started at"), widget=_DATETIME)
+    finished_at = forms.DateTimeField(label=gettext_lazy("Finished at"), widget=_DATETIME)
+    location = forms.CharField(label=gettext_lazy("Location"), max_length=200)
+    destination = forms.CharField(
+        label=gettext_lazy("Post-sanitisation destination"), max_length=200
+    )
+    evidence = forms.FileField(label=gettext_lazy("Evidence file"), required=False)
+
+    def __init__(self, *args, media=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["medium"].choices = [(medium.pk, str(medium)) for medium in media]
+
+
+class NwipeImportForm(forms.Form):
+    log = forms.FileField(label=gettext_lazy("nwipe log"))
+    verifier_name = forms.CharField(
+        label=gettext_lazy("Verified by (name)"), max_length=150, required=False
+    )
+    verifier_title = forms.CharField(
+        label=gettext_lazy("Their title"), max_length=150, required=False
+    )
+
+
+class BatchCertificateForm(forms.Form):
+    codes = forms.CharField(
+        label=gettext_lazy("Device codes"),
+        help_text=gettext_lazy("Separated by spaces, commas or new lines."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def clean_codes(self) -> list[str]:
+        raw = self.cleaned_data["codes"].replace(",", " ").split()
+        return list(dict.fromkeys(code.strip().upper() for code in raw))
+
+
+FORMS = {"medium": MediumForm, "record": ErasureRecordForm, "nwipe": NwipeImportForm}
+
+
+def _report_nwipe(request: HttpRequest, report: services.NwipeImportReport) -> None:
+    messages.success(
+        request,
+        _("nwipe log imported: %(passed)d passed, %(failed)d failed, %(unmatched)d unmatched.")
+        % {
+            "passed": len(report.created),
+            "failed": len(report.failed),
+            "unmatched": len(report.unmatched),
+        },
+    )
+    if report.unmatched:
+        messages.warning(
+            request,
+            _("Drives matched to no device you hold: %(drives)s.")
+            % {"drives": ", ".join(f"{d.device} ({d.serial})" for d in report.unmatched)},
+        )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def device_erasure(request: HttpRequest, code: str) -> HttpResponse:
+    """A device's media and erasure records, with the forms that add to them."""
+    partner = _active_partner(request)
+    device = selectors.device_for_erasure(_visible_device(request, code).pk)
+    media = list(device.media.all())
+    bound = {}
+    action = request.POST.get("action") if request.method == "POST" else None
+    status = 200
+    if action in FORMS or action == "certificate":
+        try:
+            if action == "certificate":
+                document = services.erasure_certificate_issue(
+                    partner=partner, user=request.user, device=device
+                )
+                messages.success(
+                    request,
+                    _("Certificate %(number)s requested.") % {"number": document.number},
+                )
+                return redirect("reuse:device-erasure", code=device.code)
+            form_class = FORMS[action]
+            extra = {"media": media} if action == "record" else {}
+            form = form_class(request.POST, request.FILES, prefix=action, **extra)
+            bound[action] = form
+            if form.is_valid():
+                data = form.cleaned_data
+                if action == "medium":
+                    services.medium_add(partner=partner, user=request.user, device=device, **data)
+                    messages.success(request, _("Medium recorded."))
+                elif action == "record":
+                    medium = next(m for m in media if m.pk == data.pop("medium"))
+                    services.erasure_record_create(
+                        partner=partner, user=request.user, medium=medium, **data
+                    )
+                    messages.success(request, _("Erasure recorded."))
+                else:
+                    _report_nwipe(
+                        request,
+                        services.nwipe_log_import(
+                            partner=partner,
+                            user=request.user,
+                            log_file=data["log"],
+                            verifier_name=data["verifier_name"],
+                            verifier_title=data["verifier_title"],
+                        ),
+                    )
+                return redirect("reuse:device-erasure", code=device.code)
+            status = 400
+        except PermissionDenied as error:
+            messages.error(request, error.message)
+            status = 403
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            status = error.status_code
+            if getattr(error, "fields", None) and action in bound:
+                for name, problems in error.fields.items():
+                    if name in bound[action].fields:
+                        for problem in problems:
+                            bound[action].add_error(name, problem)
+    medium_form = bound.get("medium") or MediumForm(prefix="medium")
+    record_form = bound.get("record") or ErasureRecordForm(prefix="record", media=media)
+    nwipe_form = bound.get("nwipe") or NwipeImportForm(prefix="nwipe")
+    rows = [(medium, list(medium.records.all())) for medium in media]
+    return render(
+        request,
+        "reuse/erasure_device.html",
+        {
+            "device": device,
+            "partner": partner,
+            "rows": rows,
+            "holds": device.holder_id == partner.pk,
+            "refusal": selectors.erasure_refusal(device),
+            "erased": services.device_erasure_status(device),
+            "medium_form": medium_form,
+            "record_form": record_form,
+            "nwipe_form": nwipe_form,
+            "errors": error_summary(
+                [(form, "") for form in (medium_form, record_form, nwipe_form)]
+            ),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def erasure_batch_certificate(request: HttpRequest) -> HttpResponse:
+    """Request one certificate for a selection of devices."""
+    partner = _active_partner(request)
+    form = BatchCertificateForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            codes = form.cleaned_data["codes"]
+            devices = list(selectors.devices_by_codes(codes))
+            missing = sorted(set(codes) - {device.code for device in devices})
+            if missing:
+                form.add_error(
+                    "codes", _("No such device: %(codes)s.") % {"codes": ", ".join(missing)}
+                )
+            else:
+                try:
+                    document = services.erasure_batch_certificate_issue(
+                        partner=partner, user=request.user, devices=devices
+                    )
+                except ApplicationError as error:
+                    form.add_error("codes", error.message)
+                    status = error.status_code
+                else:
+                    messages.success(
+                        request,
+                        ngettext(
+                            "Certificate %(number)s requested for %(count)d device.",
+                            "Certificate %(number)s requested for %(count)d devices.",
+                            len(devices),
+                        )
+                        % {"number": document.number, "count": len(devices)},
+                    )
+                    return redirect(reverse("documents:document-list"))
+        if status == 200:
+            status = 400
+    return render(
+        request,
+        "reuse/erasure_batch_certificate.html",
+        {"form": form, "errors": error_summary([(form, "")])},
+        status=status,
+    )

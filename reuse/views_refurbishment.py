@@ -1,0 +1,310 @@
+"""Pages of a device's refurbishment (diagnosis, repair, grade, and their history) and the
+public page of the platform's grade scale.
+
+The active organisation acts; :mod:`reuse.services` decides and writes. The forms show only
+to the organisation holding the device, in the states that allow them.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as PageForbidden
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from inventory import permissions as inventory_permissions
+from inventory.choices import DeviceState
+from inventory.forms import error_summary
+from inventory.models import Device
+from inventory.selectors import device_get_visible
+from organisations.active import active_membership
+from organisations.models import Organisation
+from reuse import services
+from reuse.diagnosis import (
+    BATTERY_CATEGORIES,
+    CheckResult,
+    DiagnosisResult,
+    check_label,
+    checklist_for,
+)
+from reuse.grades import Grade, grade_scale
+from reuse.selectors import refurbishment_history
+
+
+def _date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+def _percent_field(label: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label, required=False, min_value=0, max_value=100, help_text=gettext_lazy("In %.")
+    )
+
+
+class DiagnosisForm(forms.Form):
+    """The device category's checklist (a result and a note per check), then the verdict."""
+
+    result = forms.ChoiceField(label=gettext_lazy("Result"), choices=DiagnosisResult.choices)
+    storage_health = _percent_field(gettext_lazy("Storage health"))
+    notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea)
+    diagnosed_on = _date_field(gettext_lazy("Diagnosed on"))
+
+    def __init__(self, *args, category: str, **kwargs) -> None:
+        super().__init__(*args, prefix="diagnosis", **kwargs)
+        self.checks = checklist_for(category)
+        for check in self.checks:
+            self.fields[f"check_{check}"] = forms.ChoiceField(
+                label=check_label(check), choices=CheckResult.choices, initial=CheckResult.OK
+            )
+            self.fields[f"note_{check}"] = forms.CharField(
+                label=_("Note on “%(check)s”") % {"check": check_label(check)},
+                required=False,
+                max_length=500,
+            )
+        if category in BATTERY_CATEGORIES:
+            self.fields["battery_health"] = _percent_field(gettext_lazy("Battery health"))
+        self.order_fields([f"check_{c}" for c in self.checks])
+
+    def check_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"check_{check}"], self[f"note_{check}"]) for check in self.checks]
+
+    def other_fields(self) -> list[forms.BoundField]:
+        names = ["result", "battery_health", "storage_health", "diagnosed_on", "notes"]
+        return [self[name] for name in names if name in self.fields]
+
+    def items(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {"check": check, "result": data[f"check_{check}"], "note": data[f"note_{check}"]}
+            for check in self.checks
+        ]
+
+
+class RepairForm(forms.Form):
+    parts = forms.CharField(
+        label=gettext_lazy("Parts replaced"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("One part a line."),
+    )
+    notes = forms.CharField(
+        label=gettext_lazy("What was done"), required=False, widget=forms.Textarea
+    )
+    cost = forms.DecimalField(
+        label=gettext_lazy("Cost (€)"), max_digits=9, decimal_places=2, min_value=0, initial=0
+    )
+    repaired_on = _date_field(gettext_lazy("Repaired on"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, prefix="repair", **kwargs)
+
+    def part_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["parts"].splitlines() if line.strip()]
+
+
+class GradeForm(forms.Form):
+    grade = forms.ChoiceField(
+        label=gettext_lazy("Grade"), choices=Grade.choices, widget=forms.RadioSelect
+    )
+    notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea)
+    graded_on = _date_field(gettext_lazy("Graded on"))
+
+    def __init__(self, *args, category: str, **kwargs) -> None:
+        super().__init__(*args, prefix="grade", **kwargs)
+        if category in BATTERY_CATEGORIES:
+            self.fields["battery_health"] = _percent_field(gettext_lazy("Battery health"))
+
+
+def _active_organisation(request: HttpRequest) -> Organisation | None:
+    membership = active_membership(request)
+    return membership.organisation if membership else None
+
+
+def _visible_device(request: HttpRequest, code: str) -> Device:
+    organisation = _active_organisation(request)
+    try:
+        return device_get_visible(code=code, organisations=[organisation] if organisation else [])
+    except NotFound as error:
+        raise Http404(error.message) from error
+
+
+def _may_record(organisation: Organisation | None, device: Device) -> bool:
+    return organisation is not None and inventory_permissions.is_holder(device, organisation)
+
+
+def _render_page(request: HttpRequest, device: Device, status: int = 200, **forms_given):
+    organisation = _active_organisation(request)
+    holder = _may_record(organisation, device)
+    diagnosable = holder and device.state in (
+        DeviceState.COLLECTED,
+        DeviceState.IN_REFURBISHMENT,
+    )
+    refurbishing = holder and device.state == DeviceState.IN_REFURBISHMENT
+    page_forms = {
+        "diagnosis_form": forms_given.get("diagnosis_form")
+        or (DiagnosisForm(category=device.category) if diagnosable else None),
+        "repair_form": forms_given.get("repair_form") or (RepairForm() if refurbishing else None),
+        "grade_form": forms_given.get("grade_form")
+        or (GradeForm(category=device.category) if refurbishing else None),
+    }
+    bound = [(form, "") for form in page_forms.values() if form is not None]
+    history = refurbishment_history(device)
+    results = dict(CheckResult.choices)
+    context = {
+        "device": device,
+        "history": history,
+        "diagnoses": [
+            (
+                diagnosis,
+                [
+                    {
+                        "label": check_label(item["check"]),
+                        "result": results.get(item["result"], item["result"]),
+                        "note": item.get("note", ""),
+                    }
+                    for item in diagnosis.items
+                    if item["result"] != CheckResult.OK
+                ],
+            )
+            for diagnosis in history.diagnoses
+        ],
+        "show_people": holder,
+        "errors": error_summary(bound),
+        **page_forms,
+    }
+    return render(request, "reuse/diagnosis_refurbishment.html", context, status=status)
+
+
+def _apply_errors(form: forms.Form, error: ValidationFailed) -> None:
+    """Put a service's refusal on the form: on its field when the form has it."""
+    for name, messages_ in error.fields.items():
+        field = name if name in form.fields else None
+        for message in messages_:
+            form.add_error(field, message)
+    if not error.fields:
+        form.add_error(None, error.message)
+
+
+def _record(request: HttpRequest, code: str, form_name: str, build, run, success: str):
+    organisation = _active_organisation(request)
+    device = _visible_device(request, code)
+    if not _may_record(organisation, device):
+        raise PageForbidden(
+            _("Only the organisation holding the device records its refurbishment.")
+        )
+    form = build(device)
+    if form.is_valid():
+        try:
+            run(device, organisation, form)
+        except PermissionDenied as error:
+            raise PageForbidden(error.message) from error
+        except TransitionNotAllowed as error:
+            messages.error(request, error.message)
+            return redirect("reuse:device-refurbishment", code=device.code)
+        except ValidationFailed as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("reuse:device-refurbishment", code=device.code)
+    return _render_page(request, device, status=400, **{form_name: form})
+
+
+@login_required
+@require_GET
+def device_refurbishment(request: HttpRequest, code: str) -> HttpResponse:
+    """The device's diagnoses, repairs and grades, with the forms for its holder."""
+    return _render_page(request, _visible_device(request, code))
+
+
+@login_required
+@require_POST
+def device_diagnosis(request: HttpRequest, code: str) -> HttpResponse:
+    def run(device: Device, organisation: Organisation, form: DiagnosisForm) -> None:
+        data = form.cleaned_data
+        services.diagnosis_record(
+            device=device,
+            organisation=organisation,
+            user=request.user,
+            items=form.items(),
+            result=data["result"],
+            battery_health=data.get("battery_health"),
+            storage_health=data["storage_health"],
+            notes=data["notes"],
+            diagnosed_on=data["diagnosed_on"],
+        )
+
+    return _record(
+        request,
+        code,
+        "diagnosis_form",
+        lambda device: DiagnosisForm(request.POST, category=device.category),
+        run,
+        _("The diagnosis is recorded."),
+    )
+
+
+@login_required
+@require_POST
+def device_repair(request: HttpRequest, code: str) -> HttpResponse:
+    def run(device: Device, organisation: Organisation, form: RepairForm) -> None:
+        data = form.cleaned_data
+        services.repair_record(
+            device=device,
+            organisation=organisation,
+            user=request.user,
+            parts=form.part_list(),
+            notes=data["notes"],
+            cost=data["cost"],
+            repaired_on=data["repaired_on"],
+        )
+
+    return _record(
+        request,
+        code,
+        "repair_form",
+        lambda device: RepairForm(request.POST),
+        run,
+        _("The repair is recorded."),
+    )
+
+
+@login_required
+@require_POST
+def device_grade(request: HttpRequest, code: str) -> HttpResponse:
+    def run(device: Device, organisation: Organisation, form: GradeForm) -> None:
+        data = form.cleaned_data
+        services.grading_record(
+            device=device,
+            organisation=organisation,
+            user=request.user,
+            grade=data["grade"],
+            battery_health=data.get("battery_health"),
+            notes=data["notes"],
+            graded_on=data["graded_on"],
+        )
+
+    return _record(
+        request,
+        code,
+        "grade_form",
+        lambda device: GradeForm(request.POST, category=device.category),
+        run,
+        _("The grade is recorded."),
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+def grades(request: HttpRequest) -> HttpResponse:
+    """The platform's cosmetic grade scale, public: documents refer to it."""
+    return render(request, "reuse/grades.html", {"scale": grade_scale()})
