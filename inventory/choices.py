@@ -64,6 +64,7 @@ class EventKind(models.TextChoices):
     CLAIM_EXPIRED = "claim_expired", _("Claim expired")
     COLLECTED = "collected", _("Collected")
     DIAGNOSED = "diagnosed", _("Diagnosed")
+    READY = "ready", _("Ready")
 
 
 class ImportState(models.TextChoices):

@@ -470,6 +470,63 @@ class Device(FSMModelMixin, models.Model):
                 code="not_reusable",
             )
 
+    @transition(
+        field=state,
+        source=DeviceState.IN_REFURBISHMENT,
+        target=DeviceState.READY,
+        permission=permissions.is_holder,
+        custom={"event": EventKind.READY, "label": _("Mark as ready")},
+    )
+    def certify(self, *, erasure_refusal, diagnosis, repaired: bool, grading) -> None:
+        """The holder puts the refurbished device in its stock, on the evidence given.
+
+        Like ``diagnose``, the evidence is passed in rather than queried:
+        :func:`reuse.services.device_certify_ready` gathers it and runs this transition in one
+        transaction. ``erasure_refusal`` says why the media are not all erased (``None`` when
+        every medium's latest record passed or destroyed it, or the device bears no data);
+        ``diagnosis`` is the latest one; ``repaired`` whether a repair was recorded after it;
+        ``grading`` the device's grade. Every missing piece is named in the refusal.
+        """
+        missing = readiness_refusals(
+            self,
+            erasure_refusal=erasure_refusal,
+            diagnosis=diagnosis,
+            repaired=repaired,
+            grading=grading,
+        )
+        if missing:
+            raise TransitionNotAllowed(
+                _("The device cannot be marked as ready: %(missing)s.")
+                % {"missing": "; ".join(str(message) for _code, message in missing)},
+                code=missing[0][0],
+            )
+
+
+def readiness_refusals(
+    device: Device, *, erasure_refusal, diagnosis, repaired: bool, grading
+) -> list[tuple[str, str]]:
+    """What the device still lacks to be ``ready``: (code, reason) pairs, empty when nothing.
+
+    The rule of the lifecycle (DESIGN.md): a passed erasure or a destruction of every medium
+    of a data-bearing device, a passed functional test and a grade.
+    """
+    missing: list[tuple[str, str]] = []
+    if device.data_bearing and erasure_refusal is not None:
+        missing.append(
+            ("not_erased", _("the data is not erased: %(reason)s") % {"reason": erasure_refusal})
+        )
+    if diagnosis is None or diagnosis.device_id != device.pk:
+        missing.append(("no_diagnosis", _("no functional test is recorded")))
+    elif not diagnosis.allows_refurbishment:
+        missing.append(("not_reusable", _("the latest diagnosis found it not repairable")))
+    elif diagnosis.result == "needs_repair" and not repaired:
+        missing.append(
+            ("not_repaired", _("no repair is recorded since the diagnosis found it needs one"))
+        )
+    if grading is None or grading.device_id != device.pk:
+        missing.append(("no_grade", _("no grade is given")))
+    return missing
+
 
 class DeviceEventQuerySet(models.QuerySet):
     """The event log is append-only: bulk changes are refused like single ones."""

@@ -55,6 +55,7 @@ TRANSITION_PAGES = {
     "release": "reuse:device-release",
     "collect": "reuse:device-collect",
     "diagnose": "reuse:device-refurbishment",
+    "certify": "reuse:device-refurbishment",
 }
 
 

@@ -232,3 +232,39 @@ def refurbishment_history(device: Device) -> RefurbishmentHistory:
 def device_grade(device: Device) -> Grading | None:
     """The latest grading of ``device``, or ``None`` when it has none."""
     return Grading.objects.filter(device=device).first()
+
+
+@dataclass(frozen=True)
+class ReadinessEvidence:
+    """What the lifecycle's ``certify`` reads: see :meth:`inventory.models.Device.certify`."""
+
+    erasure_refusal: str | None
+    diagnosis: Diagnosis | None
+    repaired: bool
+    grading: Grading | None
+
+    def as_arguments(self) -> dict:
+        return {
+            "erasure_refusal": self.erasure_refusal,
+            "diagnosis": self.diagnosis,
+            "repaired": self.repaired,
+            "grading": self.grading,
+        }
+
+
+def readiness_evidence(device: Device) -> ReadinessEvidence:
+    """The evidence that ``device`` may be ``ready``: why its media are not all erased (None
+    when they are, or it bears no data), its latest diagnosis, whether a repair was recorded
+    after it, and its grade."""
+    with_media = device_for_erasure(device.pk)
+    diagnosis = Diagnosis.objects.filter(device=device).first()
+    repaired = (
+        diagnosis is not None
+        and Repair.objects.filter(device=device, created_at__gt=diagnosis.created_at).exists()
+    )
+    return ReadinessEvidence(
+        erasure_refusal=erasure_refusal(with_media) if with_media.data_bearing else None,
+        diagnosis=diagnosis,
+        repaired=repaired,
+        grading=device_grade(device),
+    )

@@ -29,7 +29,7 @@ from documents.models import Document
 from documents.services import document_request
 from inventory import permissions
 from inventory.choices import DeviceState
-from inventory.models import Declaration, Device
+from inventory.models import Declaration, Device, readiness_refusals
 from inventory.services import device_transition
 from organisations.models import Organisation, Site
 from organisations.permissions import require_member
@@ -1009,4 +1009,38 @@ def grading_record(
             notes=notes.strip(),
             graded_by=user,
             graded_on=graded_on,
+        )
+
+
+def device_readiness_missing(device: Device) -> list[str]:
+    """What ``device`` still lacks to be marked ready (the lifecycle's reasons); empty when
+    nothing does. For pages, to say so before the holder tries."""
+    evidence = selectors.readiness_evidence(device)
+    return [str(reason) for _code, reason in readiness_refusals(device, **evidence.as_arguments())]
+
+
+def device_certify_ready(
+    *, device: Device, partner: Organisation, user: AbstractBaseUser
+) -> Device:
+    """The holder marks a device in refurbishment as ``ready`` (in its stock).
+
+    The device is locked, then the evidence gathered (erasure of every medium of a
+    data-bearing device, the latest diagnosis and any repair after it, the grade) and the
+    lifecycle's ``certify`` run on it, in one transaction: it refuses (409) naming every
+    missing piece, or another organisation than the holder (403).
+    """
+    require_member(user, partner)
+    with transaction.atomic():
+        locked = Device.objects.select_for_update().get(pk=device.pk)
+        evidence = selectors.readiness_evidence(locked)
+        return device_transition(
+            device=locked,
+            transition="certify",
+            user=user,
+            organisation=partner,
+            details={
+                "diagnosis": evidence.diagnosis.pk if evidence.diagnosis else None,
+                "grading": evidence.grading.pk if evidence.grading else None,
+            },
+            **evidence.as_arguments(),
         )

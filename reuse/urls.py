@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("devices/<str:code>/repair/", views_refurbishment.device_repair, name="device-repair"),
     path("devices/<str:code>/grade/", views_refurbishment.device_grade, name="device-grade"),
+    path("devices/<str:code>/ready/", views_refurbishment.device_ready, name="device-ready"),
     path("claims/", views.claim_list, name="claim-list"),
     path("claims/selection/", views.claim_selection, name="claim-selection"),
     path("claims/declaration/", views.claim_declaration, name="claim-declaration"),

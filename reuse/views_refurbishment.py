@@ -159,6 +159,7 @@ def _render_page(request: HttpRequest, device: Device, status: int = 200, **form
         or (GradeForm(category=device.category) if refurbishing else None),
     }
     bound = [(form, "") for form in page_forms.values() if form is not None]
+    ready_missing = services.device_readiness_missing(device) if refurbishing else None
     history = refurbishment_history(device)
     results = dict(CheckResult.choices)
     context = {
@@ -180,6 +181,8 @@ def _render_page(request: HttpRequest, device: Device, status: int = 200, **form
             for diagnosis in history.diagnoses
         ],
         "show_people": holder,
+        "may_mark_ready": refurbishing,
+        "ready_missing": ready_missing,
         "errors": error_summary(bound),
         **page_forms,
     }
@@ -302,6 +305,25 @@ def device_grade(request: HttpRequest, code: str) -> HttpResponse:
         run,
         _("The grade is recorded."),
     )
+
+
+@login_required
+@require_POST
+def device_ready(request: HttpRequest, code: str) -> HttpResponse:
+    """The holder marks the device as ready; a refusal names what is missing."""
+    organisation = _active_organisation(request)
+    device = _visible_device(request, code)
+    if not _may_record(organisation, device):
+        raise PageForbidden(_("Only the organisation holding the device marks it as ready."))
+    try:
+        services.device_certify_ready(device=device, partner=organisation, user=request.user)
+    except PermissionDenied as error:
+        raise PageForbidden(error.message) from error
+    except TransitionNotAllowed as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The device is ready: it is in your stock."))
+    return redirect("reuse:device-refurbishment", code=device.code)
 
 
 @require_http_methods(["GET", "HEAD"])

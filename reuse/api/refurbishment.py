@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import ErrorSerializer, PermissionDenied, ValidationFailed
+from inventory.api.serializers import DeviceSerializer
 from inventory.api.views import error_responses, flatten_errors
 from inventory.models import Device
 from inventory.selectors import device_get_visible
@@ -270,3 +271,36 @@ class DeviceGradingsView(_RefurbishmentRecordView):
             graded_on=data.get("graded_on"),
         )
         return self._created(grading)
+
+
+@extend_schema(tags=["refurbishment"])
+class DeviceReadyView(APIView):
+    """POST marks a device your organisation refurbishes as ``ready`` (in its stock)."""
+
+    @extend_schema(
+        summary="Mark a device your organisation refurbishes as ready",
+        description=(
+            "The device must be `in_refurbishment` and held by your organisation. It becomes "
+            "`ready` (event `ready`) only when every storage medium of a data-bearing device "
+            "has a passed latest erasure record (clear or purge) or was destroyed, the latest "
+            "diagnosis found it `works` (or `needs_repair` with a repair recorded since) and "
+            "it has a grade. Otherwise 409, whose message names every missing piece and "
+            "whose code is the first: `not_erased`, `no_diagnosis`, `not_reusable`, "
+            "`not_repaired` or `no_grade` (or `transition_not_allowed` for another state)."
+        ),
+        request=None,
+        responses={
+            200: DeviceSerializer,
+            **error_responses(403, 404),
+            409: OpenApiResponse(
+                ErrorSerializer, description="The state, or a missing piece of evidence."
+            ),
+        },
+    )
+    def post(self, request: Request, code: str) -> Response:
+        organisations = organisations_of(request.user)
+        device = device_get_visible(code=code, organisations=organisations)
+        organisation = _holder(request.user, device)
+        services.device_certify_ready(device=device, partner=organisation, user=request.user)
+        device = device_get_visible(code=code, organisations=organisations)
+        return Response(DeviceSerializer(device, context={"request": request}).data)

@@ -2,7 +2,12 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from reuse.api.erasure import ErasureCertificateView, NwipeImportView
-from reuse.api.refurbishment import DeviceDiagnosesView, DeviceGradingsView, DeviceRepairsView
+from reuse.api.refurbishment import (
+    DeviceDiagnosesView,
+    DeviceGradingsView,
+    DeviceReadyView,
+    DeviceRepairsView,
+)
 from reuse.api.views import ClaimViewSet, CollectionViewSet
 
 router = SimpleRouter()
@@ -15,6 +20,7 @@ urlpatterns = [
     ),
     path("devices/<str:code>/repairs/", DeviceRepairsView.as_view(), name="api-device-repairs"),
     path("devices/<str:code>/gradings/", DeviceGradingsView.as_view(), name="api-device-gradings"),
+    path("devices/<str:code>/ready/", DeviceReadyView.as_view(), name="api-device-ready"),
     path("erasures/nwipe/", NwipeImportView.as_view(), name="api-erasure-nwipe"),
     path(
         "erasure-certificates/",

@@ -61,6 +61,7 @@ def test_schema_is_valid_openapi_and_covers_every_endpoint(api_client):
         "/api/v1/devices/{code}/diagnoses/",
         "/api/v1/devices/{code}/repairs/",
         "/api/v1/devices/{code}/gradings/",
+        "/api/v1/devices/{code}/ready/",
         "/api/v1/devices/export/",
         "/api/v1/declarations/",
         "/api/v1/imports/",
