@@ -519,7 +519,7 @@ def readiness_refusals(
         missing.append(("no_diagnosis", _("no functional test is recorded")))
     elif not diagnosis.allows_refurbishment:
         missing.append(("not_reusable", _("the latest diagnosis found it not repairable")))
-    elif diagnosis.result == "needs_repair" and not repaired:
+    elif diagnosis.requires_repair and not repaired:
         missing.append(
             ("not_repaired", _("no repair is recorded since the diagnosis found it needs one"))
         )

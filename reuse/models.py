@@ -264,6 +264,11 @@ class Diagnosis(models.Model):
         """Whether this result lets the device go on to refurbishment (read by the lifecycle)."""
         return self.result in REUSABLE_RESULTS
 
+    @property
+    def requires_repair(self) -> bool:
+        """Whether the device needs a repair before it is ready (read by the lifecycle)."""
+        return self.result == DiagnosisResult.NEEDS_REPAIR
+
 
 class Repair(models.Model):
     """A repair of a device in refurbishment: the parts replaced, what was done, its cost."""
