@@ -65,6 +65,7 @@ class EventKind(models.TextChoices):
     COLLECTED = "collected", _("Collected")
     DIAGNOSED = "diagnosed", _("Diagnosed")
     READY = "ready", _("Ready")
+    RECYCLED = "recycled", _("Recycled")
 
 
 class ImportState(models.TextChoices):

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from inventory.choices import DeviceCategory, StorageType
 from inventory.models import Device
-from inventory.tabular import neutralise_cell
+from inventory.tabular import csv_cell, neutralise_cell
 
 # Devices fetched from the database per round trip, and CSV rows sent per chunk.
 FETCH_CHUNK = 2000
@@ -123,19 +123,6 @@ def device_row(device: Device) -> list[Any]:
     ]
 
 
-def _csv_cell(value: Any) -> str:
-    """A cell as a French spreadsheet reads it: dd/mm/yyyy dates, decimal commas."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, Decimal):
-        return format(value, "f").replace(".", ",")
-    if isinstance(value, int):
-        return str(value)
-    return neutralise_cell(value)
-
-
 def csv_chunks(devices: QuerySet[Device]) -> Iterator[str]:
     """The CSV file in pieces: UTF-8 with a byte order mark (Excel needs it), ``;``-separated."""
     buffer = io.StringIO()
@@ -143,7 +130,7 @@ def csv_chunks(devices: QuerySet[Device]) -> Iterator[str]:
     buffer.write("\ufeff")
     writer.writerow(HEADERS)
     for count, device in enumerate(_devices(devices), start=1):
-        writer.writerow([_csv_cell(value) for value in device_row(device)])
+        writer.writerow([csv_cell(value) for value in device_row(device)])
         if count % ROWS_PER_CHUNK == 0:
             yield buffer.getvalue()
             buffer.seek(0)

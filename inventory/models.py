@@ -501,6 +501,31 @@ class Device(FSMModelMixin, models.Model):
                 code=missing[0][0],
             )
 
+    @transition(
+        field=state,
+        source=[DeviceState.COLLECTED, DeviceState.IN_REFURBISHMENT],
+        target=DeviceState.RECYCLED,
+        permission=permissions.is_holder,
+        custom={"event": EventKind.RECYCLED, "label": _("Recycle")},
+    )
+    def recycle(self, *, waste_record, erasure_refusal) -> None:
+        """The holder sends a device it cannot reuse to a DEEE channel, on its waste record.
+
+        Like ``certify``, the evidence is passed in: :func:`reuse.services.waste_record_create`
+        records the shipment and runs this transition for each of its devices in one
+        transaction. ``erasure_refusal`` says why the media are not all erased or destroyed
+        (``None`` when they are, or the device bears no data).
+        """
+        missing = recycling_refusals(
+            self, waste_record=waste_record, erasure_refusal=erasure_refusal
+        )
+        if missing:
+            raise TransitionNotAllowed(
+                _("The device cannot be recycled: %(missing)s.")
+                % {"missing": "; ".join(str(message) for _code, message in missing)},
+                code=missing[0][0],
+            )
+
 
 def readiness_refusals(
     device: Device, *, erasure_refusal, diagnosis, repaired: bool, grading
@@ -525,6 +550,26 @@ def readiness_refusals(
         )
     if grading is None or grading.device_id != device.pk:
         missing.append(("no_grade", _("no grade is given")))
+    return missing
+
+
+def recycling_refusals(device: Device, *, waste_record, erasure_refusal) -> list[tuple[str, str]]:
+    """What ``device`` still lacks to be ``recycled``: (code, reason) pairs, empty when nothing.
+
+    The rule of the lifecycle (DESIGN.md): a waste record covering the device, and the media
+    of a data-bearing device erased or destroyed.
+    """
+    missing: list[tuple[str, str]] = []
+    if device.data_bearing and erasure_refusal is not None:
+        missing.append(
+            (
+                "not_erased",
+                _("the data is not erased nor the media destroyed: %(reason)s")
+                % {"reason": erasure_refusal},
+            )
+        )
+    if waste_record is None or not waste_record.covers(device):
+        missing.append(("no_waste_record", _("no waste record covers it")))
     return missing
 
 

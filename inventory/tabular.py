@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from typing import Any
 
 # A cell starting with one of these is run as a formula by Excel or LibreOffice.
@@ -13,3 +15,16 @@ def neutralise_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def csv_cell(value: Any) -> str:
+    """A cell as a French spreadsheet reads it: dd/mm/yyyy dates, decimal commas, no formula."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, Decimal):
+        return format(value, "f").replace(".", ",")
+    if isinstance(value, int):
+        return str(value)
+    return neutralise_cell(value)

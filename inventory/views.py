@@ -56,6 +56,7 @@ TRANSITION_PAGES = {
     "collect": "reuse:device-collect",
     "diagnose": "reuse:device-refurbishment",
     "certify": "reuse:device-refurbishment",
+    "recycle": "reuse:device-recycle",
 }
 
 

@@ -1,4 +1,4 @@
-"""Collections in the admin, to read: they are recorded by the partner, through the service."""
+"""The reuse loop's records in the admin, to read: partners record them through the services."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from reuse.models import (
     Grading,
     Repair,
     StorageMedium,
+    WasteRecord,
+    WasteRecordDevice,
 )
 
 
@@ -125,3 +127,17 @@ class GradingAdmin(_ReadOnlyRecordAdmin):
     list_filter = ["grade"]
     search_fields = ["device__code", "device__serial_number"]
     list_select_related = ["device", "organisation"]
+
+
+class WasteRecordDeviceInline(CollectionDeviceInline):
+    model = WasteRecordDevice
+
+
+@admin.register(WasteRecord)
+class WasteRecordAdmin(_ReadOnlyRecordAdmin):
+    list_display = ["shipped_on", "partner", "waste_code", "weight_kg", "taker_name"]
+    list_filter = ["waste_code", "taker_kind", "shipped_on"]
+    search_fields = ["partner__name", "taker_name", "tracking_slip", "items__device__code"]
+    list_select_related = ["partner"]
+    date_hierarchy = "shipped_on"
+    inlines = [WasteRecordDeviceInline]

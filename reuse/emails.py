@@ -1,4 +1,5 @@
-"""E-mails about claims, written from templates in the site's language (French or English)."""
+"""E-mails about claims (made, released, expired), written from templates in the site's
+language (French or English)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,24 @@ def send_devices_claimed(
     }
     return _send(
         "devices_claimed",
+        recipients=selectors.notification_addresses(commune),
+        context=context,
+    )
+
+
+def send_claim_released(
+    *, partner: Organisation, commune: Organisation, devices: Sequence[Device], note: str = ""
+) -> int:
+    """Tell the commune that a partner gave some of its devices back to the inventory."""
+    context = {
+        "partner": partner,
+        "commune": commune,
+        "devices": devices,
+        "count": len(devices),
+        "note": note,
+    }
+    return _send(
+        "claim_released",
         recipients=selectors.notification_addresses(commune),
         context=context,
     )

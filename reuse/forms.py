@@ -1,8 +1,10 @@
-"""Forms of the claim pages (codes, a declaration, a site) and of recording a collection."""
+"""Forms of the claim pages (codes, a declaration, a site), of recording a collection and of
+recording a shipment to recycling."""
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from inventory.models import CODE_ALPHABET, CODE_LENGTH
 from organisations.models import Organisation, Site
 from reuse import selectors
+from reuse.recycling import TakerKind, TreatmentCode, WasteCode
 
 MAX_SELECTION = 1000
 _CODE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
@@ -119,3 +122,79 @@ class CollectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         if commune is not None:
             self.fields["site"].queryset = selectors.collectable_sites(commune)
+
+
+class DecimalCommaField(forms.DecimalField):
+    """A decimal number written with a comma (French) or a point, whatever the page's language."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace(",", ".").replace("\u202f", "").replace(" ", "")
+        return super().to_python(value)
+
+
+class WasteRecordForm(forms.Form):
+    """Recording a shipment to recycling: the devices ticked, and the register's fields."""
+
+    codes = forms.MultipleChoiceField(
+        label=_("Devices sent to recycling"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Select at least one device.")},
+    )
+    shipped_on = forms.DateField(
+        label=_("Shipped on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    waste_code = forms.ChoiceField(
+        label=_("Waste code"),
+        choices=[("", "—"), *WasteCode.choices],
+        help_text=_(
+            "European List of Waste; an asterisk marks hazardous waste (batteries or screens "
+            "still inside)."
+        ),
+    )
+    weight_kg = DecimalCommaField(
+        label=_("Weight (kg)"),
+        min_value=Decimal("0.01"),
+        max_digits=9,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    taker_kind = forms.ChoiceField(
+        label=_("Taken by"), choices=TakerKind.choices, widget=forms.RadioSelect
+    )
+    taker_name = forms.CharField(label=_("Eco-organism or recycler"), max_length=200)
+    taker_siren = forms.CharField(
+        label=_("SIREN of the eco-organism or recycler"),
+        max_length=11,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    destination_name = forms.CharField(label=_("Destination facility"), max_length=200)
+    destination_address = forms.CharField(label=_("Destination address"), max_length=300)
+    treatment_code = forms.ChoiceField(
+        label=_("Treatment code"), choices=[("", "—"), *TreatmentCode.choices]
+    )
+    transporter_name = forms.CharField(
+        label=_("Transporter"),
+        max_length=200,
+        help_text=_("Your own organisation when you take the devices there yourselves."),
+    )
+    transporter_siren = forms.CharField(
+        label=_("Transporter's SIREN"),
+        max_length=11,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    tracking_slip = forms.CharField(
+        label=_("Tracking-slip number"),
+        max_length=60,
+        required=False,
+        help_text=_("The BSD or Trackdéchets number, when the shipment has one."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, devices=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["codes"].choices = [(device.code, device.code) for device in devices]

@@ -1,4 +1,5 @@
-"""Collections: a partner takes claimed devices away from a commune, on a signed note."""
+"""The reuse loop's records: collections, storage media and their erasures, diagnoses, repairs,
+grades, and the waste records of recycled devices."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from documents.models import Document
 from inventory.models import Device
 from organisations.models import Organisation, Site
+from organisations.validators import validate_siren
 from reuse.diagnosis import REUSABLE_RESULTS, DiagnosisResult
 from reuse.grades import Grade
+from reuse.recycling import WASTE_NAMES, TakerKind, TreatmentCode, WasteCode
 
 
 class Collection(models.Model):
@@ -356,3 +359,112 @@ class Grading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id} {self.grade} {self.graded_on:%Y-%m-%d}"
+
+
+# --- Recycling: the waste record of devices leaving through a DEEE channel (item 7). ---
+
+
+class WasteRecord(models.Model):
+    """One shipment of devices to an eco-organism or a recycler: a line of the waste register.
+
+    Its devices moved to ``recycled`` in the transaction that made it, each with its event.
+    The producer is the partner holding the devices; the register fields are those of the
+    Code de l'environnement, R.541-43 (see :mod:`reuse.recycling`).
+    """
+
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="waste_records",
+        verbose_name=_("producer"),
+    )
+    shipped_on = models.DateField(_("shipped on"))
+    waste_code = models.CharField(_("waste code"), max_length=10, choices=WasteCode.choices)
+    weight_kg = models.DecimalField(
+        _("weight (kg)"),
+        max_digits=9,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    taker_kind = models.CharField(_("taken by"), max_length=16, choices=TakerKind.choices)
+    taker_name = models.CharField(_("eco-organism or recycler"), max_length=200)
+    taker_siren = models.CharField(
+        _("SIREN of the eco-organism or recycler"), max_length=9, validators=[validate_siren]
+    )
+    destination_name = models.CharField(_("destination facility"), max_length=200)
+    destination_address = models.CharField(_("destination address"), max_length=300)
+    treatment_code = models.CharField(
+        _("treatment code"), max_length=4, choices=TreatmentCode.choices
+    )
+    transporter_name = models.CharField(_("transporter"), max_length=200)
+    transporter_siren = models.CharField(
+        _("transporter's SIREN"), max_length=9, blank=True, validators=[validate_siren]
+    )
+    tracking_slip = models.CharField(_("tracking-slip number"), max_length=60, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    devices = models.ManyToManyField(
+        Device,
+        through="WasteRecordDevice",
+        related_name="waste_records",
+        verbose_name=_("devices"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="waste_records",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("waste record")
+        verbose_name_plural = _("waste records")
+        ordering = ["-shipped_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight_kg__gt=0), name="reuse_waste_record_weight_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} → {self.taker_name} ({self.shipped_on:%Y-%m-%d})"
+
+    @property
+    def waste_name(self) -> str:
+        """The waste's name in the register, from the List of Waste's wording of its code."""
+        return str(WASTE_NAMES[WasteCode(self.waste_code)])
+
+    @property
+    def weight_tonnes(self) -> Decimal:
+        """The quantity as the register states it, in tonnes."""
+        return (self.weight_kg / 1000).quantize(Decimal("0.001"))
+
+    @property
+    def eco_organism(self) -> bool:
+        return self.taker_kind == TakerKind.ECO_ORGANISM
+
+    def covers(self, device: Device) -> bool:
+        """Whether ``device`` is one of this shipment's devices."""
+        return self.pk is not None and self.items.filter(device=device).exists()
+
+
+class WasteRecordDevice(models.Model):
+    """A device of a waste record; a device is recycled once (its ``device`` is unique)."""
+
+    waste_record = models.ForeignKey(
+        WasteRecord, on_delete=models.PROTECT, related_name="items", verbose_name=_("waste record")
+    )
+    device = models.OneToOneField(
+        Device,
+        on_delete=models.PROTECT,
+        related_name="waste_item",
+        verbose_name=_("device"),
+    )
+
+    class Meta:
+        verbose_name = _("recycled device")
+        verbose_name_plural = _("recycled devices")
+        ordering = ["waste_record", "device"]
+
+    def __str__(self) -> str:
+        return f"{self.waste_record_id}: {self.device_id}"

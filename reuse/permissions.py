@@ -66,3 +66,28 @@ def may_record_collection(organisation: Organisation) -> bool:
 def collecting_partner(user: AbstractBaseUser, slug: str | None = None) -> Organisation:
     """The partner ``user`` records a collection for (as :func:`claiming_partner`)."""
     return claiming_partner(user, slug)
+
+
+def may_recycle(organisation: Organisation) -> bool:
+    """Partners send the devices they hold and cannot reuse to recycling."""
+    return inventory_permissions.may_claim(organisation)
+
+
+def recycling_partner(user: AbstractBaseUser, slug: str | None = None) -> Organisation:
+    """The partner ``user`` records a waste record for (as :func:`claiming_partner`)."""
+    return claiming_partner(user, slug)
+
+
+def visible_waste_records_q(organisations: Iterable[Organisation]) -> Q | None:
+    """A filter on waste records: the producing partner's, and those holding a commune's
+    devices for that commune (the counterpart of the cession); the territory reads all.
+
+    ``None`` when nothing is visible.
+    """
+    organisations = list(organisations)
+    if not organisations:
+        return None
+    if any(organisation.is_territory for organisation in organisations):
+        return Q()
+    pks = [organisation.pk for organisation in organisations]
+    return Q(partner__in=pks) | Q(items__device__commune__in=pks)

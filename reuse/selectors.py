@@ -1,4 +1,5 @@
-"""Reads of claims and collections: claimed devices, who to tell, visible collections."""
+"""Reads of the reuse loop: claimed devices and who to tell, visible collections, erasure and
+refurbishment evidence, waste records and the waste register."""
 
 from __future__ import annotations
 
@@ -16,7 +17,16 @@ from inventory.choices import DeviceState
 from inventory.models import Declaration, Device
 from organisations.models import Organisation, Site
 from reuse import permissions
-from reuse.models import Collection, Diagnosis, ErasureRecord, Grading, Repair, StorageMedium
+from reuse.models import (
+    Collection,
+    Diagnosis,
+    ErasureRecord,
+    Grading,
+    Repair,
+    StorageMedium,
+    WasteRecord,
+)
+from reuse.recycling import RECYCLABLE_STATES
 
 
 def claim_expiry_delay() -> datetime.timedelta:
@@ -268,3 +278,106 @@ def readiness_evidence(device: Device) -> ReadinessEvidence:
         repaired=repaired,
         grading=device_grade(device),
     )
+
+
+# --- Recycling: waste records and the waste register. ---
+
+
+def waste_records_visible_to(organisations: Iterable[Organisation]) -> QuerySet[WasteRecord]:
+    """The waste records the organisations may read, newest first, with their device count."""
+    q = permissions.visible_waste_records_q(organisations)
+    if q is None:
+        return WasteRecord.objects.none()
+    visible = WasteRecord.objects.filter(q).values("pk")
+    return (
+        WasteRecord.objects.filter(pk__in=visible)
+        .select_related("partner", "created_by")
+        .annotate(device_count=Count("items"))
+        .order_by("-shipped_on", "-pk")
+    )
+
+
+def waste_record_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> WasteRecord:
+    """One visible waste record with its devices; :class:`NotFound` otherwise (404, not 403)."""
+    record = (
+        waste_records_visible_to(organisations)
+        .prefetch_related(
+            Prefetch("devices", queryset=Device.objects.select_related("commune").order_by("code"))
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if record is None:
+        raise NotFound(_("No such waste record."), code="waste_record_not_found")
+    return record
+
+
+def waste_register(
+    organisations: Iterable[Organisation],
+    *,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> QuerySet[WasteRecord]:
+    """The register's lines the organisations may read, oldest first, shipped between
+    ``start`` and ``end`` (both included), each with its devices' codes."""
+    records = waste_records_visible_to(organisations).prefetch_related(
+        Prefetch("devices", queryset=Device.objects.only("pk", "code").order_by("code"))
+    )
+    if start is not None:
+        records = records.filter(shipped_on__gte=start)
+    if end is not None:
+        records = records.filter(shipped_on__lte=end)
+    return records.order_by("shipped_on", "pk")
+
+
+def recyclable_devices(partner: Organisation) -> QuerySet[Device]:
+    """The devices ``partner`` holds and may send to recycling, with their media and erasure
+    records, those found not repairable first."""
+    return (
+        Device.objects.filter(holder=partner, state__in=RECYCLABLE_STATES)
+        .select_related("commune")
+        .prefetch_related(_media_prefetch())
+        .order_by("state", "code")
+    )
+
+
+def device_media(device: Device) -> list[StorageMedium]:
+    """The storage media of ``device`` in the order recorded, each with its erasure records
+    prefetched newest first (see :func:`latest_erasure`)."""
+    return list(
+        StorageMedium.objects.filter(device=device)
+        .select_related("device")
+        .order_by("pk")
+        .prefetch_related(
+            Prefetch("records", queryset=ErasureRecord.objects.order_by("-finished_at", "-pk"))
+        )
+    )
+
+
+def medium_by_id(pk: int) -> StorageMedium | None:
+    """A storage medium with its device, whoever may see it: check the device's visibility."""
+    return StorageMedium.objects.select_related("device").filter(pk=pk).first()
+
+
+def medium_erasures(medium: StorageMedium) -> QuerySet[ErasureRecord]:
+    """The erasure records of ``medium``, newest first: the first is the one that counts."""
+    return (
+        ErasureRecord.objects.filter(medium=medium)
+        .select_related("medium__device")
+        .order_by("-finished_at", "-pk")
+    )
+
+
+def claims_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Device]:
+    """The current claims the organisations may read, oldest claim first: a partner's own
+    (as :func:`claims_of`), those on a commune's devices (as :func:`claims_on`), every claim
+    for the territory; none for anyone else."""
+    organisations = list(organisations)
+    claimed = Device.objects.filter(state=DeviceState.CLAIMED)
+    if not any(organisation.is_territory for organisation in organisations):
+        partners = [organisation.pk for organisation in organisations if organisation.is_partner]
+        communes = [organisation.pk for organisation in organisations if organisation.is_commune]
+        if not partners and not communes:
+            return Device.objects.none()
+        claimed = claimed.filter(claimed_by__in=partners) | claimed.filter(commune__in=communes)
+    return claimed.with_related().order_by("claimed_at", "pk")

@@ -30,6 +30,14 @@ def notify_devices_claimed(partner_pk: int, commune_pk: int, device_pks: list[in
 
 
 @shared_task(ignore_result=True)
+def notify_claim_released(
+    partner_pk: int, commune_pk: int, device_pks: list[int], note: str = ""
+) -> None:
+    partner, commune, devices = _parties(partner_pk, commune_pk, device_pks)
+    emails.send_claim_released(partner=partner, commune=commune, devices=devices, note=note)
+
+
+@shared_task(ignore_result=True)
 def notify_claims_expired(partner_pk: int, commune_pk: int, device_pks: list[int]) -> None:
     partner, commune, devices = _parties(partner_pk, commune_pk, device_pks)
     emails.send_claims_expired(partner=partner, commune=commune, devices=devices)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reuse import views, views_erasure, views_refurbishment
+from reuse import views, views_erasure, views_recycling, views_refurbishment
 
 app_name = "reuse"
 
@@ -31,6 +31,15 @@ urlpatterns = [
         "erasure/certificate/",
         views_erasure.erasure_batch_certificate,
         name="erasure-batch-certificate",
+    ),
+    path("devices/<str:code>/recycle/", views_recycling.device_recycle, name="device-recycle"),
+    path("recycling/", views_recycling.waste_record_list, name="waste-record-list"),
+    path("recycling/new/", views_recycling.waste_record_new, name="waste-record-new"),
+    path("recycling/<int:pk>/", views_recycling.waste_record_detail, name="waste-record-detail"),
+    path(
+        "recycling/register.csv",
+        views_recycling.waste_register_export,
+        name="waste-register-export",
     ),
     path("collections/", views.collection_list, name="collection-list"),
     path("collections/new/", views.collection_new, name="collection-new"),

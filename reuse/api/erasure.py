@@ -1,27 +1,126 @@
-"""The erasure API: import an nwipe log, request erasure certificates."""
+"""The erasure API: a device's storage media and their erasure records (NIST SP 800-88),
+recorded by hand or imported from an nwipe log, and erasure certificates.
+
+Whoever may see a device reads its media and records (the inventory's visibility rule: its
+commune, its holder, the territory); others get 404. Only the partner holding the device
+records media and erasures, while it is collected or in refurbishment: the services refuse
+others (403) and other states (409).
+"""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import ErrorSerializer, NotFound, ValidationFailed
 from inventory.api.views import error_responses, flatten_errors
+from inventory.models import Device
+from inventory.permissions import can_view_device
+from inventory.selectors import device_get_visible
+from organisations.permissions import organisations_of
 from reuse import selectors, services
 from reuse.api.serializers import PartnerChoiceSerializer
+from reuse.models import ErasureRecord, ErasureResult, MediumType, SanitisationLevel, StorageMedium
 from reuse.permissions import collecting_partner
+
+_409 = OpenApiResponse(
+    ErrorSerializer,
+    description="The device is not collected or in refurbishment: it cannot be erased now.",
+)
+_403 = OpenApiResponse(
+    ErrorSerializer,
+    description="Your partner does not hold the device, or you belong to no partner.",
+)
+_404_MEDIUM = OpenApiResponse(
+    ErrorSerializer, description="No such medium, or not of a device your organisations see."
+)
 
 
 def _optional(max_length: int) -> serializers.CharField:
     return serializers.CharField(
         max_length=max_length, required=False, allow_blank=True, default=""
     )
+
+
+class ErasureRecordSerializer(PartnerChoiceSerializer):
+    id = serializers.IntegerField(read_only=True)
+    medium = serializers.IntegerField(source="medium_id", read_only=True)
+    device = serializers.CharField(source="medium.device.code", read_only=True)
+    level = serializers.ChoiceField(
+        choices=SanitisationLevel.choices, help_text=gettext_lazy("The NIST SP 800-88 level.")
+    )
+    method = serializers.CharField(
+        max_length=150, help_text=gettext_lazy("E.g. overwrite, cryptographic erase.")
+    )
+    tool = serializers.CharField(max_length=100)
+    tool_version = _optional(50)
+    verification_method = serializers.CharField(max_length=150)
+    result = serializers.ChoiceField(choices=ErasureResult.choices)
+    operator_name = serializers.CharField(
+        max_length=150, help_text=gettext_lazy("Who sanitised the medium.")
+    )
+    operator_title = serializers.CharField(max_length=150)
+    verifier_name = serializers.CharField(
+        max_length=150, help_text=gettext_lazy("Who verified the sanitisation.")
+    )
+    verifier_title = serializers.CharField(max_length=150)
+    started_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(
+        help_text=gettext_lazy("Not before `started_at`, never in the future.")
+    )
+    location = serializers.CharField(max_length=200)
+    destination = serializers.CharField(
+        max_length=200,
+        help_text=gettext_lazy("Where the medium goes after sanitisation (reuse, recycling…)."),
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    evidence = serializers.FileField(
+        required=False,
+        write_only=True,
+        help_text=gettext_lazy(
+            "A log or report of the erasure (multipart only); kept with its SHA-256."
+        ),
+    )
+    evidence_sha256 = serializers.CharField(
+        read_only=True,
+        help_text=gettext_lazy("The SHA-256 of the evidence file; blank without one."),
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class StorageMediumSerializer(PartnerChoiceSerializer):
+    id = serializers.IntegerField(read_only=True)
+    device = serializers.CharField(source="device.code", read_only=True)
+    type = serializers.ChoiceField(choices=MediumType.choices)
+    model = _optional(150)
+    serial = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("The medium's own serial number, as an nwipe log names it."),
+    )
+    capacity_gb = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, max_value=200_000
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+    latest_erasure = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "The latest erasure record, the one that counts (its level, result and "
+            "finished_at); null when none was recorded."
+        )
+    )
+
+    @extend_schema_field(ErasureRecordSerializer(allow_null=True))
+    def get_latest_erasure(self, medium: StorageMedium) -> dict | None:
+        record = selectors.latest_erasure(medium)
+        return None if record is None else ErasureRecordSerializer(record).data
 
 
 class NwipeImportRequestSerializer(PartnerChoiceSerializer):
@@ -80,6 +179,111 @@ def _valid(serializer: serializers.Serializer) -> dict:
             _("The data sent is invalid."), code="invalid", fields=flatten_errors(serializer.errors)
         )
     return serializer.validated_data
+
+
+def _visible_device(request: Request, code: str) -> Device:
+    return device_get_visible(code=code, organisations=organisations_of(request.user))
+
+
+def _visible_medium(request: Request, pk: int) -> StorageMedium:
+    """A medium of a device the user's organisations may see; 404 for any other, as for a
+    medium that does not exist."""
+    medium = selectors.medium_by_id(pk)
+    if medium is None or not can_view_device(organisations_of(request.user), medium.device):
+        raise NotFound(_("No such storage medium."), code="medium_not_found")
+    return medium
+
+
+@extend_schema(tags=["erasure"])
+class DeviceMediaView(APIView):
+    """GET lists a device's storage media; POST records one (the holding partner only)."""
+
+    @extend_schema(
+        summary="List a device's storage media, with each one's latest erasure",
+        description=(
+            "In the order recorded; to whoever may see the device (its commune, its holder, "
+            "the territory). `latest_erasure` is the record that counts for the certificate "
+            "and for `ready`."
+        ),
+        responses={200: StorageMediumSerializer(many=True), **error_responses(404)},
+    )
+    def get(self, request: Request, code: str) -> Response:
+        device = _visible_device(request, code)
+        return Response(StorageMediumSerializer(selectors.device_media(device), many=True).data)
+
+    @extend_schema(
+        summary="Record a storage medium of a device your partner holds",
+        description=(
+            "The device must be `collected` or `in_refurbishment` and held by your partner "
+            "(send `partner` only if you belong to several). Every medium of a data-bearing "
+            "device needs a passed erasure before its certificate and `ready`."
+        ),
+        request=StorageMediumSerializer,
+        responses={
+            201: StorageMediumSerializer,
+            **error_responses(400, 404),
+            403: _403,
+            409: _409,
+        },
+    )
+    def post(self, request: Request, code: str) -> Response:
+        device = _visible_device(request, code)
+        data = _valid(StorageMediumSerializer(data=request.data))
+        partner = collecting_partner(request.user, data.get("partner"))
+        medium = services.medium_add(
+            partner=partner,
+            user=request.user,
+            device=device,
+            type=data["type"],
+            model=data["model"],
+            serial=data["serial"],
+            capacity_gb=data["capacity_gb"],
+        )
+        return Response(StorageMediumSerializer(medium).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["erasure"])
+class MediumErasuresView(APIView):
+    """GET lists a medium's erasure records; POST records one (the holding partner only)."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="List a storage medium's erasure records, newest first",
+        description="The first is the one that counts. To whoever may see the device.",
+        responses={200: ErasureRecordSerializer(many=True), 404: _404_MEDIUM},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        medium = _visible_medium(request, pk)
+        return Response(ErasureRecordSerializer(selectors.medium_erasures(medium), many=True).data)
+
+    @extend_schema(
+        summary="Record an erasure of a storage medium (NIST SP 800-88)",
+        description=(
+            "Every field of NIST SP 800-88's certificate: level, method, tool, verification, "
+            "result, who sanitised and who verified (names and titles), when, where, and the "
+            "destination. Send the evidence file (a log or report) as multipart: it is kept "
+            "with its SHA-256, returned as `evidence_sha256`. The device must be `collected` "
+            "or `in_refurbishment` and held by your partner; records are never changed, a new "
+            "one supersedes them."
+        ),
+        request=ErasureRecordSerializer,
+        responses={
+            201: ErasureRecordSerializer,
+            **error_responses(400),
+            403: _403,
+            404: _404_MEDIUM,
+            409: _409,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        medium = _visible_medium(request, pk)
+        data = dict(_valid(ErasureRecordSerializer(data=request.data)))
+        partner = collecting_partner(request.user, data.pop("partner", None))
+        record: ErasureRecord = services.erasure_record_create(
+            partner=partner, user=request.user, medium=medium, **data
+        )
+        return Response(ErasureRecordSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
 def _record_row(record) -> dict:

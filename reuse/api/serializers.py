@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from inventory.api.serializers import OrganisationBriefSerializer
 from inventory.models import CODE_LENGTH, Device
+from reuse import selectors
 from reuse.forms import MAX_SELECTION
 from reuse.models import Collection
 
@@ -76,6 +78,38 @@ class ClaimResultSerializer(serializers.Serializer):
         ),
     )
     partner = serializers.CharField(help_text=_("The short name of the claiming partner."))
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """A current claim: the device, its commune, who claimed it, since when and until when."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api-device-detail", lookup_field="code")
+    commune = OrganisationBriefSerializer(read_only=True)
+    claimed_by = OrganisationBriefSerializer(
+        read_only=True, help_text=_("The partner organisation that claimed the device.")
+    )
+    lapses_at = serializers.SerializerMethodField(
+        help_text=_("When the claim expires unless the partner collects the device first.")
+    )
+
+    class Meta:
+        model = Device
+        fields = [
+            "code",
+            "url",
+            "category",
+            "brand",
+            "model",
+            "commune",
+            "claimed_by",
+            "claimed_at",
+            "lapses_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_lapses_at(self, device: Device):
+        return selectors.claim_lapses_at(device)
 
 
 class CollectionRequestSerializer(PartnerChoiceSerializer):

@@ -1,21 +1,29 @@
-"""The claims API (a selection of devices, a whole declaration or a pickup site) and the
-collections API (record one, list, read)."""
+"""The claims API (list the current claims; claim a selection of devices, a whole
+declaration or a pickup site) and the collections API (record one, list, read)."""
 
 from __future__ import annotations
 
+import django_filters
+from django.conf import settings
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.exceptions import ErrorSerializer, NotFound, ValidationFailed
-from inventory.api.views import error_responses, flatten_errors
+from inventory.api.views import KeysetCursorPagination, error_responses, flatten_errors
+from inventory.models import Device
+from organisations.models import Organisation
 from organisations.permissions import organisations_of
 from reuse import selectors, services
 from reuse.api.serializers import (
     ClaimRequestSerializer,
     ClaimResultSerializer,
+    ClaimSerializer,
     CollectionRequestSerializer,
     CollectionSerializer,
     CollectionSummarySerializer,
@@ -24,11 +32,66 @@ from reuse.models import Collection
 from reuse.permissions import claiming_partner
 
 
+class ClaimFilter(django_filters.FilterSet):
+    """The one filter set of the claims list."""
+
+    partner = django_filters.ModelChoiceFilter(
+        field_name="claimed_by",
+        queryset=Organisation.objects.partners(),
+        to_field_name="slug",
+        label=gettext_lazy("Partner"),
+        help_text=gettext_lazy("The short name of the claiming partner."),
+    )
+    commune = django_filters.ModelChoiceFilter(
+        queryset=Organisation.objects.communes(),
+        to_field_name="slug",
+        label=gettext_lazy("Commune"),
+        help_text=gettext_lazy("The short name of the commune that declared the devices."),
+    )
+
+    class Meta:
+        model = Device
+        fields = ["partner", "commune"]
+
+
+class ClaimCursorPagination(KeysetCursorPagination):
+    """Oldest claim first: the next to lapse leads."""
+
+    ordering = "claimed_at"
+    page_size = settings.BOUCLE_DEVICE_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
 @extend_schema(tags=["claims"])
-class ClaimViewSet(viewsets.GenericViewSet):
+class ClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Partners claim declared devices: each device goes to exactly one partner."""
 
     serializer_class = ClaimRequestSerializer
+    pagination_class = ClaimCursorPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ClaimFilter
+
+    def get_queryset(self) -> QuerySet[Device]:
+        return selectors.claims_visible_to(organisations_of(self.request.user))
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return ClaimSerializer
+        return ClaimRequestSerializer
+
+    @extend_schema(
+        summary="List the current claims your organisations may see",
+        description=(
+            "A partner reads its own claims, a commune the claims on the devices it declared, "
+            "the territory every claim; oldest claim first, with when each lapses unless the "
+            "device is collected. Filter by `partner` or `commune` (short names); page with "
+            "the `next` and `previous` links."
+        ),
+        responses={200: ClaimSerializer(many=True), **error_responses(400)},
+    )
+    def list(self, request: Request) -> Response:
+        return super().list(request)
 
     @extend_schema(
         summary="Claim devices: a selection, a whole declaration or a pickup site",

@@ -1,13 +1,21 @@
-"""Helpers of the refurbishment tests: a collected device, a checklist, a snapshot."""
+"""Helpers of the refurbishment tests: a collected device, a checklist, an erasure, a snapshot."""
 
 from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
+
 from inventory.models import Device, DeviceEvent
 from reuse.diagnosis import checklist_for
 from reuse.models import Diagnosis, Grading, Repair
-from reuse.services import collection_record, devices_claim, diagnosis_record
+from reuse.services import (
+    collection_record,
+    devices_claim,
+    diagnosis_record,
+    erasure_record_create,
+    medium_add,
+)
 
 
 def all_ok(category: str, result: str = "ok") -> list[dict]:
@@ -39,6 +47,35 @@ def collected_device(declare, partner, user, *, refurbishing: bool = False, **ov
             result="works",
         )
     return Device.objects.get(pk=device.pk)
+
+
+def erase(
+    partner, user, device, *, serial="S3YJNB0K1", result="passed", level="purge", medium=None
+):
+    medium = medium or medium_add(
+        partner=partner, user=user, device=device, type="ssd", serial=serial
+    )
+    now = timezone.now()
+    erasure_record_create(
+        partner=partner,
+        user=user,
+        medium=medium,
+        level=level,
+        method="Cryptographic erase",
+        tool="nvme-cli",
+        tool_version="2.4",
+        verification_method="Sampling",
+        result=result,
+        operator_name="Karim Benali",
+        operator_title="Technicien",
+        verifier_name="Inès Moreau",
+        verifier_title="Qualité",
+        started_at=now - datetime.timedelta(hours=1),
+        finished_at=now - datetime.timedelta(minutes=1),
+        location="Atelier",
+        destination="Réemploi",
+    )
+    return medium
 
 
 def snapshot() -> tuple:

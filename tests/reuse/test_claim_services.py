@@ -193,6 +193,50 @@ def test_release_by_the_claimant_returns_the_device(declare, partner, partner_us
 
 
 @pytest.mark.django_db
+def test_release_tells_the_commune_by_email(
+    declare, partner, partner_user, commune_user, django_capture_on_commit_callbacks
+):
+    # given
+    [device] = declare(1)
+    devices_claim(devices=[device], partner=partner, user=partner_user)
+    mail.outbox.clear()
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        device_release(device=device, partner=partner, user=partner_user, note="Trop lourd")
+
+    # then
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [commune_user.email]
+    assert message.subject == (
+        f"[Boucle] {partner.name} a libéré sa réservation de 1 de vos appareils"
+    )
+    assert device.code in message.body
+    assert "Trop lourd" in message.body
+    assert "inventaire partagé" in message.body
+
+
+@pytest.mark.django_db
+def test_a_refused_release_sends_no_email(
+    declare,
+    partner,
+    partner_user,
+    other_partner,
+    other_partner_user,
+    django_capture_on_commit_callbacks,
+):
+    [device] = declare(1)
+    devices_claim(devices=[device], partner=partner, user=partner_user)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(PermissionDenied):
+        device_release(device=device, partner=other_partner, user=other_partner_user)
+
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
 def test_release_by_another_partner_is_refused_and_changes_nothing(
     declare, partner, partner_user, other_partner, other_partner_user
 ):

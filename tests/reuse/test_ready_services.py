@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
-from django.utils import timezone
 
 from config.exceptions import PermissionDenied, TransitionNotAllowed
 from inventory.choices import DeviceState, EventKind
@@ -15,43 +12,13 @@ from reuse.services import (
     device_certify_ready,
     device_readiness_missing,
     diagnosis_record,
-    erasure_record_create,
     grading_record,
     medium_add,
     repair_record,
 )
-from tests.reuse.refurbishment import all_ok, collected_device, snapshot
+from tests.reuse.refurbishment import all_ok, collected_device, erase, snapshot
 
 pytestmark = pytest.mark.django_db
-
-
-def erase(
-    partner, user, device, *, serial="S3YJNB0K1", result="passed", level="purge", medium=None
-):
-    medium = medium or medium_add(
-        partner=partner, user=user, device=device, type="ssd", serial=serial
-    )
-    now = timezone.now()
-    erasure_record_create(
-        partner=partner,
-        user=user,
-        medium=medium,
-        level=level,
-        method="Cryptographic erase",
-        tool="nvme-cli",
-        tool_version="2.4",
-        verification_method="Sampling",
-        result=result,
-        operator_name="Karim Benali",
-        operator_title="Technicien",
-        verifier_name="Inès Moreau",
-        verifier_title="Qualité",
-        started_at=now - datetime.timedelta(hours=1),
-        finished_at=now - datetime.timedelta(minutes=1),
-        location="Atelier",
-        destination="Réemploi",
-    )
-    return medium
 
 
 def grade(partner, user, device, value="B"):

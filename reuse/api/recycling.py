@@ -1,0 +1,279 @@
+"""The recycling API: record a shipment of devices to an eco-organism or a recycler (a waste
+record; its devices become ``recycled``), read the waste records, export the waste register."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, renderers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.exceptions import ErrorSerializer, NotFound, ValidationFailed
+from inventory.api.views import error_responses, flatten_errors
+from inventory.models import CODE_LENGTH, Device
+from organisations.permissions import organisations_of
+from reuse import exports, selectors, services
+from reuse.api.serializers import PartnerChoiceSerializer
+from reuse.forms import MAX_SELECTION
+from reuse.models import WasteRecord
+from reuse.permissions import recycling_partner
+from reuse.recycling import TakerKind, TreatmentCode, WasteCode
+
+
+class WasteRecordRequestSerializer(PartnerChoiceSerializer):
+    """A shipment to recycling: its devices and the waste register's fields."""
+
+    codes = serializers.ListField(
+        child=serializers.CharField(max_length=CODE_LENGTH),
+        allow_empty=False,
+        max_length=MAX_SELECTION,
+        help_text=gettext_lazy(
+            "Codes of the devices shipped: held by your partner, collected or in refurbishment; "
+            "a data-bearing one only once its media are erased or destroyed."
+        ),
+    )
+    shipped_on = serializers.DateField(help_text=gettext_lazy("The day of the shipment."))
+    waste_code = serializers.ChoiceField(choices=WasteCode.choices)
+    weight_kg = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        help_text=gettext_lazy("The shipment's weight in kilograms."),
+    )
+    taker_kind = serializers.ChoiceField(choices=TakerKind.choices)
+    taker_name = serializers.CharField(max_length=200)
+    taker_siren = serializers.CharField(max_length=11)
+    destination_name = serializers.CharField(max_length=200)
+    destination_address = serializers.CharField(max_length=300)
+    treatment_code = serializers.ChoiceField(choices=TreatmentCode.choices)
+    transporter_name = serializers.CharField(max_length=200)
+    transporter_siren = serializers.CharField(max_length=11, required=False, allow_blank=True)
+    tracking_slip = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class WasteRecordDeviceSerializer(serializers.ModelSerializer):
+    commune = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Device
+        fields = ["code", "category", "brand", "model", "serial_number", "commune", "state"]
+        read_only_fields = fields
+
+
+class WasteRecordSerializer(serializers.ModelSerializer):
+    partner = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text=gettext_lazy("The producer.")
+    )
+    waste_name = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("The waste's name for its code.")
+    )
+    device_count = serializers.IntegerField(read_only=True)
+    devices = WasteRecordDeviceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = WasteRecord
+        fields = [
+            "id",
+            "partner",
+            "shipped_on",
+            "waste_code",
+            "waste_name",
+            "weight_kg",
+            "taker_kind",
+            "taker_name",
+            "taker_siren",
+            "destination_name",
+            "destination_address",
+            "treatment_code",
+            "transporter_name",
+            "transporter_siren",
+            "tracking_slip",
+            "notes",
+            "device_count",
+            "devices",
+        ]
+        read_only_fields = fields
+
+
+class WasteRecordSummarySerializer(WasteRecordSerializer):
+    """A waste record in a list: its devices are counted, not listed."""
+
+    class Meta(WasteRecordSerializer.Meta):
+        fields = [name for name in WasteRecordSerializer.Meta.fields if name != "devices"]
+        read_only_fields = fields
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """The register is streamed as CSV by the view; a refusal is rendered as its message."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if isinstance(data, dict):
+            return str(data.get("message", "")).encode(self.charset)
+        return str(data or "").encode(self.charset)
+
+
+YEAR_PARAMETER = OpenApiParameter(
+    "year",
+    OpenApiTypes.INT,
+    description="Only the shipments of this year.",
+    required=False,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the waste records your organisations may read",
+        description=(
+            "A partner reads its own shipments, a commune those holding devices it declared, "
+            "the territory every one; newest first."
+        ),
+        responses={200: WasteRecordSummarySerializer(many=True)},
+    ),
+    retrieve=extend_schema(
+        summary="Read a waste record with its devices",
+        responses={200: WasteRecordSerializer, **error_responses(404)},
+    ),
+)
+@extend_schema(tags=["recycling"])
+class WasteRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Devices that cannot be reused leave through a DEEE channel, each shipment recorded."""
+
+    serializer_class = WasteRecordSerializer
+    ordering = ["-shipped_on", "-pk"]
+
+    def get_queryset(self):
+        return selectors.waste_records_visible_to(organisations_of(self.request.user))
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return WasteRecordSummarySerializer
+        if self.action == "create":
+            return WasteRecordRequestSerializer
+        return WasteRecordSerializer
+
+    def get_object(self) -> WasteRecord:
+        try:
+            pk = int(self.kwargs["pk"])
+        except ValueError as error:
+            raise NotFound(_("No such waste record."), code="waste_record_not_found") from error
+        return selectors.waste_record_get_visible(
+            pk=pk, organisations=organisations_of(self.request.user)
+        )
+
+    @extend_schema(
+        summary="Send devices to recycling: record the shipment in the waste register",
+        description=(
+            "Every device must be held by your partner organisation, collected or in "
+            "refurbishment (else 403 `not_holder`, 409 `not_recyclable`); a data-bearing "
+            "device is refused (409 `not_erased`) until every storage medium's latest erasure "
+            "passed or destroyed it. The devices become `recycled`, each with its event, in "
+            "one transaction with the record: nothing changes when anything is refused."
+        ),
+        request=WasteRecordRequestSerializer,
+        responses={
+            201: WasteRecordSerializer,
+            **error_responses(400, 403),
+            404: OpenApiResponse(ErrorSerializer, description="No device has such a code."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="A device is not recyclable now, or its data is not erased.",
+            ),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        serializer = WasteRecordRequestSerializer(data=request.data)
+        if not serializer.is_valid():
+            raise ValidationFailed(
+                _("The data sent is invalid."),
+                code="invalid",
+                fields=flatten_errors(serializer.errors),
+            )
+        data = serializer.validated_data
+        partner = recycling_partner(request.user, data.get("partner"))
+        codes = list(dict.fromkeys(code.strip().upper() for code in data["codes"]))
+        devices = list(selectors.devices_by_codes(codes))
+        unknown = sorted(set(codes) - {device.code for device in devices})
+        if unknown:
+            raise NotFound(
+                _("No device has these codes: %(codes)s.") % {"codes": ", ".join(unknown)},
+                code="device_not_found",
+            )
+        record = services.waste_record_create(
+            partner=partner,
+            user=request.user,
+            devices=devices,
+            shipped_on=data["shipped_on"],
+            waste_code=data["waste_code"],
+            weight_kg=data["weight_kg"],
+            taker_kind=data["taker_kind"],
+            taker_name=data["taker_name"],
+            taker_siren=data["taker_siren"],
+            destination_name=data["destination_name"],
+            destination_address=data["destination_address"],
+            treatment_code=data["treatment_code"],
+            transporter_name=data["transporter_name"],
+            transporter_siren=data.get("transporter_siren", ""),
+            tracking_slip=data.get("tracking_slip", ""),
+            notes=data.get("notes", ""),
+        )
+        record = selectors.waste_record_get_visible(pk=record.pk, organisations=[partner])
+        return Response(WasteRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Export the waste register (CSV, the fields of R.541-43)",
+        description=(
+            "One line per shipment you may read, oldest first: date, waste name and code, "
+            "quantity in tonnes and kilograms, the devices, producer and its SIRET, "
+            "transporter, destination facility, treatment code, tracking-slip number, and the "
+            "eco-organism's name and SIREN when one took the waste. UTF-8 with a byte order "
+            "mark, `;`-separated."
+        ),
+        parameters=[YEAR_PARAMETER],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The register."),
+            **error_responses(400),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="register",
+        renderer_classes=[renderers.JSONRenderer, CSVRenderer],
+    )
+    def register(self, request: Request) -> StreamingHttpResponse:
+        value = request.query_params.get("year", "").strip()
+        year = None
+        if value:
+            if not value.isdigit() or not 2000 <= int(value) <= 2100:
+                raise ValidationFailed(
+                    _("Give a year between 2000 and 2100."),
+                    code="invalid",
+                    fields={"year": [_("Give a year between 2000 and 2100.")]},
+                )
+            year = int(value)
+        records = selectors.waste_register(
+            organisations_of(request.user),
+            start=datetime.date(year, 1, 1) if year else None,
+            end=datetime.date(year, 12, 31) if year else None,
+        )
+        response = StreamingHttpResponse(
+            exports.register_csv_chunks(records), content_type=exports.CSV_CONTENT_TYPE
+        )
+        response["Content-Disposition"] = f'attachment; filename="{exports.register_filename()}"'
+        return response

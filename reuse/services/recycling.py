@@ -1,0 +1,207 @@
+"""Recycling: a partner sends devices it cannot reuse to an eco-organism or a recycler, on a
+waste record (a line of the R.541-43 waste register); each device becomes ``recycled``."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from inventory.models import Device, recycling_refusals
+from inventory.services import device_transition
+from organisations.models import Organisation
+from organisations.permissions import require_member
+from organisations.validators import validate_siren
+from reuse import permissions as reuse_permissions
+from reuse import selectors
+from reuse.models import WasteRecord, WasteRecordDevice
+from reuse.recycling import RECYCLABLE_STATES, TakerKind, TreatmentCode, WasteCode
+
+# A shipment of a few devices weighs kilograms, a lorry of them tonnes: beyond this a typing
+# slip is more likely than a shipment.
+MAX_WEIGHT_KG = Decimal("100000")
+
+
+def _weight(value: object, errors: dict[str, list[str]]) -> Decimal | None:
+    try:
+        weight = Decimal(str(value).replace(",", ".").strip())
+    except (InvalidOperation, ValueError):
+        errors["weight_kg"] = [_("Enter the weight in kilograms.")]
+        return None
+    if not weight.is_finite() or weight <= 0:
+        errors["weight_kg"] = [_("The weight must be more than 0 kg.")]
+        return None
+    if weight > MAX_WEIGHT_KG:
+        errors["weight_kg"] = [
+            _("The weight cannot exceed %(max)s kg.") % {"max": f"{MAX_WEIGHT_KG:,.0f}"}
+        ]
+        return None
+    return weight.quantize(Decimal("0.01"))
+
+
+def _siren(name: str, value: str, errors: dict[str, list[str]], *, required: bool) -> str:
+    value = "".join(value.split())
+    if not value:
+        if required:
+            errors[name] = [_("Required.")]
+        return value
+    try:
+        validate_siren(value)
+    except ValidationError as error:
+        errors[name] = [str(message) for message in error.messages]
+    return value
+
+
+def _device_list(codes: Iterable[str]) -> str:
+    return ", ".join(sorted(codes))
+
+
+def waste_record_create(
+    *,
+    partner: Organisation,
+    user: AbstractBaseUser,
+    devices: Iterable[Device],
+    shipped_on: datetime.date,
+    waste_code: str,
+    weight_kg: Decimal | str | float,
+    taker_kind: str,
+    taker_name: str,
+    taker_siren: str,
+    destination_name: str,
+    destination_address: str,
+    treatment_code: str,
+    transporter_name: str,
+    transporter_siren: str = "",
+    tracking_slip: str = "",
+    notes: str = "",
+) -> WasteRecord:
+    """Record that ``partner`` shipped ``devices`` to a DEEE channel, and recycle each of them.
+
+    Refused with every invalid field named (400); when a device is not held by the partner
+    (403); when one is neither collected nor in refurbishment, or bears data whose media are
+    not all erased or destroyed (409, naming the devices and why). The devices are locked in
+    primary key order and recycled in one transaction with the record, each with its event:
+    nothing changes when anything is refused.
+    """
+    require_member(user, partner)
+    if not reuse_permissions.may_recycle(partner):
+        raise PermissionDenied(_("Only a partner recycles devices."), code="transition_forbidden")
+    pks = sorted({device.pk for device in devices})
+    errors: dict[str, list[str]] = {}
+    if not pks:
+        errors["codes"] = [_("Select at least one device.")]
+    if shipped_on is None:
+        errors["shipped_on"] = [_("Required.")]
+    elif shipped_on > timezone.localdate():
+        errors["shipped_on"] = [_("The shipping date cannot be in the future.")]
+    if waste_code not in WasteCode.values:
+        errors["waste_code"] = [_("Choose a waste code.")]
+    if treatment_code not in TreatmentCode.values:
+        errors["treatment_code"] = [_("Choose a treatment code.")]
+    if taker_kind not in TakerKind.values:
+        errors["taker_kind"] = [_("Say whether an eco-organism or a recycler takes the waste.")]
+    weight = _weight(weight_kg, errors)
+    texts = {
+        "taker_name": taker_name.strip(),
+        "destination_name": destination_name.strip(),
+        "destination_address": destination_address.strip(),
+        "transporter_name": transporter_name.strip(),
+    }
+    for name, value in texts.items():
+        if not value:
+            errors[name] = [_("Required.")]
+    taker_siren = _siren("taker_siren", taker_siren, errors, required=True)
+    transporter_siren = _siren("transporter_siren", transporter_siren, errors, required=False)
+    if errors:
+        raise ValidationFailed(_("The waste record is incomplete."), code="invalid", fields=errors)
+
+    with transaction.atomic(durable=True):
+        locked = list(Device.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
+        if len(locked) != len(pks):
+            raise NotFound(_("No such device."), code="device_not_found")
+        not_held = [device.code for device in locked if device.holder_id != partner.pk]
+        if not_held:
+            raise PermissionDenied(
+                _("Your organisation does not hold these devices: %(codes)s.")
+                % {"codes": _device_list(not_held)},
+                code="not_holder",
+            )
+        wrong_state = [device.code for device in locked if device.state not in RECYCLABLE_STATES]
+        if wrong_state:
+            raise TransitionNotAllowed(
+                _(
+                    "Only a collected device or one in refurbishment is recycled; these are "
+                    "not: %(codes)s."
+                )
+                % {"codes": _device_list(wrong_state)},
+                code="not_recyclable",
+            )
+        refusals = {
+            device.pk: selectors.erasure_refusal(device)
+            for device in selectors.devices_for_erasure(pks)
+        }
+        not_erased = [
+            f"{device.code} ({refusals[device.pk]})"
+            for device in locked
+            if device.data_bearing and refusals[device.pk] is not None
+        ]
+        if not_erased:
+            raise TransitionNotAllowed(
+                _(
+                    "A data-bearing device is recycled only once its media are erased or "
+                    "destroyed: %(devices)s."
+                )
+                % {"devices": "; ".join(sorted(not_erased))},
+                code="not_erased",
+            )
+        record = WasteRecord.objects.create(
+            partner=partner,
+            shipped_on=shipped_on,
+            waste_code=waste_code,
+            weight_kg=weight,
+            taker_kind=taker_kind,
+            taker_siren=taker_siren,
+            treatment_code=treatment_code,
+            transporter_siren=transporter_siren,
+            tracking_slip=tracking_slip.strip(),
+            notes=notes.strip(),
+            created_by=user,
+            **texts,
+        )
+        WasteRecordDevice.objects.bulk_create(
+            WasteRecordDevice(waste_record=record, device=device) for device in locked
+        )
+        for device in locked:
+            device_transition(
+                device=device,
+                transition="recycle",
+                user=user,
+                organisation=partner,
+                details={
+                    "waste_record": record.pk,
+                    "waste_code": record.waste_code,
+                    "treatment_code": record.treatment_code,
+                },
+                waste_record=record,
+                erasure_refusal=refusals[device.pk],
+            )
+    return record
+
+
+def device_recycling_missing(device: Device) -> list[str]:
+    """What keeps ``device`` from being recycled, waste record aside (a data-bearing device
+    whose media are not erased or destroyed); empty when nothing. For pages, to say so before
+    the holder tries."""
+    refusal = selectors.erasure_refusal(selectors.device_for_erasure(device.pk))
+    return [
+        str(reason)
+        for code, reason in recycling_refusals(device, waste_record=None, erasure_refusal=refusal)
+        if code != "no_waste_record"
+    ]

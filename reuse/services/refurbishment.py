@@ -1,0 +1,261 @@
+"""Refurbishment: diagnosis, repair and grading, and the move to ``ready``."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from inventory import permissions
+from inventory.choices import DeviceState
+from inventory.models import Device, readiness_refusals
+from inventory.services import device_transition
+from organisations.models import Organisation
+from organisations.permissions import require_member
+from reuse import selectors
+from reuse.diagnosis import BATTERY_CATEGORIES, DiagnosisResult, validate_checklist
+from reuse.grades import Grade
+from reuse.models import (
+    Diagnosis,
+    Grading,
+    Repair,
+)
+
+
+def _require_refurbisher(
+    *, device: Device, organisation: Organisation, user: AbstractBaseUser, states: Iterable[str]
+) -> Device:
+    """Lock ``device`` and check the organisation holds it and its state allows the record.
+
+    Call inside a transaction. Refused with 403 (not the holder) or 409 (state).
+    """
+    require_member(user, organisation)
+    locked = Device.objects.select_for_update().filter(pk=device.pk).first()
+    if locked is None:
+        raise NotFound(_("No such device."), code="device_not_found")
+    if not permissions.is_holder(locked, organisation):
+        raise PermissionDenied(
+            _("Only the organisation holding the device records its refurbishment."),
+            code="not_holder",
+        )
+    if locked.state not in states:
+        raise TransitionNotAllowed(
+            _("This action is not possible for a device in state “%(state)s”.")
+            % {"state": locked.get_state_display()}
+        )
+    return locked
+
+
+def _percent(name: str, value: object, errors: dict[str, list[str]]) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if isinstance(value, bool) or number < 0 or number > 100 or str(number) != str(value).strip():
+        errors[name] = [_("Enter a whole percentage between 0 and 100.")]
+        return None
+    return number
+
+
+def _past_date(name: str, value: datetime.date | None, errors: dict[str, list[str]]):
+    value = value or timezone.localdate()
+    if value > timezone.localdate():
+        errors[name] = [_("The date cannot be in the future.")]
+    return value
+
+
+def _refuse(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], code="invalid", fields=errors)
+
+
+def diagnosis_record(
+    *,
+    device: Device,
+    organisation: Organisation,
+    user: AbstractBaseUser,
+    items: list,
+    result: str,
+    battery_health: int | None = None,
+    storage_health: int | None = None,
+    notes: str = "",
+    diagnosed_on: datetime.date | None = None,
+) -> Diagnosis:
+    """Record the functional test of a device its organisation holds.
+
+    The checklist must be the device category's (:mod:`reuse.diagnosis`); battery health is
+    recorded for laptops, tablets and smartphones only. A collected device found working or
+    repairable goes on to refurbishment (the lifecycle's ``diagnose``) in the same
+    transaction; one found not repairable stays collected. A device already in refurbishment
+    may be diagnosed again (after a repair, say): its state does not change.
+    """
+    with transaction.atomic():
+        locked = _require_refurbisher(
+            device=device,
+            organisation=organisation,
+            user=user,
+            states=(DeviceState.COLLECTED, DeviceState.IN_REFURBISHMENT),
+        )
+        cleaned, errors = validate_checklist(locked.category, items)
+        if result not in DiagnosisResult.values:
+            errors["result"] = [_("Choose works, needs_repair or not_repairable.")]
+        battery = _percent("battery_health", battery_health, errors)
+        if battery is not None and locked.category not in BATTERY_CATEGORIES:
+            errors["battery_health"] = [_("Battery health is recorded for portable devices only.")]
+        storage = _percent("storage_health", storage_health, errors)
+        diagnosed_on = _past_date("diagnosed_on", diagnosed_on, errors)
+        _refuse(errors)
+        diagnosis = Diagnosis.objects.create(
+            device=locked,
+            organisation=organisation,
+            items=cleaned,
+            result=result,
+            battery_health=battery,
+            storage_health=storage,
+            notes=notes.strip(),
+            operator=user,
+            diagnosed_on=diagnosed_on,
+        )
+        if locked.state == DeviceState.COLLECTED and diagnosis.allows_refurbishment:
+            device_transition(
+                device=locked,
+                transition="diagnose",
+                user=user,
+                organisation=organisation,
+                details={"diagnosis": diagnosis.pk, "result": result},
+                diagnosis=diagnosis,
+            )
+    return diagnosis
+
+
+def repair_record(
+    *,
+    device: Device,
+    organisation: Organisation,
+    user: AbstractBaseUser,
+    parts: list,
+    notes: str = "",
+    cost: Decimal | str | int = Decimal("0"),
+    repaired_on: datetime.date | None = None,
+) -> Repair:
+    """Record a repair (parts replaced, what was done, cost in euros) of a device in
+    refurbishment its organisation holds."""
+    with transaction.atomic():
+        locked = _require_refurbisher(
+            device=device,
+            organisation=organisation,
+            user=user,
+            states=(DeviceState.IN_REFURBISHMENT,),
+        )
+        errors: dict[str, list[str]] = {}
+        if not isinstance(parts, list | tuple) or not all(isinstance(p, str) for p in parts):
+            errors["parts"] = [_("A list of parts is expected.")]
+            parts = []
+        parts = [part.strip() for part in parts if part.strip()]
+        if any(len(part) > 200 for part in parts):
+            errors["parts"] = [_("A part's name has at most 200 characters.")]
+        notes = notes.strip()
+        if not parts and not notes:
+            errors["notes"] = [_("Name the parts replaced or describe the repair.")]
+        try:
+            amount = Decimal(str(cost))
+        except InvalidOperation:
+            amount = Decimal("NaN")
+        if (
+            not amount.is_finite()
+            or amount < 0
+            or amount != amount.quantize(Decimal("0.01"))
+            or amount >= Decimal("10000000")
+        ):
+            errors["cost"] = [_("Enter an amount in euros, at least 0, with 2 decimals at most.")]
+        repaired_on = _past_date("repaired_on", repaired_on, errors)
+        _refuse(errors)
+        return Repair.objects.create(
+            device=locked,
+            organisation=organisation,
+            parts=parts,
+            notes=notes,
+            cost=amount.quantize(Decimal("0.01")),
+            operator=user,
+            repaired_on=repaired_on,
+        )
+
+
+def grading_record(
+    *,
+    device: Device,
+    organisation: Organisation,
+    user: AbstractBaseUser,
+    grade: str,
+    battery_health: int | None = None,
+    notes: str = "",
+    graded_on: datetime.date | None = None,
+) -> Grading:
+    """Give a device in refurbishment its organisation holds a cosmetic grade; the latest
+    grading is the device's grade."""
+    with transaction.atomic():
+        locked = _require_refurbisher(
+            device=device,
+            organisation=organisation,
+            user=user,
+            states=(DeviceState.IN_REFURBISHMENT,),
+        )
+        errors: dict[str, list[str]] = {}
+        if grade not in Grade.values:
+            errors["grade"] = [_("Choose grade A, B or C.")]
+        battery = _percent("battery_health", battery_health, errors)
+        if battery is not None and locked.category not in BATTERY_CATEGORIES:
+            errors["battery_health"] = [_("Battery health is recorded for portable devices only.")]
+        graded_on = _past_date("graded_on", graded_on, errors)
+        _refuse(errors)
+        return Grading.objects.create(
+            device=locked,
+            organisation=organisation,
+            grade=grade,
+            battery_health=battery,
+            notes=notes.strip(),
+            graded_by=user,
+            graded_on=graded_on,
+        )
+
+
+def device_readiness_missing(device: Device) -> list[str]:
+    """What ``device`` still lacks to be marked ready (the lifecycle's reasons); empty when
+    nothing does. For pages, to say so before the holder tries."""
+    evidence = selectors.readiness_evidence(device)
+    return [str(reason) for _code, reason in readiness_refusals(device, **evidence.as_arguments())]
+
+
+def device_certify_ready(
+    *, device: Device, partner: Organisation, user: AbstractBaseUser
+) -> Device:
+    """The holder marks a device in refurbishment as ``ready`` (in its stock).
+
+    The device is locked, then the evidence gathered (erasure of every medium of a
+    data-bearing device, the latest diagnosis and any repair after it, the grade) and the
+    lifecycle's ``certify`` run on it, in one transaction: it refuses (409) naming every
+    missing piece, or another organisation than the holder (403).
+    """
+    require_member(user, partner)
+    with transaction.atomic():
+        locked = Device.objects.select_for_update().get(pk=device.pk)
+        evidence = selectors.readiness_evidence(locked)
+        return device_transition(
+            device=locked,
+            transition="certify",
+            user=user,
+            organisation=partner,
+            details={
+                "diagnosis": evidence.diagnosis.pk if evidence.diagnosis else None,
+                "grading": evidence.grading.pk if evidence.grading else None,
+            },
+            **evidence.as_arguments(),
+        )

@@ -1,0 +1,183 @@
+"""Pages of recycling: record a shipment of devices to a DEEE channel, the waste records, and
+the waste register as a CSV file.
+
+Views stay thin: the active organisation acts, :mod:`reuse.services` decides and writes, and
+refusals become pages (403, 404) or form errors.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as PageForbidden
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from inventory.forms import error_summary
+from organisations.active import active_membership
+from organisations.models import Organisation
+from reuse import exports, selectors, services
+from reuse import permissions as reuse_permissions
+from reuse.forms import WasteRecordForm
+from reuse.views import _visible_device
+
+
+def _active_organisation(request: HttpRequest) -> Organisation | None:
+    membership = active_membership(request)
+    return membership.organisation if membership else None
+
+
+def _recycling_partner(request: HttpRequest) -> Organisation:
+    organisation = _active_organisation(request)
+    if organisation is None or not reuse_permissions.may_recycle(organisation):
+        raise PageForbidden(_("Only a partner recycles devices."))
+    return organisation
+
+
+def _register_year(request: HttpRequest) -> int | None:
+    """The year asked for by ``?year=``; ``None`` for every year, 404 for nonsense."""
+    value = request.GET.get("year", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 2000 <= int(value) <= 2100:
+        raise Http404(_("No such year."))
+    return int(value)
+
+
+@login_required
+@require_GET
+def waste_record_list(request: HttpRequest) -> HttpResponse:
+    """The waste records the active organisation may read, and the register's export."""
+    organisation = _active_organisation(request)
+    records = selectors.waste_records_visible_to([organisation] if organisation else [])
+    years = sorted({record.shipped_on.year for record in records}, reverse=True)
+    context = {
+        "organisation": organisation,
+        "records": records,
+        "years": years,
+        "may_record": organisation is not None and reuse_permissions.may_recycle(organisation),
+    }
+    return render(request, "reuse/recycling_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def waste_record_new(request: HttpRequest) -> HttpResponse:
+    """Record a shipment to recycling of devices the partner holds: ticked, with the register's
+    fields. Data-bearing devices whose media are not erased or destroyed cannot be ticked."""
+    partner = _recycling_partner(request)
+    devices = list(selectors.recyclable_devices(partner))
+    rows = []
+    for device in devices:
+        refusal = selectors.erasure_refusal(device) if device.data_bearing else None
+        rows.append({"device": device, "erasure_refusal": refusal})
+    if request.method == "POST":
+        form = WasteRecordForm(request.POST, devices=devices)
+        if form.is_valid():
+            data = form.cleaned_data
+            chosen = set(data["codes"])
+            try:
+                record = services.waste_record_create(
+                    partner=partner,
+                    user=request.user,
+                    devices=[device for device in devices if device.code in chosen],
+                    shipped_on=data["shipped_on"],
+                    waste_code=data["waste_code"],
+                    weight_kg=data["weight_kg"],
+                    taker_kind=data["taker_kind"],
+                    taker_name=data["taker_name"],
+                    taker_siren=data["taker_siren"],
+                    destination_name=data["destination_name"],
+                    destination_address=data["destination_address"],
+                    treatment_code=data["treatment_code"],
+                    transporter_name=data["transporter_name"],
+                    transporter_siren=data["transporter_siren"],
+                    tracking_slip=data["tracking_slip"],
+                    notes=data["notes"],
+                )
+            except PermissionDenied as error:
+                raise PageForbidden(error.message) from error
+            except ValidationFailed as error:
+                for name, problems in (error.fields or {}).items():
+                    form.add_error(name if name in form.fields else None, problems)
+                if not error.fields:
+                    form.add_error(None, error.message)
+            except (TransitionNotAllowed, NotFound) as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)d device recycled: the waste record is in the register.",
+                        "%(count)d devices recycled: the waste record is in the register.",
+                        len(chosen),
+                    )
+                    % {"count": len(chosen)},
+                )
+                return redirect("reuse:waste-record-detail", pk=record.pk)
+        checked = set(request.POST.getlist("codes"))
+    else:
+        checked = {code.strip().upper() for code in request.GET.getlist("codes")}
+        form = WasteRecordForm(
+            initial={"shipped_on": timezone.localdate(), "transporter_name": partner.name},
+            devices=devices,
+        )
+    for row in rows:
+        row["checked"] = row["device"].code in checked and row["erasure_refusal"] is None
+    context = {
+        "organisation": partner,
+        "rows": rows,
+        "form": form,
+        "errors": error_summary([(form, "")]),
+    }
+    return render(request, "reuse/recycling_new.html", context)
+
+
+@login_required
+@require_GET
+def device_recycle(request: HttpRequest, code: str) -> HttpResponse:
+    """The device page's "Recycle": the shipment form with this device ticked."""
+    device = _visible_device(request, code)
+    _recycling_partner(request)
+    return redirect(f"{reverse('reuse:waste-record-new')}?{urlencode({'codes': device.code})}")
+
+
+@login_required
+@require_GET
+def waste_record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One waste record: the register's fields and its devices."""
+    organisation = _active_organisation(request)
+    try:
+        record = selectors.waste_record_get_visible(
+            pk=pk, organisations=[organisation] if organisation else []
+        )
+    except NotFound as error:
+        raise Http404(error.message) from error
+    return render(request, "reuse/recycling_detail.html", {"record": record})
+
+
+@login_required
+@require_GET
+def waste_register_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The waste register the active organisation may read, as CSV (``?year=`` for one year)."""
+    organisation = _active_organisation(request)
+    year = _register_year(request)
+    records = selectors.waste_register(
+        [organisation] if organisation else [],
+        start=datetime.date(year, 1, 1) if year else None,
+        end=datetime.date(year, 12, 31) if year else None,
+    )
+    response = StreamingHttpResponse(
+        exports.register_csv_chunks(records), content_type=exports.CSV_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = f'attachment; filename="{exports.register_filename()}"'
+    return response

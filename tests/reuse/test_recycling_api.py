@@ -1,0 +1,284 @@
+"""Recycling through the API: waste records, the register, and the journey from ``declared`` to
+``recycled``."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from inventory.choices import DeviceState, EventKind
+from inventory.models import Device, DeviceEvent
+from reuse.diagnosis import checklist_for
+from reuse.models import WasteRecord
+from reuse.services import waste_record_create
+from tests.conftest import device_description
+from tests.reuse.refurbishment import collected_device, erase, snapshot
+from tests.reuse.test_recycling_services import TAKER_SIREN, monitor, shipment
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "nwipe.log"
+URL = "/api/v1/waste-records/"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def client_for(db):
+    def _client_for(user) -> APIClient:
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(user)
+        return client
+
+    return _client_for
+
+
+def payload(codes, **overrides) -> dict:
+    values = {
+        key: (str(value) if not isinstance(value, str) else value)
+        for key, value in shipment(**overrides).items()
+    }
+    return {"codes": codes, **values}
+
+
+def register_rows(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
+def test_the_holder_records_a_waste_record(client_for, declare, partner, partner_user):
+    device = monitor(declare, partner, partner_user)
+
+    response = client_for(partner_user).post(URL, payload([device.code]), format="json")
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["partner"] == partner.slug
+    assert body["waste_code"] == "20 01 36"
+    assert body["weight_kg"] == "18.40"
+    assert body["taker_siren"] == TAKER_SIREN
+    assert [item["code"] for item in body["devices"]] == [device.code]
+    assert body["devices"][0]["state"] == "recycled"
+    assert Device.objects.get(pk=device.pk).state == DeviceState.RECYCLED
+
+
+def test_a_data_bearing_device_not_erased_answers_409_and_changes_nothing(
+    client_for, declare, partner, partner_user
+):
+    device = collected_device(declare, partner, partner_user)
+    before = (*snapshot(), WasteRecord.objects.count())
+
+    response = client_for(partner_user).post(URL, payload([device.code]), format="json")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "not_erased"
+    assert device.code in response.json()["error"]["message"]
+    assert (*snapshot(), WasteRecord.objects.count()) == before
+
+
+def test_invalid_fields_answer_400_with_their_names(client_for, declare, partner, partner_user):
+    device = monitor(declare, partner, partner_user)
+    before = (*snapshot(), WasteRecord.objects.count())
+
+    response = client_for(partner_user).post(
+        URL,
+        payload([device.code], taker_siren="732829321", waste_code="99", weight_kg="0"),
+        format="json",
+    )
+
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert "waste_code" in fields
+    assert (*snapshot(), WasteRecord.objects.count()) == before
+    # the serializer passes; the service names the SIREN and the weight
+    response = client_for(partner_user).post(
+        URL, payload([device.code], taker_siren="732829321", weight_kg="0"), format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"taker_siren", "weight_kg"}
+    assert (*snapshot(), WasteRecord.objects.count()) == before
+
+
+def test_another_partner_and_a_commune_cannot_recycle_the_partners_devices(
+    client_for, declare, partner, partner_user, other_partner_user, commune_user
+):
+    device = monitor(declare, partner, partner_user)
+    before = (*snapshot(), WasteRecord.objects.count())
+
+    by_other = client_for(other_partner_user).post(URL, payload([device.code]), format="json")
+    by_commune = client_for(commune_user).post(URL, payload([device.code]), format="json")
+    unknown = client_for(partner_user).post(URL, payload(["ZZZZZZZZ"]), format="json")
+
+    assert by_other.status_code == 403
+    assert by_other.json()["error"]["code"] == "not_holder"
+    assert by_commune.status_code == 403
+    assert unknown.status_code == 404
+    assert (*snapshot(), WasteRecord.objects.count()) == before
+
+
+def test_waste_records_are_read_by_the_producer_the_commune_and_the_territory_only(
+    client_for,
+    declare,
+    partner,
+    partner_user,
+    other_partner_user,
+    commune_user,
+    territory_user,
+    other_commune_user,
+):
+    # given
+    device = monitor(declare, partner, partner_user)
+    record = waste_record_create(partner=partner, user=partner_user, devices=[device], **shipment())
+    detail = f"{URL}{record.pk}/"
+
+    # then
+    for user in (partner_user, commune_user, territory_user):
+        api = client_for(user)
+        assert [item["id"] for item in api.get(URL).json()["results"]] == [record.pk]
+        assert api.get(detail).status_code == 200
+    for user in (other_partner_user, other_commune_user):
+        api = client_for(user)
+        assert api.get(URL).json()["results"] == []
+        assert api.get(detail).status_code == 404
+    assert client_for(partner_user).get(f"{URL}abc/").status_code == 404
+
+
+def test_the_register_export_has_the_r541_43_fields(
+    client_for, declare, partner, partner_user, other_partner_user
+):
+    # given: two shipments, in two years
+    first = monitor(declare, partner, partner_user)
+    second = monitor(declare, partner, partner_user)
+    waste_record_create(
+        partner=partner,
+        user=partner_user,
+        devices=[first],
+        **shipment(shipped_on=datetime.date(2025, 11, 20)),
+    )
+    waste_record_create(
+        partner=partner,
+        user=partner_user,
+        devices=[second],
+        **shipment(taker_kind="recycler", taker_name="Recycleur Martin", tracking_slip=""),
+    )
+
+    # when
+    response = client_for(partner_user).get(f"{URL}register/")
+
+    # then
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    header, *rows = register_rows(response)
+    assert header[:4] == ["Shipping date", "Waste name", "Waste code", "Quantity (t)"]
+    assert "Eco-organism's SIREN" in header
+    line = dict(zip(header, rows[0], strict=True))
+    assert line["Shipping date"] == "20/11/2025"
+    assert line["Waste code"] == "20 01 36"
+    assert line["Quantity (t)"] == "0,018"
+    assert line["Weight (kg)"] == "18,40"
+    assert line["Devices"] == first.code
+    assert line["Producer"] == partner.name
+    assert line["Producer's SIRET"] == partner.siret
+    assert line["Transporter"] == "Transports Martin"
+    assert line["Destination facility"] == "Centre de traitement de Gennevilliers"
+    assert line["Treatment code"] == "R4"
+    assert line["Tracking-slip number"] == "BSD-20260402-7Q2K"
+    assert line["Eco-organism"] == "Éco-organisme DEEE Pro"
+    assert line["Eco-organism's SIREN"] == TAKER_SIREN
+    recycler = dict(zip(header, rows[1], strict=True))
+    assert recycler["Eco-organism"] == recycler["Eco-organism's SIREN"] == ""
+    assert recycler["SIREN of the eco-organism or recycler"] == TAKER_SIREN
+    # one year only; another partner's register is empty; a bad year is refused
+    assert len(register_rows(client_for(partner_user).get(f"{URL}register/?year=2025"))) == 2
+    assert len(register_rows(client_for(other_partner_user).get(f"{URL}register/"))) == 1
+    assert client_for(partner_user).get(f"{URL}register/?year=20x5").status_code == 400
+
+
+def test_the_journey_from_declared_to_recycled_through_the_api(
+    client_for, commune, commune_user, partner, partner_user
+):
+    commune_api = client_for(commune_user)
+    partner_api = client_for(partner_user)
+
+    # declared by the commune, claimed, collected
+    declared = commune_api.post(
+        "/api/v1/devices/",
+        {"commune": commune.slug, **device_description(serial_number="7HXK2Q2")},
+        format="json",
+    )
+    assert declared.status_code == 201, declared.json()
+    code = declared.json()["code"]
+    device_url = f"/api/v1/devices/{code}/"
+    assert partner_api.post(f"{device_url}claim/", {}, format="json").status_code == 200
+    collected = partner_api.post(
+        "/api/v1/collections/",
+        {
+            "codes": [code],
+            "collected_on": "2026-03-12",
+            "commune_signatory": "Claire Dubois",
+            "commune_signatory_title": "DSI",
+            "partner_signatory": "Karim Benali",
+            "partner_signatory_title": "Responsable d'atelier",
+        },
+        format="json",
+    )
+    assert collected.status_code == 201, collected.json()
+
+    # diagnosed: not repairable, so it stays collected
+    diagnosed = partner_api.post(
+        f"{device_url}diagnoses/",
+        {
+            "items": [{"check": check, "result": "fault"} for check in checklist_for("laptop")],
+            "result": "not_repairable",
+        },
+        format="json",
+    )
+    assert diagnosed.status_code == 201, diagnosed.json()
+    assert partner_api.get(device_url).json()["state"] == "collected"
+
+    # refused while its data is not erased
+    refused = partner_api.post(URL, payload([code]), format="json")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "not_erased"
+
+    # the drives wiped (the nwipe log matches the device's serial), then recycled
+    imported = partner_api.post(
+        "/api/v1/erasures/nwipe/",
+        {
+            "log": SimpleUploadedFile(
+                "nwipe.log", SAMPLE.read_text().replace("|-FAILED-|", "| Erased |").encode()
+            )
+        },
+        format="multipart",
+    )
+    assert imported.status_code == 201, imported.json()
+    recycled = partner_api.post(URL, payload([code]), format="json")
+    assert recycled.status_code == 201, recycled.json()
+
+    device = Device.objects.get(code=code)
+    assert device.state == DeviceState.RECYCLED
+    assert list(
+        DeviceEvent.objects.filter(device=device).order_by("pk").values_list("kind", flat=True)
+    ) == [EventKind.DECLARED, EventKind.CLAIMED, EventKind.COLLECTED, EventKind.RECYCLED]
+    assert commune_api.get(device_url).json()["state"] == "recycled"
+    commune_register = register_rows(client_for(commune_user).get(f"{URL}register/"))
+    assert [row[6] for row in commune_register[1:]] == [code]
+
+
+def test_a_destroyed_medium_lets_the_device_be_recycled(client_for, declare, partner, partner_user):
+    device = collected_device(declare, partner, partner_user)
+    erase(partner, partner_user, device, level="destroy")
+
+    response = client_for(partner_user).post(URL, payload([device.code]), format="json")
+
+    assert response.status_code == 201, response.json()
