@@ -41,6 +41,11 @@ urlpatterns = [
         views_recycling.waste_register_export,
         name="waste-register-export",
     ),
+    path(
+        "recycling/register.pdf",
+        views_recycling.waste_register_document,
+        name="waste-register-document",
+    ),
     path("collections/", views.collection_list, name="collection-list"),
     path("collections/new/", views.collection_new, name="collection-new"),
     path("collections/<int:pk>/", views.collection_detail, name="collection-detail"),

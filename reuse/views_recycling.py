@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory.forms import error_summary
@@ -60,10 +60,19 @@ def waste_record_list(request: HttpRequest) -> HttpResponse:
     organisation = _active_organisation(request)
     records = selectors.waste_records_visible_to([organisation] if organisation else [])
     years = sorted({record.shipped_on.year for record in records}, reverse=True)
+    own_years = sorted(
+        {
+            record.shipped_on.year
+            for record in records
+            if organisation and record.partner_id == organisation.pk
+        },
+        reverse=True,
+    )
     context = {
         "organisation": organisation,
         "records": records,
         "years": years,
+        "own_years": own_years,
         "may_record": organisation is not None and reuse_permissions.may_recycle(organisation),
     }
     return render(request, "reuse/recycling_list.html", context)
@@ -181,3 +190,29 @@ def waste_register_export(request: HttpRequest) -> StreamingHttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{exports.register_filename()}"'
     return response
+
+
+@login_required
+@require_POST
+def waste_register_document(request: HttpRequest) -> HttpResponse:
+    """Produce the partner's waste register of a year as a numbered PDF document."""
+    partner = _recycling_partner(request)
+    value = request.POST.get("year", "").strip()
+    if not value.isdigit():
+        messages.error(request, _("Choose the year of the register."))
+        return redirect("reuse:waste-record-list")
+    try:
+        document = services.waste_register_issue(
+            partner=partner, user=request.user, year=int(value)
+        )
+    except PermissionDenied as error:
+        raise PageForbidden(error.message) from error
+    except ValidationFailed as error:
+        messages.error(request, error.message)
+        return redirect("reuse:waste-record-list")
+    messages.success(
+        request,
+        _("The waste register is being produced as %(number)s: find it in your documents.")
+        % {"number": document.number},
+    )
+    return redirect("documents:document-list")

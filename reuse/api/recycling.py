@@ -115,6 +115,19 @@ class WasteRecordSummarySerializer(WasteRecordSerializer):
         read_only_fields = fields
 
 
+class WasteRegisterRequestSerializer(PartnerChoiceSerializer):
+    year = serializers.IntegerField(help_text=gettext_lazy("The year of the register."))
+
+
+class WasteRegisterDocumentSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    kind = serializers.CharField()
+    state = serializers.CharField()
+    download = serializers.CharField(
+        help_text=gettext_lazy("Where to download the PDF once the document is issued.")
+    )
+
+
 class CSVRenderer(renderers.BaseRenderer):
     """The register is streamed as CSV by the view; a refusal is rendered as its message."""
 
@@ -277,3 +290,36 @@ class WasteRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         response["Content-Disposition"] = f'attachment; filename="{exports.register_filename()}"'
         return response
+
+    @extend_schema(
+        summary="Produce the waste register of a year as a PDF document",
+        description=(
+            "Every shipment your partner organisation recorded that year, with the fields of "
+            "R.541-43 and the year's totals, in a numbered document (`RD-…`) produced in the "
+            "background: download it from the documents API once issued. A year to come or "
+            "without any shipment answers 400."
+        ),
+        request=WasteRegisterRequestSerializer,
+        responses={201: WasteRegisterDocumentSerializer, **error_responses(400, 403)},
+    )
+    @action(detail=False, methods=["post"], url_path="register-document")
+    def register_document(self, request: Request) -> Response:
+        serializer = WasteRegisterRequestSerializer(data=request.data)
+        if not serializer.is_valid():
+            raise ValidationFailed(
+                _("The data sent is invalid."),
+                code="invalid",
+                fields=flatten_errors(serializer.errors),
+            )
+        data = serializer.validated_data
+        partner = recycling_partner(request.user, data.get("partner"))
+        document = services.waste_register_issue(
+            partner=partner, user=request.user, year=data["year"]
+        )
+        body = {
+            "number": document.number,
+            "kind": document.kind,
+            "state": document.state,
+            "download": f"/api/v1/documents/{document.number}/download/",
+        }
+        return Response(WasteRegisterDocumentSerializer(body).data, status=status.HTTP_201_CREATED)

@@ -20,7 +20,11 @@ from reuse.services.erasures import (
     medium_add,
     nwipe_log_import,
 )
-from reuse.services.recycling import device_recycling_missing, waste_record_create
+from reuse.services.recycling import (
+    device_recycling_missing,
+    waste_record_create,
+    waste_register_issue,
+)
 from reuse.services.refurbishment import (
     device_certify_ready,
     device_readiness_missing,
@@ -50,4 +54,5 @@ __all__ = [
     "repair_record",
     "site_claim",
     "waste_record_create",
+    "waste_register_issue",
 ]

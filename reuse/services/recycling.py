@@ -7,13 +7,17 @@ import datetime
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from documents.choices import DocumentKind
+from documents.models import Document
+from documents.services import document_request
 from inventory.models import Device, recycling_refusals
 from inventory.services import device_transition
 from organisations.models import Organisation
@@ -27,6 +31,7 @@ from reuse.recycling import RECYCLABLE_STATES, TakerKind, TreatmentCode, WasteCo
 # A shipment of a few devices weighs kilograms, a lorry of them tonnes: beyond this a typing
 # slip is more likely than a shipment.
 MAX_WEIGHT_KG = Decimal("100000")
+WASTE_REGISTER_TEMPLATE = "reuse/documents/waste_register.html"
 
 
 def _weight(value: object, errors: dict[str, list[str]]) -> Decimal | None:
@@ -205,3 +210,78 @@ def device_recycling_missing(device: Device) -> list[str]:
         for code, reason in recycling_refusals(device, waste_record=None, erasure_refusal=refusal)
         if code != "no_waste_record"
     ]
+
+
+def _register_line(record: WasteRecord) -> dict:
+    return {
+        "shipped_on": record.shipped_on.isoformat(),
+        "waste_name": record.waste_name,
+        "waste_code": record.waste_code,
+        "weight_kg": str(record.weight_kg),
+        "weight_tonnes": str(record.weight_tonnes),
+        "devices": [device.code for device in record.devices.all()],
+        "transporter": {"name": record.transporter_name, "siren": record.transporter_siren},
+        "destination": {"name": record.destination_name, "address": record.destination_address},
+        "treatment_code": record.treatment_code,
+        "treatment": str(record.get_treatment_code_display()),
+        "tracking_slip": record.tracking_slip,
+        "taker": {
+            "kind": str(record.get_taker_kind_display()),
+            "name": record.taker_name,
+            "siren": record.taker_siren,
+            "eco_organism": record.eco_organism,
+        },
+    }
+
+
+def waste_register_issue(*, partner: Organisation, user: AbstractBaseUser, year: int) -> Document:
+    """Request the PDF of ``partner``'s waste register for ``year``: every shipment it recorded
+    that year, with the fields of R.541-43 and the year's totals.
+
+    Refused (403) for another organisation than a partner or a user outside it, (400) for a
+    year to come or one without any shipment. Each request issues a new numbered document:
+    the register of a year still running grows.
+    """
+    require_member(user, partner)
+    if not reuse_permissions.may_recycle(partner):
+        raise PermissionDenied(
+            _("Only a partner keeps a waste register."), code="transition_forbidden"
+        )
+    if not 2000 <= year <= timezone.localdate().year:
+        raise ValidationFailed(
+            _("Choose a past or the current year."),
+            code="invalid",
+            fields={"year": [_("Choose a past or the current year.")]},
+        )
+    records = list(
+        selectors.waste_register(
+            [partner], start=datetime.date(year, 1, 1), end=datetime.date(year, 12, 31)
+        ).filter(partner=partner)
+    )
+    if not records:
+        raise ValidationFailed(
+            _("Your organisation recorded no shipment in %(year)d.") % {"year": year},
+            code="empty_register",
+            fields={"year": [_("No shipment this year.")]},
+        )
+    total_kg = sum((record.weight_kg for record in records), Decimal(0))
+    with translation.override(settings.LANGUAGE_CODE):  # the labels in the document's language
+        lines = [_register_line(record) for record in records]
+    return document_request(
+        kind=DocumentKind.WASTE_REGISTER,
+        owner=partner,
+        title=_("Waste register %(year)d") % {"year": year},
+        template=WASTE_REGISTER_TEMPLATE,
+        context={
+            "year": year,
+            "producer": {"name": partner.name, "siret": partner.siret},
+            "lines": lines,
+            "totals": {
+                "shipments": len(records),
+                "devices": sum(len(record.devices.all()) for record in records),
+                "weight_kg": str(total_kg),
+                "weight_tonnes": str((total_kg / 1000).quantize(Decimal("0.001"))),
+            },
+        },
+        created_by=user,
+    )

@@ -78,6 +78,7 @@ def test_schema_is_valid_openapi_and_covers_every_endpoint(api_client):
         "/api/v1/waste-records/",
         "/api/v1/waste-records/{id}/",
         "/api/v1/waste-records/register/",
+        "/api/v1/waste-records/register-document/",
         "/api/v1/documents/",
         "/api/v1/documents/{number}/",
         "/api/v1/documents/{number}/download/",

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from documents.models import Document
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device, DeviceEvent
 from reuse.diagnosis import checklist_for
@@ -282,3 +284,30 @@ def test_a_destroyed_medium_lets_the_device_be_recycled(client_for, declare, par
     response = client_for(partner_user).post(URL, payload([device.code]), format="json")
 
     assert response.status_code == 201, response.json()
+
+
+def test_the_register_pdf_is_requested_through_the_api(
+    client_for, declare, partner, partner_user, commune_user
+):
+    device = monitor(declare, partner, partner_user)
+    year = timezone.localdate().year
+    waste_record_create(
+        partner=partner,
+        user=partner_user,
+        devices=[device],
+        **shipment(shipped_on=datetime.date(year, 1, 5)),
+    )
+    url = f"{URL}register-document/"
+
+    response = client_for(partner_user).post(url, {"year": year}, format="json")
+    refused = client_for(commune_user).post(url, {"year": year}, format="json")
+    invalid = client_for(partner_user).post(url, {"year": "soon"}, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["number"].startswith(f"RD-{year}-")
+    assert response.json()["download"] == (
+        f"/api/v1/documents/{response.json()['number']}/download/"
+    )
+    assert refused.status_code == 403
+    assert invalid.status_code == 400
+    assert Document.objects.filter(kind="waste_register").count() == 1

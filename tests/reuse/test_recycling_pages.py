@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
+from documents.models import Document
 from inventory.choices import DeviceState
 from inventory.models import Device
 from reuse.models import WasteRecord
@@ -212,3 +215,40 @@ def test_the_register_export_is_in_french_for_a_french_page(client, declare, par
     assert line["Code du déchet"] == "20 01 36"
     assert line["Dénomination du déchet"] == "Équipements électriques et électroniques mis au rebut"
     assert line["Pris en charge par"] == "Éco-organisme"
+
+
+def test_the_partner_produces_the_register_pdf_from_the_page(
+    page_client, declare, partner, partner_user, commune_user, settings, tmp_path
+):
+    # given
+    settings.MEDIA_ROOT = tmp_path / "media"
+    device = monitor(declare, partner, partner_user)
+    year = timezone.localdate().year
+    waste_record_create(
+        partner=partner,
+        user=partner_user,
+        devices=[device],
+        **shipment(shipped_on=datetime.date(year, 1, 5)),
+    )
+    client = page_client(partner_user)
+    listing = client.get("/reuse/recycling/").content.decode()
+    assert 'action="/reuse/recycling/register.pdf"' in listing
+
+    # when
+    response = client.post("/reuse/recycling/register.pdf", {"year": year}, follow=True)
+
+    # then
+    document = Document.objects.get(kind="waste_register")
+    assert response.redirect_chain[-1][0] == "/documents/"
+    assert document.number in response.content.decode()
+    assert document.owner == partner
+    # a commune may not; a year without shipment is refused with a message
+    assert (
+        page_client(commune_user).post("/reuse/recycling/register.pdf", {"year": year}).status_code
+        == 403
+    )
+    empty = page_client(partner_user).post(
+        "/reuse/recycling/register.pdf", {"year": year - 3}, follow=True
+    )
+    assert f"recorded no shipment in {year - 3}" in empty.content.decode()
+    assert Document.objects.filter(kind="waste_register").count() == 1

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from pypdf import PdfReader
 
 from config.exceptions import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from documents.models import Document
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device, DeviceEvent
 from inventory.services import device_transition
@@ -19,6 +22,7 @@ from reuse.services import (
     devices_claim,
     grading_record,
     waste_record_create,
+    waste_register_issue,
 )
 from tests.conftest import member
 from tests.reuse.refurbishment import collected_device, erase, snapshot
@@ -369,3 +373,89 @@ def test_shipment_of_several_devices_recycles_each_with_one_event(declare, partn
     )
     assert {state_of(device) for device in devices} == {DeviceState.RECYCLED}
     assert DeviceEvent.objects.count() == events + 3
+
+
+# --- the waste register as a PDF ------------------------------------------------------------
+
+
+def pdf_words(document) -> str:
+    document.refresh_from_db()
+    with document.file.open("rb") as file:
+        reader = PdfReader(io.BytesIO(file.read()))
+        text = "\n".join(page.extract_text() for page in reader.pages)
+    return " ".join(text.split())
+
+
+def test_the_register_pdf_lists_the_years_shipments_with_their_fields(
+    declare, partner, partner_user, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    # given: two shipments this year, one the year before
+    settings.MEDIA_ROOT = tmp_path / "media"
+    year = timezone.localdate().year
+    first, second, older = (monitor(declare, partner, partner_user) for _ in range(3))
+    waste_record_create(
+        partner=partner,
+        user=partner_user,
+        devices=[first],
+        **shipment(shipped_on=datetime.date(year, 1, 2)),
+    )
+    waste_record_create(
+        partner=partner,
+        user=partner_user,
+        devices=[second],
+        **shipment(
+            shipped_on=datetime.date(year, 1, 3),
+            taker_kind="recycler",
+            taker_name="Recycleur Martin",
+            weight_kg="1.60",
+            treatment_code="R12",
+            tracking_slip="",
+        ),
+    )
+    waste_record_create(
+        partner=partner,
+        user=partner_user,
+        devices=[older],
+        **shipment(shipped_on=datetime.date(year - 1, 6, 1)),
+    )
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        document = waste_register_issue(partner=partner, user=partner_user, year=year)
+
+    # then
+    document.refresh_from_db()
+    assert document.kind == "waste_register"
+    assert document.number.startswith(f"RD-{year}-")
+    assert document.state == "issued"
+    words = pdf_words(document)
+    assert f"Registre des déchets {year}" in words
+    assert partner.name in words
+    assert first.code in words
+    assert second.code in words
+    assert older.code not in words
+    assert "20 01 36" in words
+    assert "BSD-20260402-7Q2K" in words
+    assert "R12 — Démantèlement et tri avant valorisation" in words
+    assert "Recycleur Martin" in words
+    assert TAKER_SIREN in words
+    assert "0.020 t" in words  # 18.40 + 1.60 kg
+    assert "R.541-43" in words
+
+
+def test_the_register_pdf_is_refused_for_an_empty_year_a_year_to_come_and_a_commune(
+    partner, partner_user, commune, commune_user
+):
+    year = timezone.localdate().year
+    with pytest.raises(ValidationFailed) as empty:
+        waste_register_issue(partner=partner, user=partner_user, year=year)
+    with pytest.raises(ValidationFailed) as future:
+        waste_register_issue(partner=partner, user=partner_user, year=year + 1)
+    with pytest.raises(PermissionDenied):
+        waste_register_issue(partner=commune, user=commune_user, year=year)
+    with pytest.raises(PermissionDenied):
+        waste_register_issue(partner=partner, user=commune_user, year=year)
+
+    assert empty.value.code == "empty_register"
+    assert "year" in future.value.fields
+    assert Document.objects.count() == 0
