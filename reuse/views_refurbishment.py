@@ -35,6 +35,7 @@ from reuse.diagnosis import (
     checklist_for,
 )
 from reuse.grades import Grade, grade_scale
+from reuse.recycling import RECYCLABLE_STATES
 from reuse.selectors import refurbishment_history
 
 
@@ -42,7 +43,7 @@ def _date_field(label: str) -> forms.DateField:
     return forms.DateField(
         label=label,
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -182,6 +183,7 @@ def _render_page(request: HttpRequest, device: Device, status: int = 200, **form
         ],
         "show_people": holder,
         "may_mark_ready": refurbishing,
+        "may_recycle": holder and device.state in RECYCLABLE_STATES,
         "ready_missing": ready_missing,
         "errors": error_summary(bound),
         **page_forms,

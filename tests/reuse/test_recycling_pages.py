@@ -252,3 +252,15 @@ def test_the_partner_produces_the_register_pdf_from_the_page(
     )
     assert f"recorded no shipment in {year - 3}" in empty.content.decode()
     assert Document.objects.filter(kind="waste_register").count() == 1
+
+
+def test_a_recycled_devices_page_links_to_its_waste_record(
+    page_client, declare, partner, partner_user, commune_user
+):
+    device = monitor(declare, partner, partner_user)
+    record = waste_record_create(partner=partner, user=partner_user, devices=[device], **shipment())
+
+    for user in (partner_user, commune_user):
+        page = page_client(user).get(f"/inventory/{device.code}/").content.decode()
+        assert f'href="/reuse/recycling/{record.pk}/"' in page
+        assert "See the waste record" in page
