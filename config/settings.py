@@ -222,8 +222,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # WeasyPrint reports each step of a render at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    # WeasyPrint reports each step of a render at INFO; a task run inline (no broker) reports
+    # its success at INFO too, in the middle of the command or page that ran it.
+    "loggers": {
+        "weasyprint.progress": {"level": "WARNING"},
+        **({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
+    },
 }
 
 # Tests: fast password hashing (set by pytest through BOUCLE_TESTING).

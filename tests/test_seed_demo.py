@@ -1,4 +1,5 @@
-"""``seed_demo``: the demo territory, created once, the same on every run, with working logins."""
+"""``seed_demo``: the demo territory and its partners' activity, created once, the same on every
+run, with working logins."""
 
 import hashlib
 import io
@@ -8,18 +9,53 @@ from collections import Counter
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 
+from documents.choices import DocumentKind, DocumentState
+from documents.models import Document
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Declaration, Device, DeviceEvent
 from organisations.choices import CessionEligibility, MembershipRole, OrganisationKind
-from organisations.demo import DEMO_PASSWORD
+from organisations.demo import DEMO_PASSWORD, seed_demo
 from organisations.models import Membership, Organisation, Site
+from reuse import selectors
+from reuse.diagnosis import DiagnosisResult
+from reuse.models import (
+    Collection,
+    CollectionDevice,
+    Diagnosis,
+    ErasureRecord,
+    Grading,
+    Repair,
+    SanitisationLevel,
+    StorageMedium,
+    WasteRecord,
+    WasteRecordDevice,
+)
+from reuse.services import devices_claim
 
 User = get_user_model()
-MODELS = (User, Organisation, Site, Membership, Declaration, Device, DeviceEvent)
+MODELS = (
+    User,
+    Organisation,
+    Site,
+    Membership,
+    Declaration,
+    Device,
+    DeviceEvent,
+    Collection,
+    CollectionDevice,
+    StorageMedium,
+    ErasureRecord,
+    Diagnosis,
+    Repair,
+    Grading,
+    WasteRecord,
+    WasteRecordDevice,
+    Document,
+)
+TERRITORY_EVENTS = (EventKind.DECLARED, EventKind.WITHDRAWN)
 
 
 def seed() -> str:
@@ -77,8 +113,56 @@ def description_fingerprint() -> list[tuple]:
             "storage_gb",
             "condition_notes",
             "state",
+            "holder__slug",
+            "claimed_by__slug",
         )
     )
+
+
+def activity_fingerprint() -> dict:
+    """What the partners' activity recorded, devices named by serial number."""
+    return {
+        "events": sorted(
+            DeviceEvent.objects.exclude(kind__in=TERRITORY_EVENTS).values_list(
+                "device__serial_number", "kind", "to_state", "organisation__slug", "note"
+            )
+        ),
+        "collections": sorted(
+            CollectionDevice.objects.values_list(
+                "collection__partner__slug",
+                "collection__commune__slug",
+                "collection__collected_on",
+                "collection__commune_signatory",
+                "device__serial_number",
+            )
+        ),
+        "diagnoses": sorted(
+            Diagnosis.objects.values_list(
+                "device__serial_number", "result", "battery_health", "storage_health"
+            )
+        ),
+        "erasures": sorted(
+            ErasureRecord.objects.values_list(
+                "medium__device__serial_number",
+                "medium__type",
+                "medium__serial",
+                "level",
+                "result",
+                "started_at",
+                "finished_at",
+            )
+        ),
+        "repairs": sorted(Repair.objects.values_list("device__serial_number", "parts", "cost")),
+        "gradings": sorted(Grading.objects.values_list("device__serial_number", "grade")),
+        "waste": sorted(
+            WasteRecordDevice.objects.values_list(
+                "waste_record__partner__slug",
+                "waste_record__weight_kg",
+                "waste_record__tracking_slip",
+                "device__serial_number",
+            )
+        ),
+    }
 
 
 @pytest.mark.django_db
@@ -149,36 +233,37 @@ def test_seed_demo_declares_a_few_hundred_devices_through_the_lifecycle():
     assert 200 <= devices.count() <= 500
     assert set(devices.values_list("commune__kind", flat=True)) == {OrganisationKind.COMMUNE}
     assert Device.objects.values("commune").distinct().count() == 24
-    states = Counter(devices.values_list("state", flat=True))
-    assert set(states) == {DeviceState.DECLARED, DeviceState.WITHDRAWN}
-    assert 1 <= states[DeviceState.WITHDRAWN] <= 24
+    withdrawn = devices.filter(state=DeviceState.WITHDRAWN).count()
+    assert 1 <= withdrawn <= 24
     # Every device was declared once, and withdrawn ones were withdrawn once, by their commune.
-    events = Counter(DeviceEvent.objects.values_list("kind", flat=True))
-    assert events == {
+    territory_events = DeviceEvent.objects.filter(kind__in=TERRITORY_EVENTS)
+    assert Counter(territory_events.values_list("kind", flat=True)) == {
         EventKind.DECLARED: devices.count(),
-        EventKind.WITHDRAWN: states[DeviceState.WITHDRAWN],
+        EventKind.WITHDRAWN: withdrawn,
     }
-    assert not DeviceEvent.objects.exclude(organisation=F("device__commune")).exists()
-    assert not DeviceEvent.objects.exclude(
+    assert not territory_events.exclude(organisation=F("device__commune")).exists()
+    assert not territory_events.exclude(
         actor__username=Concat(F("organisation__slug"), Value("-agent"))
     ).exists()
     assert not Device.objects.exclude(pickup_site__organisation=F("commune")).exists()
 
 
-@pytest.mark.django_db
-def test_seed_demo_is_deterministic():
-    # given
-    with transaction.atomic():
-        seed()
-        first = description_fingerprint()
-        transaction.set_rollback(True)
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_is_deterministic(settings, tmp_path):
+    # given: a first demo, its collection notes produced once each collection commits
+    settings.MEDIA_ROOT = tmp_path / "media"
+    seed()
+    first = (description_fingerprint(), activity_fingerprint())
+    notes = Document.objects.filter(kind=DocumentKind.COLLECTION_NOTE)
+    assert list(notes.values_list("state", flat=True)) == [DocumentState.ISSUED] * 4
+    call_command("flush", interactive=False, verbosity=0)
     assert not Device.objects.exists()
 
     # when
     seed()
 
     # then
-    assert description_fingerprint() == first
+    assert (description_fingerprint(), activity_fingerprint()) == first
 
 
 @pytest.mark.django_db
@@ -204,3 +289,154 @@ def test_printed_logins_can_log_in(client):
         assert membership.organisation.name == organisation_name
         assert membership.role == {"Administrator": "admin", "Staff": "staff"}[role]
         client.logout()
+
+
+def devices_in(state: str):
+    return Device.objects.filter(state=state)
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_the_partners_activity_at_every_step():
+    # when
+    output = seed()
+
+    # then
+    states = Counter(Device.objects.values_list("state", flat=True))
+    assert {state: states[state] for state in states if state != DeviceState.DECLARED} == {
+        DeviceState.WITHDRAWN: 7,
+        DeviceState.CLAIMED: 12,
+        DeviceState.COLLECTED: 7,
+        DeviceState.IN_REFURBISHMENT: 5,
+        DeviceState.READY: 12,
+        DeviceState.RECYCLED: 4,
+    }
+    assert (
+        "Partners' activity created: they claimed 42 devices and released 2, collected 28 in 4 "
+        "collections, diagnosed 21, repaired 1, erased or destroyed 17 media, graded 12, marked "
+        "12 ready and recycled 4 in 2 shipments." in output
+    )
+    partners = set(Organisation.objects.partners())
+    assert all(partner.has_esus_approval() for partner in partners)
+    assert {device.claimed_by for device in devices_in(DeviceState.CLAIMED)} <= partners
+    # Every step was taken by an agent of the partner, through the lifecycle.
+    activity = DeviceEvent.objects.exclude(kind__in=TERRITORY_EVENTS)
+    assert set(activity.values_list("organisation__kind", flat=True)) == {OrganisationKind.PARTNER}
+    assert not activity.exclude(
+        actor__username=Concat(F("organisation__slug"), Value("-agent"))
+    ).exists()
+    released = Device.objects.filter(events__kind=EventKind.RELEASED)
+    assert released.count() == 2
+    assert set(released.values_list("state", flat=True)) == {DeviceState.DECLARED}
+
+
+@pytest.mark.django_db
+def test_seed_demo_collections_have_their_note():
+    # when
+    seed()
+
+    # then
+    collections = Collection.objects.all()
+    assert collections.count() == 4
+    for collection in collections:
+        devices = collection.devices.all()
+        assert {device.commune for device in devices} == {collection.commune}
+        assert collection.site.organisation == collection.commune
+        assert collection.document.kind == DocumentKind.COLLECTION_NOTE
+        assert collection.document.owner == collection.partner
+        assert len(collection.document.context["devices"]) == devices.count()
+    assert (
+        Device.objects.filter(collections__isnull=False).exclude(state=DeviceState.CLAIMED).count()
+        == 28
+    )
+
+
+@pytest.mark.django_db
+def test_seed_demo_ready_devices_are_tested_erased_and_graded():
+    # when
+    seed()
+
+    # then
+    ready = devices_in(DeviceState.READY)
+    assert ready.count() == 12
+    grades = Counter()
+    for device in ready:
+        grading = selectors.device_grade(device)
+        assert grading.organisation == device.holder
+        grades[grading.grade] += 1
+        assert device.diagnoses.first().result == DiagnosisResult.WORKS
+        if device.data_bearing:
+            # At least one medium, and the latest erasure of each passed.
+            assert selectors.erasure_refusal(selectors.device_for_erasure(device.pk)) is None
+        for medium in device.media.all():
+            assert selectors.latest_erasure(medium).level == SanitisationLevel.PURGE
+        assert device.events.filter(kind=EventKind.READY).count() == 1
+    assert grades == {"A": 4, "B": 4, "C": 4}
+    assert ready.filter(data_bearing=False).exists()  # a monitor: tested and graded only
+
+
+@pytest.mark.django_db
+def test_seed_demo_refurbishment_shows_each_stage():
+    # when
+    seed()
+
+    # then
+    refurbishing = devices_in(DeviceState.IN_REFURBISHMENT)
+    assert refurbishing.count() == 5
+    assert not Grading.objects.filter(device__in=refurbishing).exists()
+    repaired = Repair.objects.get()
+    assert repaired.device.state == DeviceState.IN_REFURBISHMENT
+    assert repaired.device.diagnoses.first().result == DiagnosisResult.NEEDS_REPAIR
+    assert (
+        Diagnosis.objects.filter(
+            device__in=refurbishing, result=DiagnosisResult.NEEDS_REPAIR
+        ).count()
+        == 2
+    )
+    failed = ErasureRecord.objects.filter(result="failed")
+    assert [record.medium.device.state for record in failed] == [DeviceState.IN_REFURBISHMENT]
+    # The last collected wait for their test.
+    assert not Diagnosis.objects.filter(device__state=DeviceState.COLLECTED).exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_recycled_devices_have_a_waste_record_and_destroyed_media():
+    # when
+    seed()
+
+    # then
+    recycled = devices_in(DeviceState.RECYCLED)
+    assert recycled.count() == 4
+    records = WasteRecord.objects.all()
+    assert records.count() == 2
+    for record in records:
+        record.full_clean()  # the fictitious eco-organism's SIREN passes the check
+        assert record.eco_organism
+        assert {device.holder for device in record.devices.all()} == {record.partner}
+    for device in recycled:
+        assert device.waste_item.waste_record.covers(device)
+        assert device.diagnoses.first().result == DiagnosisResult.NOT_REPAIRABLE
+        assert device.events.filter(kind=EventKind.RECYCLED).count() == 1
+        if device.data_bearing:
+            assert selectors.erasure_refusal(selectors.device_for_erasure(device.pk)) is None
+        for medium in device.media.all():
+            assert selectors.latest_erasure(medium).level == SanitisationLevel.DESTROY
+
+
+@pytest.mark.django_db
+def test_seed_demo_adds_no_activity_once_a_partner_claimed():
+    # given: the territory, and a visitor's claim made before the activity was seeded
+    seed_demo()
+    atelier = Organisation.objects.get(slug="atelier-numerique-solidaire")
+    agent = User.objects.get(username="atelier-numerique-solidaire-agent")
+    device = Device.objects.filter(state=DeviceState.DECLARED).order_by("pk").first()
+    devices_claim(partner=atelier, user=agent, devices=[device])
+    events = DeviceEvent.objects.count()
+
+    # when
+    output = seed()
+
+    # then
+    assert "nothing was created" in output
+    assert DeviceEvent.objects.count() == events
+    assert not Collection.objects.exists()
+    assert Counter(Device.objects.values_list("state", flat=True))[DeviceState.CLAIMED] == 1

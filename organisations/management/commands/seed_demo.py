@@ -2,19 +2,44 @@ from django.core.management.base import BaseCommand, no_translations
 from django.utils.translation import gettext as _
 
 from organisations.demo import DEMO_PASSWORD, SeedReport, seed_demo
+from reuse.demo import seed_refurbishment
+
+TERRITORY_COUNTS = (
+    "organisations",
+    "sites",
+    "users",
+    "memberships",
+    "devices",
+    "declarations",
+    "withdrawals",
+)
+ACTIVITY_COUNTS = (
+    "claimed",
+    "released",
+    "collected",
+    "collections",
+    "diagnoses",
+    "repairs",
+    "erasures",
+    "gradings",
+    "ready",
+    "recycled",
+    "waste_records",
+)
 
 
 class Command(BaseCommand):
     help = (
         "Create the demo territory (Grand-Orly Seine Bièvre): its 24 communes, three partners, "
-        "four buyers, two users for each, and a few hundred declared devices. Running it again "
+        "four buyers, two users for each, a few hundred declared devices, and the partners' "
+        "claims, collections, refurbishment and recycling of some of them. Running it again "
         "changes nothing. Prints the demo logins."
     )
 
     # Like Django's own commands, this one speaks English to operators, whatever LANGUAGE_CODE.
     @no_translations
     def handle(self, *args, **options) -> None:
-        report = seed_demo()
+        report = seed_refurbishment(seed_demo())
         self.stdout.write(self.summary(report))
         self.stdout.write("")
         self.stdout.write(self.logins_table(report))
@@ -29,22 +54,28 @@ class Command(BaseCommand):
         if not report.created:
             return _("The demo data is already in place; nothing was created.")
         created = report.created
-        return _(
-            "Demo data created: %(organisations)d organisations, %(sites)d sites, "
-            "%(users)d users, %(memberships)d memberships, %(devices)d devices in "
-            "%(declarations)d declarations, %(withdrawals)d of them withdrawn."
-        ) % {
-            key: created[key]
-            for key in (
-                "organisations",
-                "sites",
-                "users",
-                "memberships",
-                "devices",
-                "declarations",
-                "withdrawals",
+        lines = []
+        if any(created[key] for key in TERRITORY_COUNTS):
+            lines.append(
+                _(
+                    "Demo data created: %(organisations)d organisations, %(sites)d sites, "
+                    "%(users)d users, %(memberships)d memberships, %(devices)d devices in "
+                    "%(declarations)d declarations, %(withdrawals)d of them withdrawn."
+                )
+                % {key: created[key] for key in TERRITORY_COUNTS}
             )
-        }
+        if any(created[key] for key in ACTIVITY_COUNTS):
+            lines.append(
+                _(
+                    "Partners' activity created: they claimed %(claimed)d devices and released "
+                    "%(released)d, collected %(collected)d in %(collections)d collections, "
+                    "diagnosed %(diagnoses)d, repaired %(repairs)d, erased or destroyed "
+                    "%(erasures)d media, graded %(gradings)d, marked %(ready)d ready and "
+                    "recycled %(recycled)d in %(waste_records)d shipments."
+                )
+                % {key: created[key] for key in ACTIVITY_COUNTS}
+            )
+        return "\n".join(lines)
 
     def logins_table(self, report: SeedReport) -> str:
         header = (_("Organisation"), _("Kind"), _("Username"), _("Role"))
