@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import factory
 import pytest
@@ -10,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import translation
 from factory.django import DjangoModelFactory
+from rest_framework.test import APIClient
 
 from inventory.choices import DeviceCategory, StorageType
 from inventory.services import declaration_create
@@ -117,6 +119,27 @@ def english_outside_requests():
     """Service messages in English in tests; pages choose their language per request."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> Path:
+    """Every file a test writes (documents, imports, erasure evidence) goes to a folder of its
+    own, never to the repository's media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def client_for(db):
+    """An API client logged in as ``user``, asking for English; each request loads the user
+    afresh, as in production."""
+
+    def _client_for(user) -> APIClient:
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(user)
+        return client
+
+    return _client_for
 
 
 @pytest.fixture

@@ -249,9 +249,8 @@ def test_seed_demo_declares_a_few_hundred_devices_through_the_lifecycle():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_seed_demo_is_deterministic(settings, tmp_path):
+def test_seed_demo_is_deterministic():
     # given: a first demo, its collection notes produced once each collection commits
-    settings.MEDIA_ROOT = tmp_path / "media"
     seed()
     first = (description_fingerprint(), activity_fingerprint())
     notes = Document.objects.filter(kind=DocumentKind.COLLECTION_NOTE)

@@ -18,13 +18,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import ErrorSerializer, NotFound, ValidationFailed
-from inventory.api.views import error_responses, flatten_errors
+from config.exceptions import ErrorSerializer, NotFound
+from inventory.api.views import error_responses
 from inventory.models import Device
 from inventory.permissions import can_view_device
 from inventory.selectors import device_get_visible
 from organisations.permissions import organisations_of
 from reuse import selectors, services
+from reuse.api.common import devices_for_codes, validated
 from reuse.api.serializers import PartnerChoiceSerializer
 from reuse.models import ErasureRecord, ErasureResult, MediumType, SanitisationLevel, StorageMedium
 from reuse.permissions import collecting_partner
@@ -173,14 +174,6 @@ class ErasureCertificateSerializer(serializers.Serializer):
     download = serializers.CharField()
 
 
-def _valid(serializer: serializers.Serializer) -> dict:
-    if not serializer.is_valid():
-        raise ValidationFailed(
-            _("The data sent is invalid."), code="invalid", fields=flatten_errors(serializer.errors)
-        )
-    return serializer.validated_data
-
-
 def _visible_device(request: Request, code: str) -> Device:
     return device_get_visible(code=code, organisations=organisations_of(request.user))
 
@@ -228,7 +221,7 @@ class DeviceMediaView(APIView):
     )
     def post(self, request: Request, code: str) -> Response:
         device = _visible_device(request, code)
-        data = _valid(StorageMediumSerializer(data=request.data))
+        data = validated(StorageMediumSerializer(data=request.data))
         partner = collecting_partner(request.user, data.get("partner"))
         medium = services.medium_add(
             partner=partner,
@@ -278,7 +271,7 @@ class MediumErasuresView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         medium = _visible_medium(request, pk)
-        data = dict(_valid(ErasureRecordSerializer(data=request.data)))
+        data = dict(validated(ErasureRecordSerializer(data=request.data)))
         partner = collecting_partner(request.user, data.pop("partner", None))
         record: ErasureRecord = services.erasure_record_create(
             partner=partner, user=request.user, medium=medium, **data
@@ -310,7 +303,7 @@ class NwipeImportView(APIView):
         responses={201: NwipeImportReportSerializer, **error_responses(400, 403)},
     )
     def post(self, request: Request) -> Response:
-        data = _valid(NwipeImportRequestSerializer(data=request.data))
+        data = validated(NwipeImportRequestSerializer(data=request.data))
         partner = collecting_partner(request.user, data.get("partner"))
         report = services.nwipe_log_import(
             partner=partner,
@@ -357,16 +350,9 @@ class ErasureCertificateView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        data = _valid(ErasureCertificateRequestSerializer(data=request.data))
+        data = validated(ErasureCertificateRequestSerializer(data=request.data))
         partner = collecting_partner(request.user, data.get("partner"))
-        codes = sorted({code.strip().upper() for code in data["codes"]})
-        devices = list(selectors.devices_by_codes(codes))
-        missing = sorted(set(codes) - {device.code for device in devices})
-        if missing:
-            raise NotFound(
-                _("No such device: %(codes)s.") % {"codes": ", ".join(missing)},
-                code="device_not_found",
-            )
+        devices = devices_for_codes(data["codes"])
         if len(devices) == 1:
             document = services.erasure_certificate_issue(
                 partner=partner, user=request.user, device=devices[0]

@@ -21,10 +21,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.exceptions import ErrorSerializer, NotFound, ValidationFailed
-from inventory.api.views import error_responses, flatten_errors
+from inventory.api.views import error_responses
 from inventory.models import CODE_LENGTH, Device
 from organisations.permissions import organisations_of
 from reuse import exports, selectors, services
+from reuse.api.common import devices_for_codes, validated
 from reuse.api.serializers import PartnerChoiceSerializer
 from reuse.forms import MAX_SELECTION
 from reuse.models import WasteRecord
@@ -210,23 +211,9 @@ class WasteRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         },
     )
     def create(self, request: Request) -> Response:
-        serializer = WasteRecordRequestSerializer(data=request.data)
-        if not serializer.is_valid():
-            raise ValidationFailed(
-                _("The data sent is invalid."),
-                code="invalid",
-                fields=flatten_errors(serializer.errors),
-            )
-        data = serializer.validated_data
+        data = validated(WasteRecordRequestSerializer(data=request.data))
         partner = recycling_partner(request.user, data.get("partner"))
-        codes = list(dict.fromkeys(code.strip().upper() for code in data["codes"]))
-        devices = list(selectors.devices_by_codes(codes))
-        unknown = sorted(set(codes) - {device.code for device in devices})
-        if unknown:
-            raise NotFound(
-                _("No device has these codes: %(codes)s.") % {"codes": ", ".join(unknown)},
-                code="device_not_found",
-            )
+        devices = devices_for_codes(data["codes"])
         record = services.waste_record_create(
             partner=partner,
             user=request.user,
@@ -304,14 +291,7 @@ class WasteRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     @action(detail=False, methods=["post"], url_path="register-document")
     def register_document(self, request: Request) -> Response:
-        serializer = WasteRegisterRequestSerializer(data=request.data)
-        if not serializer.is_valid():
-            raise ValidationFailed(
-                _("The data sent is invalid."),
-                code="invalid",
-                fields=flatten_errors(serializer.errors),
-            )
-        data = serializer.validated_data
+        data = validated(WasteRegisterRequestSerializer(data=request.data))
         partner = recycling_partner(request.user, data.get("partner"))
         document = services.waste_register_issue(
             partner=partner, user=request.user, year=data["year"]

@@ -17,14 +17,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import ErrorSerializer, PermissionDenied, ValidationFailed
+from config.exceptions import ErrorSerializer, PermissionDenied
 from inventory.api.serializers import DeviceSerializer
-from inventory.api.views import error_responses, flatten_errors
+from inventory.api.views import error_responses
 from inventory.models import Device
 from inventory.selectors import device_get_visible
 from organisations.models import Organisation
 from organisations.permissions import membership_in, organisations_of
 from reuse import services
+from reuse.api.common import validated
 from reuse.diagnosis import CheckResult, DiagnosisResult
 from reuse.grades import Grade
 from reuse.selectors import refurbishment_history
@@ -133,14 +134,7 @@ class _RefurbishmentRecordView(APIView):
         return device_get_visible(code=code, organisations=organisations_of(self.request.user))
 
     def _validated(self, request: Request) -> dict:
-        serializer = self.serializer_class(data=request.data)
-        if not serializer.is_valid():
-            raise ValidationFailed(
-                _("The data sent is invalid."),
-                code="invalid",
-                fields=flatten_errors(serializer.errors),
-            )
-        return serializer.validated_data
+        return validated(self.serializer_class(data=request.data))
 
     def get(self, request: Request, code: str) -> Response:
         device = self._device(code)

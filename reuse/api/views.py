@@ -14,12 +14,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.exceptions import ErrorSerializer, NotFound, ValidationFailed
-from inventory.api.views import KeysetCursorPagination, error_responses, flatten_errors
+from config.exceptions import ErrorSerializer, NotFound
+from inventory.api.views import KeysetCursorPagination, error_responses
 from inventory.models import Device
 from organisations.models import Organisation
 from organisations.permissions import organisations_of
 from reuse import selectors, services
+from reuse.api.common import devices_for_codes, validated
 from reuse.api.serializers import (
     ClaimRequestSerializer,
     ClaimResultSerializer,
@@ -113,14 +114,7 @@ class ClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         },
     )
     def create(self, request: Request) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        if not serializer.is_valid():
-            raise ValidationFailed(
-                _("The data sent is invalid."),
-                code="invalid",
-                fields=flatten_errors(serializer.errors),
-            )
-        data = serializer.validated_data
+        data = validated(self.get_serializer(data=request.data))
         partner = claiming_partner(request.user, data.get("partner"))
         if "codes" in data:
             requested = list(dict.fromkeys(code.strip().upper() for code in data["codes"]))
@@ -205,23 +199,9 @@ class CollectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         },
     )
     def create(self, request: Request) -> Response:
-        serializer = CollectionRequestSerializer(data=request.data)
-        if not serializer.is_valid():
-            raise ValidationFailed(
-                _("The data sent is invalid."),
-                code="invalid",
-                fields=flatten_errors(serializer.errors),
-            )
-        data = serializer.validated_data
+        data = validated(CollectionRequestSerializer(data=request.data))
         partner = claiming_partner(request.user, data.get("partner"))
-        codes = list(dict.fromkeys(code.strip().upper() for code in data["codes"]))
-        devices = list(selectors.devices_by_codes(codes))
-        unknown = sorted(set(codes) - {device.code for device in devices})
-        if unknown:
-            raise NotFound(
-                _("No device has these codes: %(codes)s.") % {"codes": ", ".join(unknown)},
-                code="device_not_found",
-            )
+        devices = devices_for_codes(data["codes"])
         site = None
         if data.get("site") is not None:
             site = selectors.site_by_id(data["site"])

@@ -1,4 +1,5 @@
-"""Clients for the API tests: logged in by session, as a browser or a script would be."""
+"""The anonymous client of the API tests (``client_for``, logged in by session, is in
+tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,3 @@ from rest_framework.test import APIClient
 def api_client() -> APIClient:
     """An anonymous client."""
     return APIClient()
-
-
-@pytest.fixture
-def client_for(db):
-    """A client logged in as ``user``; each request loads the user afresh, as in production."""
-
-    def _client_for(user) -> APIClient:
-        client = APIClient()
-        client.force_login(user)
-        return client
-
-    return _client_for

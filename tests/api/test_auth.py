@@ -134,8 +134,10 @@ def test_session_reads_work(declare, client_for, commune_user):
 def test_errors_speak_the_users_language(client_for, commune_user):
     client = client_for(commune_user)
 
+    french = client.get(f"{DEVICES}?category=toaster", HTTP_ACCEPT_LANGUAGE="fr")
     english = client.get(f"{DEVICES}?category=toaster", HTTP_ACCEPT_LANGUAGE="en")
 
+    assert french.json()["error"]["message"] == "Les données envoyées ne sont pas valides."
     assert english.json()["error"]["message"] == "The data sent is invalid."
 
 

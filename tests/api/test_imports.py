@@ -12,7 +12,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from inventory.choices import ImportState
 from inventory.imports.services import device_import_create
@@ -29,25 +28,6 @@ EXCEL_SAMPLE_SITES = (
     "Médiathèque",
     "Police municipale",
 )
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def client_for(db):
-    """A client logged in as ``user``, speaking English (imports keep their sender's language)."""
-
-    def _client_for(user) -> APIClient:
-        client = APIClient()
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        client.force_login(user)
-        return client
-
-    return _client_for
 
 
 @pytest.fixture

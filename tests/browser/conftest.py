@@ -6,6 +6,7 @@ browser tests are skipped and say why.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
+DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +36,33 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
-    """A fresh browser tab on a desktop-sized window; fails the test on any JavaScript error."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
+def new_tab(browser, live_server):
+    """Opens a new tab in a browser context of the options given (viewport, locale…); fails the
+    test on any JavaScript error in any of them."""
+    contexts = []
     errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
+
+    def _new_tab(**context_options):
+        context = browser.new_context(**context_options)
+        contexts.append(context)
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        return tab
+
+    yield _new_tab
+    for context in contexts:
+        context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(new_tab):
+    """A fresh browser tab on a desktop-sized window; fails the test on any JavaScript error."""
+    return new_tab(viewport=DESKTOP)
+
+
+@pytest.fixture
+def french_tab(new_tab):
+    """Opens a new desktop tab whose browser asks for French; fails on any JavaScript error."""
+    return functools.partial(new_tab, viewport=DESKTOP, locale="fr-FR", accept_downloads=True)

@@ -11,18 +11,11 @@ from playwright.sync_api import expect
 
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WITHDRAWN = re.compile(r"^\s*(Retiré|Withdrawn)\s*$")
-
-
-def log_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", "correct horse battery")
-    page.click("form[action='/accounts/login/'] button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_commune_user_declares_finds_and_withdraws_a_device(

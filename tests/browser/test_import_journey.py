@@ -18,6 +18,7 @@ from inventory.choices import ImportState
 from inventory.imports.services import device_import_run
 from inventory.models import Device, DeviceImport
 from inventory.tasks import run_device_import
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,20 +31,6 @@ WITH_ERRORS = (
 )
 FIXED = WITH_ERRORS.replace(";huit;", ";8;").replace("31/02/2020", "29/02/2020")
 IMPORT_PAGE = re.compile(r"/inventory/imports/(\d+)/$")
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def log_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", "correct horse battery")
-    page.click("form[action='/accounts/login/'] button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def choose_file(page, name: str, text: str) -> None:

@@ -6,11 +6,12 @@ visitor sees the public passport. Neither page scrolls sideways on a 390 px wide
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser  # noqa: F401 - the fixture
-from tests.browser.test_declare_journey import log_in
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,25 +19,11 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def phone(browser, live_server):  # noqa: F811 - the fixture
-    """A new phone-sized tab, in English; fails the test on any JavaScript error."""
-    contexts = []
-    errors: list[str] = []
-
-    def _new_tab():
-        context = browser.new_context(
-            viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=3, locale="en"
-        )
-        contexts.append(context)
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        return tab
-
-    yield _new_tab
-    for context in contexts:
-        context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
+def phone(new_tab):
+    """Opens a new phone-sized tab, in English; fails the test on any JavaScript error."""
+    return functools.partial(
+        new_tab, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=3, locale="en"
+    )
 
 
 def scroll_width(tab) -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import datetime
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -27,7 +26,13 @@ from playwright.sync_api import expect
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device
 from reuse.models import Diagnosis, ErasureRecord, StorageMedium, WasteRecord
-from tests.browser.test_declare_journey import log_in
+from tests.browser.helpers import (
+    declare_laptop,
+    expect_message,
+    local_minutes,
+    log_in,
+    sign_collection,
+)
 from tests.conftest import member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,43 +44,6 @@ TAKER_SIREN = "732829320"
 WRONG_SIREN = "732829321"
 TRANSPORTER_SIREN = "400000006"
 TAKER = "Éco-organisme DEEE Pro"
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def french_tab(browser, live_server):
-    """Opens a new desktop tab whose browser asks for French; fails on any JavaScript error."""
-    contexts = []
-    errors: list[str] = []
-
-    def _new_tab():
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 800}, locale="fr-FR", accept_downloads=True
-        )
-        contexts.append(context)
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        return tab
-
-    yield _new_tab
-    for context in contexts:
-        context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
-
-
-def expect_message(tab, level: str, text) -> None:
-    expect(tab.locator(f".messages .message--{level}")).to_contain_text(text)
-
-
-def local_minutes(moment: datetime.datetime) -> str:
-    """A moment as a datetime-local field takes it, in the site's time zone."""
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 def fill_shipment(tab, *, taker_siren: str) -> None:
@@ -103,16 +71,15 @@ def test_a_laptop_goes_from_declared_to_recycled_through_the_pages(
     commune_tab = french_tab()
     log_in(commune_tab, live_server, commune_user)
     expect(commune_tab.locator("html")).to_have_attribute("lang", "fr")
-    commune_tab.click(".site-nav a[href='/inventory/declare/']")
-    commune_tab.select_option("#id_devices-0-category", "laptop")
-    commune_tab.fill("#id_devices-0-brand", "HP")
-    commune_tab.fill("#id_devices-0-model", "EliteBook 840 G3")
-    commune_tab.fill("#id_devices-0-serial_number", SERIAL)
-    commune_tab.fill("#id_devices-0-ram_gb", "8")
-    commune_tab.fill("#id_devices-0-storage_gb", "256")
-    commune_tab.select_option("#id_devices-0-storage_type", "ssd")
-    commune_tab.click(".declare-form .form-actions button[type=submit]")
-    commune_tab.wait_for_url(re.compile(r"/inventory/[0-9A-Z]{8}/$"))
+    declare_laptop(
+        commune_tab,
+        brand="HP",
+        model="EliteBook 840 G3",
+        serial_number=SERIAL,
+        ram_gb="8",
+        storage_gb="256",
+        storage_type="ssd",
+    )
     device = Device.objects.get(serial_number=SERIAL)
     code = device.code
     assert device.data_bearing
@@ -135,11 +102,7 @@ def test_a_laptop_goes_from_declared_to_recycled_through_the_pages(
     tab.click("button[form='collection-form']")
     tab.wait_for_url(re.compile(r"/reuse/collections/new/\?codes="))
     expect(tab.locator(".notice--warning")).to_have_count(0)  # ESUS-approved
-    tab.fill("#id_commune_signatory", "Claire Dubois")
-    tab.fill("#id_commune_signatory_title", "Directrice des systèmes d’information")
-    tab.fill("#id_partner_signatory", "Karim Benali")
-    tab.fill("#id_partner_signatory_title", "Responsable d’atelier")
-    tab.click("form[action='/reuse/collections/new/'] button[type=submit]")
+    sign_collection(tab)
     tab.wait_for_url(re.compile(r"/reuse/collections/\d+/$"))
     expect_message(tab, "success", "Enlèvement enregistré")
 

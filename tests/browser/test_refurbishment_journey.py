@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime
 import io
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -28,7 +27,13 @@ from documents.models import Document
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device
 from reuse.models import Collection, Diagnosis, ErasureRecord, Grading, StorageMedium
-from tests.browser.test_declare_journey import log_in
+from tests.browser.helpers import (
+    declare_laptop,
+    expect_message,
+    local_minutes,
+    log_in,
+    sign_collection,
+)
 from tests.conftest import member
 from tests.reuse.refurbishment import collected_device
 
@@ -39,46 +44,9 @@ MEDIUM_SERIAL = "S4EVNX0R512703"
 NWIPE_LOG = b"[2026/03/12 09:02:11] nwipe: notice: Verified that '/dev/sda' is empty.\n"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def french_tab(browser, live_server):
-    """Opens a new desktop tab whose browser asks for French; fails on any JavaScript error."""
-    contexts = []
-    errors: list[str] = []
-
-    def _new_tab():
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 800}, locale="fr-FR", accept_downloads=True
-        )
-        contexts.append(context)
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        return tab
-
-    yield _new_tab
-    for context in contexts:
-        context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
-
-
 def pdf_text(path: str) -> str:
     with open(path, "rb") as file:
         return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(file.read())).pages)
-
-
-def expect_message(tab, level: str, text) -> None:
-    expect(tab.locator(f".messages .message--{level}")).to_contain_text(text)
-
-
-def local_minutes(moment: datetime.datetime) -> str:
-    """A moment as a datetime-local field takes it, in the site's time zone."""
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 def test_a_laptop_goes_from_declared_to_ready_through_the_pages(
@@ -92,16 +60,15 @@ def test_a_laptop_goes_from_declared_to_ready_through_the_pages(
     commune_tab = french_tab()
     log_in(commune_tab, live_server, commune_user)
     expect(commune_tab.locator("html")).to_have_attribute("lang", "fr")
-    commune_tab.click(".site-nav a[href='/inventory/declare/']")
-    commune_tab.select_option("#id_devices-0-category", "laptop")
-    commune_tab.fill("#id_devices-0-brand", "Lenovo")
-    commune_tab.fill("#id_devices-0-model", "ThinkPad T480")
-    commune_tab.fill("#id_devices-0-serial_number", SERIAL)
-    commune_tab.fill("#id_devices-0-ram_gb", "8")
-    commune_tab.fill("#id_devices-0-storage_gb", "512")
-    commune_tab.select_option("#id_devices-0-storage_type", "nvme")
-    commune_tab.click(".declare-form .form-actions button[type=submit]")
-    commune_tab.wait_for_url(re.compile(r"/inventory/[0-9A-Z]{8}/$"))
+    declare_laptop(
+        commune_tab,
+        brand="Lenovo",
+        model="ThinkPad T480",
+        serial_number=SERIAL,
+        ram_gb="8",
+        storage_gb="512",
+        storage_type="nvme",
+    )
     device = Device.objects.get(serial_number=SERIAL)
     code = device.code
     assert device.data_bearing
@@ -135,11 +102,7 @@ def test_a_laptop_goes_from_declared_to_ready_through_the_pages(
     expect(tab.locator(".notice--warning")).to_have_count(0)  # ESUS-approved
     expect(tab.locator("#id_collected_on")).to_have_value(today)
     expect(tab.locator("#id_site")).to_have_value(str(pickup_site.pk))
-    tab.fill("#id_commune_signatory", "Claire Dubois")
-    tab.fill("#id_commune_signatory_title", "Directrice des systèmes d’information")
-    tab.fill("#id_partner_signatory", "Karim Benali")
-    tab.fill("#id_partner_signatory_title", "Responsable d’atelier")
-    tab.click("form[action='/reuse/collections/new/'] button[type=submit]")
+    sign_collection(tab)
 
     # then: the collection's page offers its note, which names the device and the signatories
     tab.wait_for_url(re.compile(r"/reuse/collections/\d+/$"))

@@ -1,4 +1,5 @@
-"""Fixtures of the documents tests: files in a temporary media folder, and a collection note."""
+"""Fixtures of the documents tests: a collection note and its PDF's text (files go to the
+test's own media folder: see ``media_root`` in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import io
 
 import pytest
 from pypdf import PdfReader
-from rest_framework.test import APIClient
 
 from documents.choices import DocumentKind
 from documents.services import document_request
@@ -14,12 +14,6 @@ from inventory.models import Device
 from organisations.models import Organisation
 
 COLLECTION_NOTE = "reuse/documents/collection_note.html"
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 def pdf_text(content: bytes) -> str:
@@ -90,15 +84,3 @@ def client(client):
     """The pages' client, reading the pages in English (the messages asserted are)."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
-
-
-@pytest.fixture
-def client_for(db):
-    """An API client logged in as ``user``, answering in English."""
-
-    def _client_for(user) -> APIClient:
-        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return _client_for

@@ -7,7 +7,6 @@ import csv
 import datetime
 import io
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -36,12 +35,6 @@ API_URL = "/api/v1/devices/export/"
 HYPERLINK = '=HYPERLINK("http://evil.example/x","Cliquez")'
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 @pytest.fixture
 def english(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
@@ -57,16 +50,6 @@ def as_commune(english, commune_user):
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
-
-
-@pytest.fixture
-def client_for(db):
-    def _client_for(user) -> APIClient:
-        client = APIClient()
-        client.force_login(user)
-        return client
-
-    return _client_for
 
 
 def csv_rows(response) -> list[list[str]]:

@@ -36,11 +36,6 @@ from tests.fixtures.imports import (
 MANAGE = Path(django_settings.BASE_DIR) / "manage.py"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def importer(commune):
     """The commune's administrator, whom the command acts as by default."""

@@ -33,13 +33,6 @@ def import_url(device_import: DeviceImport, suffix: str = "") -> str:
     return f"/inventory/imports/{device_import.pk}/{suffix}"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> Path:
-    """Uploaded files and reports go to a folder of the test's own."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 @pytest.fixture
 def english(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

@@ -44,11 +44,6 @@ class _Rollback(Exception):
     pass
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def check_import(*, user, commune, content: bytes, name: str, dry_run: bool) -> DeviceImport:
     """Import ``content`` inside a transaction rolled back afterwards; check the invariants."""
     with contextlib.suppress(_Rollback), transaction.atomic():

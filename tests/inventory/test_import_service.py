@@ -37,11 +37,6 @@ pytestmark = pytest.mark.django_db
 HEADER = ["Type", "Marque", "Modèle", "N° de série", "Date d'achat", "Mémoire (Go)"]
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def sample_sites(commune):
     return create_sample_sites(commune)

@@ -31,12 +31,6 @@ def passport_url(code: str) -> str:
     return f"{PASSPORT_BASE}{code}/"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def pdf_reader(document: Document) -> PdfReader:
     document.refresh_from_db()
     return PdfReader(io.BytesIO(document.file.read()))
@@ -204,26 +198,16 @@ def test_an_unknown_layout_or_an_empty_selection_is_refused(commune, declare):
     assert Document.objects.count() == 0
 
 
-@pytest.fixture
-def api_for(db):
-    def _api_for(user) -> APIClient:
-        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return _api_for
-
-
 @pytest.mark.django_db
 def test_api_answers_201_with_the_number_and_download_url(
-    commune, commune_user, declare, api_for, django_capture_on_commit_callbacks
+    commune, commune_user, declare, client_for, django_capture_on_commit_callbacks
 ):
     # given
     devices = declare(15)
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        response = api_for(commune_user).post(
+        response = client_for(commune_user).post(
             "/api/v1/labels/", {"codes": [d.code.lower() for d in devices], "layout": "2x7"}
         )
 
@@ -242,18 +226,18 @@ def test_api_answers_201_with_the_number_and_download_url(
     assert document.context["layout"]["key"] == "2x7"
     first = document.context["sheets"][0][0]
     assert first["qr_code"] == labels.qr_code_data_uri(f"http://testserver/d/{devices[0].code}/")
-    download = api_for(commune_user).get(body["download_url"])
+    download = client_for(commune_user).get(body["download_url"])
     assert download.status_code == 200
 
 
 @pytest.mark.django_db
 def test_api_refuses_devices_not_visible_and_bad_requests(
-    commune, commune_user, other_commune, other_commune_user, declare, api_for
+    commune, commune_user, other_commune, other_commune_user, declare, client_for
 ):
     # given
     hidden = declare(1, by=other_commune_user, for_commune=other_commune)[0]
     device_withdraw(device=hidden, user=other_commune_user, organisation=other_commune)
-    client = api_for(commune_user)
+    client = client_for(commune_user)
 
     # when
     not_visible = client.post("/api/v1/labels/", {"codes": [hidden.code]}, format="json")
@@ -274,15 +258,17 @@ def test_api_refuses_devices_not_visible_and_bad_requests(
 
 
 @pytest.mark.django_db
-def test_api_asks_a_member_of_several_organisations_to_name_one(commune, partner, declare, api_for):
+def test_api_asks_a_member_of_several_organisations_to_name_one(
+    commune, partner, declare, client_for
+):
     # given
     device = declare(1)[0]
     user = member(commune)
     MembershipFactory(organisation=partner, user=user)
 
     # when
-    unnamed = api_for(user).post("/api/v1/labels/", {"codes": [device.code]}, format="json")
-    named = api_for(user).post(
+    unnamed = client_for(user).post("/api/v1/labels/", {"codes": [device.code]}, format="json")
+    named = client_for(user).post(
         "/api/v1/labels/", {"codes": [device.code], "organisation": partner.slug}, format="json"
     )
 

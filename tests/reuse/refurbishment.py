@@ -1,4 +1,5 @@
-"""Helpers of the refurbishment tests: a collected device, a checklist, an erasure, a snapshot."""
+"""Helpers of the refurbishment tests: a collected device (through the services or the API), a
+checklist, an erasure, a snapshot."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from reuse.services import (
     erasure_record_create,
     medium_add,
 )
+from tests.conftest import device_description
 
 
 def all_ok(category: str, result: str = "ok") -> list[dict]:
@@ -47,6 +49,34 @@ def collected_device(declare, partner, user, *, refurbishing: bool = False, **ov
             result="works",
         )
     return Device.objects.get(pk=device.pk)
+
+
+def api_collected_device(commune_api, partner_api, commune, *, serial_number="7HXK2Q2") -> str:
+    """Through the API: ``commune`` declares a laptop, the partner claims it and records its
+    collection, each step answering as it should; the laptop's code."""
+    declared = commune_api.post(
+        "/api/v1/devices/",
+        {"commune": commune.slug, **device_description(serial_number=serial_number)},
+        format="json",
+    )
+    assert declared.status_code == 201, declared.json()
+    code = declared.json()["code"]
+    claimed = partner_api.post(f"/api/v1/devices/{code}/claim/", {}, format="json")
+    assert claimed.status_code == 200, claimed.json()
+    collected = partner_api.post(
+        "/api/v1/collections/",
+        {
+            "codes": [code],
+            "collected_on": "2026-03-12",
+            "commune_signatory": "Claire Dubois",
+            "commune_signatory_title": "DSI",
+            "partner_signatory": "Karim Benali",
+            "partner_signatory_title": "Responsable d'atelier",
+        },
+        format="json",
+    )
+    assert collected.status_code == 201, collected.json()
+    return code
 
 
 def erase(

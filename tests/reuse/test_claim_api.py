@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from rest_framework.test import APIClient
 
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device
@@ -17,17 +16,6 @@ CLAIMS = "/api/v1/claims/"
 
 def device_url(device: Device, action: str) -> str:
     return f"/api/v1/devices/{device.code}/{action}/"
-
-
-@pytest.fixture
-def client_for(db):
-    def _client_for(user) -> APIClient:
-        client = APIClient()
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        client.force_login(user)
-        return client
-
-    return _client_for
 
 
 def fresh(device: Device) -> Device:

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from inventory.choices import DeviceState
 from inventory.models import Device
-from tests.browser.conftest import browser, page  # noqa: F401 - the fixtures
-from tests.browser.test_declare_journey import log_in
+from tests.browser.conftest import browser, new_tab, page  # noqa: F401 - the fixtures
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -20,16 +20,6 @@ CLAIMS = "/api/v1/claims/"
 
 
 @pytest.fixture
-def client_for(db):
-    def _client_for(user) -> APIClient:
-        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return _client_for
-
-
-@pytest.fixture
 def other_commune_devices(declare, other_commune, other_commune_user):
     def _declare(count: int = 1) -> list[Device]:
         return declare(count, by=other_commune_user, for_commune=other_commune)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from documents.models import Document
 from inventory.choices import DeviceState
@@ -16,21 +15,6 @@ COLLECTIONS = "/api/v1/collections/"
 LEGAL_REASON = (
     "Only an ESUS-approved organisation may receive a free cession (CG3P art. L3212-2 3°)."
 )
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def client_for(db):
-    def _client_for(user) -> APIClient:
-        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return _client_for
 
 
 @pytest.fixture

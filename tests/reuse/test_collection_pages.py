@@ -20,11 +20,6 @@ FORM = {
 }
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def claimed(declare, partner, partner_user):
     def _claimed(count=2):

@@ -24,11 +24,6 @@ LEGAL_REASON = (
 )
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def claimed(declare, partner, partner_user):
     """Declare ``count`` devices of the commune and claim them for ``by`` (the partner)."""

@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device
 from reuse.models import Diagnosis, Grading, Repair
 from tests.reuse.refurbishment import all_ok, collected_device, snapshot
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def client_for(db):
-    def _client_for(user) -> APIClient:
-        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return _client_for
 
 
 def url(device, kind: str) -> str:

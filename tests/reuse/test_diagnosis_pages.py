@@ -11,11 +11,6 @@ from reuse.models import Diagnosis, Grading, Repair
 from tests.reuse.refurbishment import collected_device, snapshot
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def page(device) -> str:
     return f"/reuse/devices/{device.code}/refurbishment/"
 

@@ -7,33 +7,17 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
-from rest_framework.test import APIClient
 
 from documents.choices import DocumentKind
 from documents.models import Document
 from inventory.models import Device
 from reuse.models import ErasureRecord, StorageMedium
-from reuse.services import collection_record, devices_claim, erasure_record_create, medium_add
+from reuse.services import collection_record, devices_claim
+from tests.reuse.refurbishment import erase
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "nwipe.log"
 NWIPE = "/api/v1/erasures/nwipe/"
 CERTIFICATES = "/api/v1/erasure-certificates/"
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def client_for(db):
-    def _client_for(user) -> APIClient:
-        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return _client_for
 
 
 @pytest.fixture
@@ -55,30 +39,6 @@ def collected(declare, partner, partner_user):
         return list(Device.objects.filter(pk__in=[d.pk for d in devices]).order_by("code"))
 
     return _collected
-
-
-def _erase(partner, user, device, serial, result="passed"):
-    medium = medium_add(partner=partner, user=user, device=device, type="ssd", serial=serial)
-    now = timezone.now()
-    return erasure_record_create(
-        partner=partner,
-        user=user,
-        medium=medium,
-        level="purge",
-        method="Cryptographic erase",
-        tool="nvme-cli",
-        tool_version="2.4",
-        verification_method="Sampling",
-        result=result,
-        operator_name="Karim Benali",
-        operator_title="Technicien",
-        verifier_name="Inès Moreau",
-        verifier_title="Qualité",
-        started_at=now - datetime.timedelta(hours=1),
-        finished_at=now - datetime.timedelta(minutes=1),
-        location="Atelier",
-        destination="Réemploi",
-    )
 
 
 def test_the_holder_imports_an_nwipe_log(client_for, collected, partner, partner_user):
@@ -131,8 +91,8 @@ def test_a_commune_may_not_import_a_log(client_for, commune_user):
 def test_a_certificate_is_requested_by_codes(client_for, collected, partner, partner_user):
     # given
     first, second = collected(2)
-    _erase(partner, partner_user, first, "S-1")
-    _erase(partner, partner_user, second, "S-2")
+    erase(partner, partner_user, first, serial="S-1")
+    erase(partner, partner_user, second, serial="S-2")
 
     # when
     single = client_for(partner_user).post(CERTIFICATES, {"codes": [first.code]}, format="json")
@@ -153,7 +113,7 @@ def test_a_certificate_is_requested_by_codes(client_for, collected, partner, par
 
 def test_a_failed_erasure_gets_no_certificate(client_for, collected, partner, partner_user):
     device = collected()[0]
-    _erase(partner, partner_user, device, "S-1", result="failed")
+    erase(partner, partner_user, device, serial="S-1", result="failed")
 
     response = client_for(partner_user).post(CERTIFICATES, {"codes": [device.code]}, format="json")
 
@@ -167,7 +127,7 @@ def test_another_partner_gets_no_certificate(
     client_for, collected, partner, partner_user, other_partner_user
 ):
     device = collected()[0]
-    _erase(partner, partner_user, device, "S-1")
+    erase(partner, partner_user, device, serial="S-1")
 
     response = client_for(other_partner_user).post(
         CERTIFICATES, {"codes": [device.code]}, format="json"

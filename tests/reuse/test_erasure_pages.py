@@ -17,11 +17,6 @@ from reuse.services import collection_record, devices_claim
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "nwipe.log"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def collected(declare, partner, partner_user):
     def _collected(count=1):

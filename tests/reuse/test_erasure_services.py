@@ -34,11 +34,6 @@ from reuse.services import (
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "nwipe.log"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def collected(declare, partner, partner_user):
     """``count`` devices of the commune, claimed and collected by the partner."""

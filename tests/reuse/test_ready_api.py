@@ -7,33 +7,16 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device, DeviceEvent
 from reuse.diagnosis import checklist_for
-from tests.conftest import device_description
-from tests.reuse.refurbishment import collected_device, snapshot
+from tests.reuse.refurbishment import api_collected_device, collected_device, snapshot
 from tests.reuse.test_ready_services import erase, grade
 
 pytestmark = pytest.mark.django_db
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "nwipe.log"
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def client_for(db):
-    def _client_for(user) -> APIClient:
-        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return _client_for
 
 
 def ready_url(device) -> str:
@@ -156,32 +139,9 @@ def test_the_journey_from_declared_to_ready_through_the_api(
     commune_api = client_for(commune_user)
     partner_api = client_for(partner_user)
 
-    # declared by the commune
-    declared = commune_api.post(
-        "/api/v1/devices/",
-        {"commune": commune.slug, **device_description(serial_number="7HXK2Q2")},
-        format="json",
-    )
-    assert declared.status_code == 201, declared.json()
-    code = declared.json()["code"]
+    # declared by the commune, claimed, then collected by the partner
+    code = api_collected_device(commune_api, partner_api, commune)
     device_url = f"/api/v1/devices/{code}/"
-
-    # claimed, then collected by the partner
-    claimed = partner_api.post(f"{device_url}claim/", {}, format="json")
-    assert claimed.status_code == 200, claimed.json()
-    collected = partner_api.post(
-        "/api/v1/collections/",
-        {
-            "codes": [code],
-            "collected_on": "2026-03-12",
-            "commune_signatory": "Claire Dubois",
-            "commune_signatory_title": "DSI",
-            "partner_signatory": "Karim Benali",
-            "partner_signatory_title": "Responsable d'atelier",
-        },
-        format="json",
-    )
-    assert collected.status_code == 201, collected.json()
 
     # diagnosed as needing repair, then repaired
     diagnosed = partner_api.post(

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from documents.models import Document
 from inventory.choices import DeviceState, EventKind
@@ -19,29 +18,13 @@ from inventory.models import Device, DeviceEvent
 from reuse.diagnosis import checklist_for
 from reuse.models import WasteRecord
 from reuse.services import waste_record_create
-from tests.conftest import device_description
-from tests.reuse.refurbishment import collected_device, erase, snapshot
+from tests.reuse.refurbishment import api_collected_device, collected_device, erase, snapshot
 from tests.reuse.test_recycling_services import TAKER_SIREN, monitor, shipment
 
 pytestmark = pytest.mark.django_db
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "nwipe.log"
 URL = "/api/v1/waste-records/"
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def client_for(db):
-    def _client_for(user) -> APIClient:
-        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return _client_for
 
 
 def payload(codes, **overrides) -> dict:
@@ -213,28 +196,8 @@ def test_the_journey_from_declared_to_recycled_through_the_api(
     partner_api = client_for(partner_user)
 
     # declared by the commune, claimed, collected
-    declared = commune_api.post(
-        "/api/v1/devices/",
-        {"commune": commune.slug, **device_description(serial_number="7HXK2Q2")},
-        format="json",
-    )
-    assert declared.status_code == 201, declared.json()
-    code = declared.json()["code"]
+    code = api_collected_device(commune_api, partner_api, commune)
     device_url = f"/api/v1/devices/{code}/"
-    assert partner_api.post(f"{device_url}claim/", {}, format="json").status_code == 200
-    collected = partner_api.post(
-        "/api/v1/collections/",
-        {
-            "codes": [code],
-            "collected_on": "2026-03-12",
-            "commune_signatory": "Claire Dubois",
-            "commune_signatory_title": "DSI",
-            "partner_signatory": "Karim Benali",
-            "partner_signatory_title": "Responsable d'atelier",
-        },
-        format="json",
-    )
-    assert collected.status_code == 201, collected.json()
 
     # diagnosed: not repairable, so it stays collected
     diagnosed = partner_api.post(

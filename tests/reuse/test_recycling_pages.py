@@ -218,10 +218,9 @@ def test_the_register_export_is_in_french_for_a_french_page(client, declare, par
 
 
 def test_the_partner_produces_the_register_pdf_from_the_page(
-    page_client, declare, partner, partner_user, commune_user, settings, tmp_path
+    page_client, declare, partner, partner_user, commune_user
 ):
     # given
-    settings.MEDIA_ROOT = tmp_path / "media"
     device = monitor(declare, partner, partner_user)
     year = timezone.localdate().year
     waste_record_create(

@@ -387,10 +387,9 @@ def pdf_words(document) -> str:
 
 
 def test_the_register_pdf_lists_the_years_shipments_with_their_fields(
-    declare, partner, partner_user, settings, tmp_path, django_capture_on_commit_callbacks
+    declare, partner, partner_user, django_capture_on_commit_callbacks
 ):
     # given: two shipments this year, one the year before
-    settings.MEDIA_ROOT = tmp_path / "media"
     year = timezone.localdate().year
     first, second, older = (monitor(declare, partner, partner_user) for _ in range(3))
     waste_record_create(
