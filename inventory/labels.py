@@ -1,9 +1,9 @@
 """Label sheets: standard A4 label layouts and the service that requests a sheet as a PDF.
 
-Each label carries the device's code, category, brand, model and a QR code opening the
-device's passport (``/d/<code>/``). The sheet is a document of the documents module
-(kind ``label_sheet``), owned by the organisation that prints it; it may print only the
-devices it may see.
+Each label carries the device's code, category, brand, model, its cosmetic grade when it has
+one, and a QR code opening the device's passport (``/d/<code>/``). The sheet is a document of
+the documents module (kind ``label_sheet``), owned by the organisation that prints it; it may
+print only the devices it may see.
 """
 
 from __future__ import annotations
@@ -143,20 +143,38 @@ def qr_code_data_uri(url: str) -> str:
         box_size=1,
     )
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    # Grey levels rather than one bit a pixel: WeasyPrint reads an 8-bit grey PNG as it comes
+    # and embeds it grey, while it converts a one-bit image to colour and encodes it once more.
+    image.get_image().convert("L").save(buffer, format="PNG", optimize=True)
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f"data:image/png;base64,{encoded}"
 
 
-def label_for(device: Device, *, passport_url: str) -> dict[str, str]:
-    """What one label shows."""
-    return {
+def label_for(device: Device, *, passport_url: str, grade: str = "") -> dict[str, str]:
+    """What one label shows; its cosmetic grade (:mod:`reuse.grades`) only when it has one."""
+    label = {
         "code": device.code,
         "category": str(device.get_category_display()),
         "brand": device.brand,
         "model": device.model,
         "qr_code": qr_code_data_uri(passport_url),
     }
+    if grade:
+        label["grade"] = grade
+    return label
+
+
+def _grades(devices: Iterable[Device]) -> dict[int, str]:
+    """The grade of each device that has one (its latest grading), in one query."""
+    from reuse.models import Grading  # the reuse app builds on inventory, not the reverse
+
+    grades: dict[int, str] = {}
+    latest_first = Grading.objects.filter(device__in=[device.pk for device in devices]).order_by(
+        "device_id", "-graded_on", "-created_at", "-pk"
+    )
+    for device_id, grade in latest_first.values_list("device_id", "grade"):
+        grades.setdefault(device_id, grade)
+    return grades
 
 
 def _requested_codes(codes: Iterable[str]) -> list[str]:
@@ -209,7 +227,15 @@ def label_sheet_request(
             fields={"codes": missing},
         )
     sheet = LAYOUTS[layout]
-    labels = [label_for(devices[code], passport_url=passport_url(code)) for code in requested]
+    grades = _grades(devices.values())
+    labels = [
+        label_for(
+            devices[code],
+            passport_url=passport_url(code),
+            grade=grades.get(devices[code].pk, ""),
+        )
+        for code in requested
+    ]
     return document_request(
         kind=DocumentKind.LABEL_SHEET,
         owner=organisation,
