@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from documents.models import Document
@@ -274,3 +276,33 @@ def test_the_register_pdf_is_requested_through_the_api(
     assert refused.status_code == 403
     assert invalid.status_code == 400
     assert Document.objects.filter(kind="waste_register").count() == 1
+
+
+def test_the_list_and_the_register_cost_the_same_queries_for_one_record_or_many(
+    client_for, declare, partner, partner_user
+):
+    def queries(url: str) -> int:
+        api = client_for(partner_user)
+        with CaptureQueriesContext(connection) as captured:
+            response = api.get(url)
+            if hasattr(response, "streaming_content"):
+                b"".join(response.streaming_content)
+        assert response.status_code == 200
+        return len(captured)
+
+    waste_record_create(
+        partner=partner,
+        user=partner_user,
+        devices=[monitor(declare, partner, partner_user)],
+        **shipment(),
+    )
+    one = (queries(URL), queries(f"{URL}register/"))
+    for _ in range(4):
+        waste_record_create(
+            partner=partner,
+            user=partner_user,
+            devices=[monitor(declare, partner, partner_user) for _ in range(2)],
+            **shipment(),
+        )
+
+    assert (queries(URL), queries(f"{URL}register/")) == one

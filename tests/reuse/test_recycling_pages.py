@@ -8,6 +8,8 @@ import io
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from documents.models import Document
@@ -263,3 +265,34 @@ def test_a_recycled_devices_page_links_to_its_waste_record(
         page = page_client(user).get(f"/inventory/{device.code}/").content.decode()
         assert f'href="/reuse/recycling/{record.pk}/"' in page
         assert "See the waste record" in page
+
+
+def test_the_recycling_pages_cost_the_same_queries_for_one_record_or_many(
+    page_client, declare, partner, partner_user
+):
+    client = page_client(partner_user)
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(captured)
+
+    waste_record_create(
+        partner=partner,
+        user=partner_user,
+        devices=[monitor(declare, partner, partner_user)],
+        **shipment(),
+    )
+    monitor(declare, partner, partner_user)
+    one = (queries("/reuse/recycling/"), queries(NEW))
+    for _ in range(4):
+        waste_record_create(
+            partner=partner,
+            user=partner_user,
+            devices=[monitor(declare, partner, partner_user) for _ in range(2)],
+            **shipment(),
+        )
+        monitor(declare, partner, partner_user)
+
+    assert (queries("/reuse/recycling/"), queries(NEW)) == one
