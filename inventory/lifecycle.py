@@ -24,6 +24,20 @@ def transition_names() -> tuple[str, ...]:
     return tuple(sorted({transition.name for transition in state.get_all_transitions(Device)}))
 
 
+@cache
+def transition_sources(name: str) -> tuple[str, ...]:
+    """The states the transition ``name`` starts from, sorted (to filter devices by them)."""
+    state = Device._meta.get_field("state")
+    sources = {
+        transition.source
+        for transition in state.get_all_transitions(Device)
+        if transition.name == name
+    }
+    if not sources:
+        raise ValueError(f"{name!r} is not a transition of the device lifecycle.")
+    return tuple(sorted(sources))
+
+
 def transition_refusal(device: Device, transition: str) -> str | None:
     """Why the lifecycle refuses ``transition`` for ``device`` now, or ``None`` if it allows it."""
     method = getattr(device, transition)

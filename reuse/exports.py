@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -81,6 +82,13 @@ def register_row(record: WasteRecord) -> list[Any]:
 def register_filename(*, today: datetime.date | None = None) -> str:
     today = today or timezone.localdate()
     return f"boucle-registre-dechets-{today:%Y-%m-%d}.csv"
+
+
+def register_response(records: QuerySet[WasteRecord]) -> StreamingHttpResponse:
+    """The register as a CSV file to download, written as it streams."""
+    response = StreamingHttpResponse(register_csv_chunks(records), content_type=CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{register_filename()}"'
+    return response
 
 
 def register_csv_chunks(records: QuerySet[WasteRecord]) -> Iterator[str]:

@@ -12,10 +12,21 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from inventory.choices import DeviceState
+# The years a register may be asked for.
+REGISTER_YEARS = range(2000, 2101)
 
-# The lifecycle's ``recycle`` starts from these states (inventory.models.Device.recycle).
-RECYCLABLE_STATES = (DeviceState.COLLECTED, DeviceState.IN_REFURBISHMENT)
+
+def register_year(value: str) -> int | None:
+    """The year of the register asked for (``?year=``), ``None`` for every year.
+
+    :class:`ValueError` for anything but a year of :data:`REGISTER_YEARS`.
+    """
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) not in REGISTER_YEARS:
+        raise ValueError(f"Not a year of the register: {value!r}")
+    return int(value)
 
 
 class WasteCode(models.TextChoices):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import NotFound
+from inventory import lifecycle
 from inventory.choices import DeviceState
 from inventory.models import Declaration, Device
 from organisations.models import Organisation, Site
@@ -26,7 +27,6 @@ from reuse.models import (
     StorageMedium,
     WasteRecord,
 )
-from reuse.recycling import RECYCLABLE_STATES
 
 
 def claim_expiry_delay() -> datetime.timedelta:
@@ -313,20 +313,15 @@ def waste_record_get_visible(*, pk: int, organisations: Iterable[Organisation]) 
 
 
 def waste_register(
-    organisations: Iterable[Organisation],
-    *,
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
+    organisations: Iterable[Organisation], *, year: int | None = None
 ) -> QuerySet[WasteRecord]:
-    """The register's lines the organisations may read, oldest first, shipped between
-    ``start`` and ``end`` (both included), each with its devices' codes."""
+    """The register's lines the organisations may read, oldest first, those shipped in
+    ``year`` only when one is given, each with its devices' codes."""
     records = waste_records_visible_to(organisations).prefetch_related(
         Prefetch("devices", queryset=Device.objects.only("pk", "code").order_by("code"))
     )
-    if start is not None:
-        records = records.filter(shipped_on__gte=start)
-    if end is not None:
-        records = records.filter(shipped_on__lte=end)
+    if year is not None:
+        records = records.filter(shipped_on__year=year)
     return records.order_by("shipped_on", "pk")
 
 
@@ -334,7 +329,7 @@ def recyclable_devices(partner: Organisation) -> QuerySet[Device]:
     """The devices ``partner`` holds and may send to recycling, with their media and erasure
     records, those found not repairable first."""
     return (
-        Device.objects.filter(holder=partner, state__in=RECYCLABLE_STATES)
+        Device.objects.filter(holder=partner, state__in=lifecycle.transition_sources("recycle"))
         .select_related("commune")
         .prefetch_related(_media_prefetch())
         .order_by("state", "code")

@@ -7,8 +7,6 @@ refusals become pages (403, 404) or form errors.
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as PageForbidden
@@ -23,17 +21,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory.forms import error_summary
-from organisations.active import active_membership
 from organisations.models import Organisation
 from reuse import exports, selectors, services
 from reuse import permissions as reuse_permissions
 from reuse.forms import WasteRecordForm
-from reuse.views import _visible_device
-
-
-def _active_organisation(request: HttpRequest) -> Organisation | None:
-    membership = active_membership(request)
-    return membership.organisation if membership else None
+from reuse.recycling import register_year
+from reuse.views import _active_organisation, _visible_device
 
 
 def _recycling_partner(request: HttpRequest) -> Organisation:
@@ -41,16 +34,6 @@ def _recycling_partner(request: HttpRequest) -> Organisation:
     if organisation is None or not reuse_permissions.may_recycle(organisation):
         raise PageForbidden(_("Only a partner recycles devices."))
     return organisation
-
-
-def _register_year(request: HttpRequest) -> int | None:
-    """The year asked for by ``?year=``; ``None`` for every year, 404 for nonsense."""
-    value = request.GET.get("year", "").strip()
-    if not value:
-        return None
-    if not value.isdigit() or not 2000 <= int(value) <= 2100:
-        raise Http404(_("No such year."))
-    return int(value)
 
 
 @login_required
@@ -85,10 +68,16 @@ def waste_record_new(request: HttpRequest) -> HttpResponse:
     fields. Data-bearing devices whose media are not erased or destroyed cannot be ticked."""
     partner = _recycling_partner(request)
     devices = list(selectors.recyclable_devices(partner))
-    rows = []
-    for device in devices:
-        refusal = selectors.erasure_refusal(device) if device.data_bearing else None
-        rows.append({"device": device, "erasure_refusal": refusal})
+    rows = [
+        {
+            "device": device,
+            # Why it cannot be ticked: the lifecycle's rule, shown as the erasure's state.
+            "erasure_refusal": selectors.erasure_refusal(device)
+            if services.device_recycling_missing(device)
+            else None,
+        }
+        for device in devices
+    ]
     if request.method == "POST":
         form = WasteRecordForm(request.POST, devices=devices)
         if form.is_valid():
@@ -179,17 +168,12 @@ def waste_record_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def waste_register_export(request: HttpRequest) -> StreamingHttpResponse:
     """The waste register the active organisation may read, as CSV (``?year=`` for one year)."""
     organisation = _active_organisation(request)
-    year = _register_year(request)
-    records = selectors.waste_register(
-        [organisation] if organisation else [],
-        start=datetime.date(year, 1, 1) if year else None,
-        end=datetime.date(year, 12, 31) if year else None,
-    )
-    response = StreamingHttpResponse(
-        exports.register_csv_chunks(records), content_type=exports.CSV_CONTENT_TYPE
-    )
-    response["Content-Disposition"] = f'attachment; filename="{exports.register_filename()}"'
-    return response
+    try:
+        year = register_year(request.GET.get("year", ""))
+    except ValueError as error:
+        raise Http404(_("No such year.")) from error
+    records = selectors.waste_register([organisation] if organisation else [], year=year)
+    return exports.register_response(records)
 
 
 @login_required

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from inventory import lifecycle
 from inventory import permissions as inventory_permissions
 from inventory.choices import DeviceState
 from inventory.forms import error_summary
@@ -35,7 +36,6 @@ from reuse.diagnosis import (
     checklist_for,
 )
 from reuse.grades import Grade, grade_scale
-from reuse.recycling import RECYCLABLE_STATES
 from reuse.selectors import refurbishment_history
 
 
@@ -183,7 +183,8 @@ def _render_page(request: HttpRequest, device: Device, status: int = 200, **form
         ],
         "show_people": holder,
         "may_mark_ready": refurbishing,
-        "may_recycle": holder and device.state in RECYCLABLE_STATES,
+        "may_recycle": holder
+        and "recycle" in lifecycle.allowed_transitions(device, [organisation]),
         "ready_missing": ready_missing,
         "errors": error_summary(bound),
         **page_forms,

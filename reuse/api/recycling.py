@@ -3,8 +3,6 @@ record; its devices become ``recycled``), read the waste records, export the was
 
 from __future__ import annotations
 
-import datetime
-
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,7 +28,7 @@ from reuse.api.serializers import PartnerChoiceSerializer
 from reuse.forms import MAX_SELECTION
 from reuse.models import WasteRecord
 from reuse.permissions import recycling_partner
-from reuse.recycling import TakerKind, TreatmentCode, WasteCode
+from reuse.recycling import TakerKind, TreatmentCode, WasteCode, register_year
 
 
 class WasteRecordRequestSerializer(PartnerChoiceSerializer):
@@ -257,26 +255,16 @@ class WasteRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         renderer_classes=[renderers.JSONRenderer, CSVRenderer],
     )
     def register(self, request: Request) -> StreamingHttpResponse:
-        value = request.query_params.get("year", "").strip()
-        year = None
-        if value:
-            if not value.isdigit() or not 2000 <= int(value) <= 2100:
-                raise ValidationFailed(
-                    _("Give a year between 2000 and 2100."),
-                    code="invalid",
-                    fields={"year": [_("Give a year between 2000 and 2100.")]},
-                )
-            year = int(value)
-        records = selectors.waste_register(
-            organisations_of(request.user),
-            start=datetime.date(year, 1, 1) if year else None,
-            end=datetime.date(year, 12, 31) if year else None,
-        )
-        response = StreamingHttpResponse(
-            exports.register_csv_chunks(records), content_type=exports.CSV_CONTENT_TYPE
-        )
-        response["Content-Disposition"] = f'attachment; filename="{exports.register_filename()}"'
-        return response
+        try:
+            year = register_year(request.query_params.get("year", ""))
+        except ValueError as error:
+            raise ValidationFailed(
+                _("Give a year between 2000 and 2100."),
+                code="invalid",
+                fields={"year": [_("Give a year between 2000 and 2100.")]},
+            ) from error
+        records = selectors.waste_register(organisations_of(request.user), year=year)
+        return exports.register_response(records)
 
     @extend_schema(
         summary="Produce the waste register of a year as a PDF document",

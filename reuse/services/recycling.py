@@ -18,6 +18,7 @@ from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, 
 from documents.choices import DocumentKind
 from documents.models import Document
 from documents.services import document_request
+from inventory import lifecycle
 from inventory.models import Device, recycling_refusals
 from inventory.services import device_transition
 from organisations.models import Organisation
@@ -26,7 +27,7 @@ from organisations.validators import validate_siren
 from reuse import permissions as reuse_permissions
 from reuse import selectors
 from reuse.models import WasteRecord, WasteRecordDevice
-from reuse.recycling import RECYCLABLE_STATES, TakerKind, TreatmentCode, WasteCode
+from reuse.recycling import TakerKind, TreatmentCode, WasteCode
 
 # A shipment of a few devices weighs kilograms, a lorry of them tonnes: beyond this a typing
 # slip is more likely than a shipment.
@@ -138,7 +139,11 @@ def waste_record_create(
                 % {"codes": _device_list(not_held)},
                 code="not_holder",
             )
-        wrong_state = [device.code for device in locked if device.state not in RECYCLABLE_STATES]
+        wrong_state = [
+            device.code
+            for device in locked
+            if lifecycle.transition_refusal(device, "recycle") is not None
+        ]
         if wrong_state:
             raise TransitionNotAllowed(
                 _(
@@ -203,8 +208,9 @@ def waste_record_create(
 def device_recycling_missing(device: Device) -> list[str]:
     """What keeps ``device`` from being recycled, waste record aside (a data-bearing device
     whose media are not erased or destroyed); empty when nothing. For pages, to say so before
-    the holder tries."""
-    refusal = selectors.erasure_refusal(selectors.device_for_erasure(device.pk))
+    the holder tries; prefetch the device's media and records to list many devices
+    (:func:`reuse.selectors.recyclable_devices` does)."""
+    refusal = selectors.erasure_refusal(device)
     return [
         str(reason)
         for code, reason in recycling_refusals(device, waste_record=None, erasure_refusal=refusal)
@@ -253,11 +259,7 @@ def waste_register_issue(*, partner: Organisation, user: AbstractBaseUser, year:
             code="invalid",
             fields={"year": [_("Choose a past or the current year.")]},
         )
-    records = list(
-        selectors.waste_register(
-            [partner], start=datetime.date(year, 1, 1), end=datetime.date(year, 12, 31)
-        ).filter(partner=partner)
-    )
+    records = list(selectors.waste_register([partner], year=year).filter(partner=partner))
     if not records:
         raise ValidationFailed(
             _("Your organisation recorded no shipment in %(year)d.") % {"year": year},

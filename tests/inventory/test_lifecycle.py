@@ -5,6 +5,7 @@ from django.db import DatabaseError, connection, transaction
 
 from config.exceptions import PermissionDenied, TransitionNotAllowed
 from inventory.choices import DeviceState, EventKind
+from inventory.lifecycle import transition_sources
 from inventory.models import Device, DeviceEvent
 from inventory.services import device_transition, device_withdraw
 from reuse.models import Diagnosis
@@ -377,3 +378,10 @@ def test_diagnose_refused_to_the_commune_and_without_a_reusable_diagnosis(
         )
     assert snapshot(device) == before
     assert Device.objects.get(pk=device.pk).state == DeviceState.COLLECTED
+
+
+def test_the_lifecycle_names_the_states_a_transition_starts_from():
+    assert transition_sources("recycle") == (DeviceState.COLLECTED, DeviceState.IN_REFURBISHMENT)
+    assert transition_sources("withdraw") == (DeviceState.DECLARED,)
+    with pytest.raises(ValueError, match="not a transition"):
+        transition_sources("teleport")
