@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from config.exceptions import ApplicationError
+from common.errors import ApplicationError
 from documents.choices import NUMBER_PREFIXES, DocumentKind, DocumentState
 from organisations.models import Organisation
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from config.exceptions import NotFound
+from common.errors import NotFound
 from documents.models import Document
 from documents.permissions import can_view_document, visible_documents_q
 from organisations.models import Organisation

@@ -20,7 +20,7 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.exceptions import ValidationFailed
+from common.errors import ValidationFailed
 from documents.choices import DocumentKind, DocumentState
 from documents.models import Document, DocumentSequence, format_number
 from documents.rendering import context_snapshot, render_pdf, storage_name

@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from config.exceptions import NotFound
+from common.errors import NotFound
 from documents import selectors
 from documents.choices import DocumentKind
 from documents.filters import DocumentFilter

@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.exceptions import ApplicationError
+from common.errors import ApplicationError
 from inventory.models import Declaration, Device, DeviceEvent, DeviceImport
 from inventory.services import device_withdraw
 

@@ -20,7 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.exceptions import NotFound, ValidationFailed
+from common.errors import NotFound, ValidationFailed
 from documents.choices import DocumentKind
 from documents.models import Document
 from documents.services import document_request

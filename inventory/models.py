@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from config.exceptions import TransitionNotAllowed
+from common.errors import TransitionNotAllowed
 from inventory import permissions
 from inventory.choices import (
     DATA_BEARING_CATEGORIES,

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from config.exceptions import NotFound
+from common.errors import NotFound
 from inventory import permissions
 from inventory.choices import DeviceState
 from inventory.models import Device, DeviceEvent, DeviceImport

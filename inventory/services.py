@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import has_transition_perm
 
-from config.exceptions import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory import permissions
 from inventory.choices import DeclarationSource, DeviceState, EventKind
 from inventory.lifecycle import transition_refusal

@@ -31,7 +31,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_fsm import has_transition_perm
 
-from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory import lifecycle, permissions, selectors, services
 from inventory.choices import DeclarationSource
 from inventory.forms import (

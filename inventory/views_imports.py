@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.exceptions import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from common.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from inventory import exports, permissions, selectors
 from inventory.filters import DeviceFilter
 from inventory.forms import ImportForm, error_summary

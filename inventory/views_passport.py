@@ -21,9 +21,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import ErrorSerializer, NotFound, PermissionDenied, ValidationFailed
+from common.errors import (
+    ErrorSerializer,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    flatten_errors,
+)
 from inventory import labels, passport
-from inventory.api.views import flatten_errors
 from organisations.active import active_membership
 from organisations.models import Organisation
 from organisations.permissions import organisations_of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from config.exceptions import PermissionDenied
+from common.errors import PermissionDenied
 from organisations.models import Membership, Organisation
 from organisations.permissions import membership_in, memberships_of
 

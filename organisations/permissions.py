@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from config.exceptions import PermissionDenied
+from common.errors import PermissionDenied
 from organisations.choices import MembershipRole
 from organisations.models import Membership, Organisation
 

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from config.exceptions import ValidationFailed
+from common.errors import ValidationFailed
 from organisations.choices import MembershipRole
 from organisations.models import Membership, Organisation, Site
 

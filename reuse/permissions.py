@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from config.exceptions import PermissionDenied
+from common.errors import PermissionDenied
 from inventory import permissions as inventory_permissions
 from inventory.models import Device
 from organisations.models import Organisation

@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Min, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.exceptions import NotFound
+from common.errors import NotFound
 from inventory import lifecycle
 from inventory.choices import DeviceState
 from inventory.models import Declaration, Device

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import has_transition_perm
 
-from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory import lifecycle
 from inventory import permissions as inventory_permissions
 from inventory.forms import error_summary

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from config.exceptions import ApplicationError, PermissionDenied
+from common.errors import ApplicationError, PermissionDenied
 from inventory.forms import error_summary
 from reuse import selectors, services
 from reuse.models import ErasureResult, MediumType, SanitisationLevel

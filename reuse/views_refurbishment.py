@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory import lifecycle
 from inventory import permissions as inventory_permissions
 from inventory.choices import DeviceState

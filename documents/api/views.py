@@ -18,7 +18,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.exceptions import ApplicationError, ErrorSerializer
+from common.errors import ApplicationError, ErrorSerializer
 from documents import selectors
 from documents.api.serializers import DocumentSerializer
 from documents.choices import DocumentState

@@ -33,7 +33,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.exceptions import ErrorSerializer, NotFound
+from common.errors import ErrorSerializer, NotFound
 from inventory import exports
 from inventory.api.serializers import OrganisationBriefSerializer, SiteBriefSerializer
 from inventory.choices import ImportState

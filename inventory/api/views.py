@@ -7,32 +7,28 @@ decide every rule; the views only pick the acting organisation and translate the
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.filters import OrderingFilter, SearchFilter
-from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.exceptions import (
-    ErrorSerializer,
+from common.api import KeysetCursorPagination, error_responses
+from common.errors import NotFound as ApplicationNotFound
+from common.errors import (
     PermissionDenied,
     TransitionNotAllowed,
     ValidationFailed,
+    flatten_errors,
 )
-from config.exceptions import NotFound as ApplicationNotFound
 from inventory.api.serializers import (
     DeclarationCreateSerializer,
     DeclarationSerializer,
@@ -54,137 +50,6 @@ from reuse.api.serializers import DeviceClaimSerializer, DeviceReleaseSerializer
 from reuse.permissions import claiming_partner, releasing_partner
 from reuse.selectors import device_exists
 from reuse.services import device_release, devices_claim
-
-_ERROR_DESCRIPTIONS = {
-    400: "The data sent is invalid; `fields` tells which field and why.",
-    403: "Your organisation may not do this.",
-    404: "No such device, or not one your organisations may see.",
-    409: "The device's current state does not allow this action.",
-}
-
-
-def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    return {
-        code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[code])
-        for code in statuses
-    }
-
-
-def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Serializer errors as ``{"devices[3].ram_gb": [...]}``, the keys the services use."""
-    if isinstance(detail, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in detail.items():
-            # A list serializer reports its items' errors by index.
-            if isinstance(key, int):
-                name = f"{prefix}[{key}]"
-            else:
-                name = f"{prefix}.{key}" if prefix else str(key)
-            flat.update(flatten_errors(value, name))
-        return flat
-    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
-        flat = {}
-        for index, item in enumerate(detail):
-            flat.update(flatten_errors(item, f"{prefix}[{index}]"))
-        return flat
-    messages = detail if isinstance(detail, list) else [detail]
-    return {prefix or "non_field_errors": [str(message) for message in messages]}
-
-
-class KeysetCursorPagination(CursorPagination):
-    """Cursor pagination whose position is the whole ordering key, the primary key last.
-
-    DRF's cursor keeps the first ordering field only, plus an offset among equal values;
-    devices declared together share their creation time (a file import can bring thousands),
-    and paging back over such ties skips devices. Here the position holds every ordering
-    value and the primary key, so a page starts exactly after the last one shown, whatever
-    the ties, in both directions.
-    """
-
-    def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
-        ordering = tuple(super().get_ordering(request, queryset, view))
-        if not any(field.lstrip("-") == "pk" for field in ordering):
-            ordering = (*ordering, "-pk" if ordering[0].startswith("-") else "pk")
-        return ordering
-
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        self.page_size = self.get_page_size(request)
-        self.base_url = request.build_absolute_uri()
-        self.ordering = self.get_ordering(request, queryset, view)
-        self.cursor = self.decode_cursor(request)
-        backwards = self.cursor is not None and self.cursor.reverse
-        position = self._decode_position(queryset.model) if self.cursor else None
-
-        ordering = (
-            tuple(field[1:] if field.startswith("-") else f"-{field}" for field in self.ordering)
-            if backwards
-            else self.ordering
-        )
-        queryset = queryset.order_by(*ordering)
-        if position is not None:
-            queryset = queryset.filter(self._after(ordering, position))
-        results = list(queryset[: self.page_size + 1])
-        self.page = results[: self.page_size]
-        has_more = len(results) > self.page_size
-        if backwards:
-            self.page.reverse()
-            self.has_previous, self.has_next = has_more, True
-        else:
-            self.has_previous, self.has_next = position is not None, has_more
-        self.display_page_controls = self.has_previous or self.has_next
-        return self.page
-
-    def get_next_link(self) -> str | None:
-        if not self.has_next:
-            return None
-        # After an empty backward page, nothing precedes: the next page is the first one.
-        position = self._position_of(self.page[-1]) if self.page else None
-        return self.encode_cursor(Cursor(offset=0, reverse=False, position=position))
-
-    def get_previous_link(self) -> str | None:
-        if not self.has_previous:
-            return None
-        # After an empty forward page, the previous page is the last one.
-        position = self._position_of(self.page[0]) if self.page else None
-        return self.encode_cursor(Cursor(offset=0, reverse=True, position=position))
-
-    def _position_of(self, instance) -> str:
-        values = [getattr(instance, field.lstrip("-")) for field in self.ordering]
-        return json.dumps(
-            [value.isoformat() if hasattr(value, "isoformat") else value for value in values]
-        )
-
-    def _decode_position(self, model) -> list[Any] | None:
-        if self.cursor.position is None:
-            return None
-        try:
-            values = json.loads(self.cursor.position)
-            if not isinstance(values, list) or len(values) != len(self.ordering):
-                raise ValueError
-            return [
-                self._field(model, field).to_python(value)
-                for field, value in zip(self.ordering, values, strict=True)
-            ]
-        except (ValueError, DjangoValidationError, FieldDoesNotExist) as error:
-            raise NotFound(self.invalid_cursor_message) from error
-
-    @staticmethod
-    def _field(model, field: str):
-        name = field.lstrip("-")
-        return model._meta.pk if name == "pk" else model._meta.get_field(name)
-
-    @staticmethod
-    def _after(ordering: tuple[str, ...], position: list[Any]) -> Q:
-        """Rows strictly after ``position`` in ``ordering`` (a lexicographic comparison)."""
-        after = Q(pk__in=[])
-        equal = Q()
-        for field, value in zip(ordering, position, strict=True):
-            name = field.lstrip("-")
-            lookup = "lt" if field.startswith("-") else "gt"
-            after |= equal & Q(**{f"{name}__{lookup}": value})
-            equal &= Q(**{name: value})
-        return after
 
 
 class DeviceCursorPagination(KeysetCursorPagination):

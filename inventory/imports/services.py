@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from config.exceptions import PermissionDenied, ValidationFailed
+from common.errors import PermissionDenied, ValidationFailed
 from inventory import permissions
 from inventory.choices import DeclarationSource, ImportState
 from inventory.imports.readers import Table, UnreadableFile, open_table

@@ -19,7 +19,7 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
-from config.exceptions import ErrorSerializer, ValidationFailed
+from common.errors import ErrorSerializer, ValidationFailed
 from organisations.api.serializers import (
     AuthTokenResponseSerializer,
     OrganisationSerializer,

@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from config.exceptions import NotFound, ValidationFailed
-from inventory.api.views import flatten_errors
+from common.errors import NotFound, ValidationFailed, flatten_errors
 from inventory.models import Device
 from reuse import selectors
 

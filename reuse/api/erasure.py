@@ -18,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import ErrorSerializer, NotFound
-from inventory.api.views import error_responses
+from common.api import error_responses
+from common.errors import ErrorSerializer, NotFound
 from inventory.models import Device
 from inventory.permissions import can_view_device
 from inventory.selectors import device_get_visible

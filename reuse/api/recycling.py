@@ -18,8 +18,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.exceptions import ErrorSerializer, NotFound, ValidationFailed
-from inventory.api.views import error_responses
+from common.api import error_responses
+from common.errors import ErrorSerializer, NotFound, ValidationFailed
 from inventory.models import CODE_LENGTH, Device
 from organisations.permissions import organisations_of
 from reuse import exports, selectors, services

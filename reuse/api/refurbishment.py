@@ -17,9 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import ErrorSerializer, PermissionDenied
+from common.api import error_responses
+from common.errors import ErrorSerializer, PermissionDenied
 from inventory.api.serializers import DeviceSerializer
-from inventory.api.views import error_responses
 from inventory.models import Device
 from inventory.selectors import device_get_visible
 from organisations.models import Organisation

@@ -14,8 +14,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.exceptions import ErrorSerializer, NotFound
-from inventory.api.views import KeysetCursorPagination, error_responses
+from common.api import KeysetCursorPagination, error_responses
+from common.errors import ErrorSerializer, NotFound
 from inventory.models import Device
 from organisations.models import Organisation
 from organisations.permissions import organisations_of

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.exceptions import PermissionDenied, TransitionNotAllowed
+from common.errors import PermissionDenied, TransitionNotAllowed
 from inventory import permissions
 from inventory.choices import DeviceState
 from inventory.models import Declaration, Device

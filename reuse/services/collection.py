@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from documents.choices import DocumentKind
 from documents.services import document_request
 from inventory import permissions

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from config.exceptions import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from documents.choices import DocumentKind
 from documents.models import Document
 from documents.services import document_request

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from config.exceptions import PermissionDenied, ValidationFailed
+from common.errors import PermissionDenied, ValidationFailed
 from inventory.choices import DeclarationSource, DeviceCategory, DeviceState, EventKind
 from inventory.models import Declaration, Device, DeviceEvent
 from inventory.services import (

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from config.exceptions import PermissionDenied, ValidationFailed
+from common.errors import PermissionDenied, ValidationFailed
 from inventory.choices import (
     DeclarationSource,
     DeviceCategory,

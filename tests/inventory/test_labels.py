@@ -15,7 +15,7 @@ from PIL import Image
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
-from config.exceptions import NotFound, ValidationFailed
+from common.errors import NotFound, ValidationFailed
 from documents.choices import DocumentKind, DocumentState
 from documents.models import Document
 from documents.services import document_render

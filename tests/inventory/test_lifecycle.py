@@ -3,7 +3,7 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from config.exceptions import PermissionDenied, TransitionNotAllowed
+from common.errors import PermissionDenied, TransitionNotAllowed
 from inventory.choices import DeviceState, EventKind
 from inventory.lifecycle import transition_sources
 from inventory.models import Device, DeviceEvent

@@ -2,7 +2,7 @@
 
 import pytest
 
-from config.exceptions import NotFound
+from common.errors import NotFound
 from inventory import permissions
 from inventory.models import Device
 from inventory.selectors import device_get_visible, devices_visible_to

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from config.exceptions import ValidationFailed
+from common.errors import ValidationFailed
 from organisations.choices import MembershipRole, OrganisationKind
 from organisations.models import Membership, Organisation, Site
 from organisations.services import membership_create, organisation_create, site_create

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from config.exceptions import TransitionNotAllowed
+from common.errors import TransitionNotAllowed
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device, DeviceEvent
 from reuse.services import devices_claim

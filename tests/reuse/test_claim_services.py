@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from config.exceptions import PermissionDenied, TransitionNotAllowed
+from common.errors import PermissionDenied, TransitionNotAllowed
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Declaration, Device, DeviceEvent
 from inventory.services import device_withdraw

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from config.exceptions import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from documents.choices import DocumentKind, DocumentState
 from documents.models import Document
 from inventory.choices import DeviceState, EventKind

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from config.exceptions import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory.choices import DeviceState, EventKind
 from inventory.lifecycle import transition_refusal
 from inventory.models import Device, DeviceEvent

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.utils import translation
 
-from config.exceptions import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from reuse.grades import GRADE_DESCRIPTIONS, Grade, grade_scale
 from reuse.selectors import device_grade, refurbishment_history
 from reuse.services import grading_record

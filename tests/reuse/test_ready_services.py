@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.exceptions import PermissionDenied, TransitionNotAllowed
+from common.errors import PermissionDenied, TransitionNotAllowed
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device, DeviceEvent
 from reuse.models import StorageMedium

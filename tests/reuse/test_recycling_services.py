@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from config.exceptions import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from documents.models import Document
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device, DeviceEvent

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.exceptions import ApplicationError
+from common.errors import ApplicationError
 from inventory.choices import ImportState
 from inventory.imports.columns import normalise_label
 from inventory.imports.services import device_import_create

@@ -81,20 +81,30 @@ class ErrorBodySerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """The shape of every error the API answers (config.exceptions.api_exception_handler)."""
+    """The shape of every error the API answers (:func:`api_exception_handler`)."""
 
     error = ErrorBodySerializer()
 
 
-def _flatten_drf_detail(detail: Any) -> dict[str, list[str]]:
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Serializer errors as ``{"devices[3].ram_gb": [...]}``, the keys the services use."""
     if isinstance(detail, dict):
-        return {
-            str(key): [str(item) for item in (value if isinstance(value, list) else [value])]
-            for key, value in detail.items()
-        }
-    if isinstance(detail, list):
-        return {"non_field_errors": [str(item) for item in detail]}
-    return {"non_field_errors": [str(detail)]}
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            # A list serializer reports its items' errors by index.
+            if isinstance(key, int):
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten_errors(value, name))
+        return flat
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            flat.update(flatten_errors(item, f"{prefix}[{index}]"))
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(message) for message in messages]}
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -113,7 +123,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         payload = ApplicationError(
             _("The data sent is invalid."),
             code="invalid",
-            fields=_flatten_drf_detail(exc.detail),
+            fields=flatten_errors(exc.detail),
         ).as_dict()
     else:
         codes = exc.get_codes() if isinstance(exc, drf_exceptions.APIException) else "error"
