@@ -8,31 +8,24 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from common.errors import NotFound
 from documents import selectors
 from documents.choices import DocumentKind
 from documents.filters import DocumentFilter
 from documents.models import Document
-from organisations.active import active_membership
-from organisations.models import Organisation
+from organisations.active import acting_as
 
 PAGE_SIZE = 25
-
-
-def _acting_as(request: HttpRequest) -> list[Organisation]:
-    membership = active_membership(request)
-    return [membership.organisation] if membership else []
 
 
 @login_required
 @require_GET
 def document_list(request: HttpRequest) -> HttpResponse:
     """The documents the active organisation owns or is party to, newest first."""
-    organisations = _acting_as(request)
+    organisations = acting_as(request)
     visible = selectors.documents_visible_to(organisations)
     document_filter = DocumentFilter(request.GET, queryset=visible)
     documents = document_filter.qs if document_filter.is_valid() else visible.none()
@@ -54,10 +47,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_document(request: HttpRequest, number: str) -> Document:
-    try:
-        return selectors.document_get_visible(number=number, organisations=_acting_as(request))
-    except NotFound as error:
-        raise Http404(error.message) from error
+    return selectors.document_get_visible(number=number, organisations=acting_as(request))
 
 
 @login_required

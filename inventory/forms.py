@@ -6,7 +6,6 @@ through :mod:`inventory.services`, which validates again and has the last word.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
@@ -249,25 +248,3 @@ class WithdrawForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Optional: why the commune takes the device back. Kept in its history."),
     )
-
-
-def error_summary(
-    forms_with_labels: Iterable[tuple[forms.BaseForm, str]],
-    non_form_errors: Iterable[str] = (),
-) -> list[Mapping[str, str]]:
-    """Every error of the page as a list of links to the fields, for the summary at the top."""
-    entries: list[Mapping[str, str]] = [
-        {"href": "", "text": str(message)} for message in non_form_errors
-    ]
-    for form, prefix in forms_with_labels:
-        if not form.is_bound:
-            continue
-        lead = f"{prefix} — " if prefix else ""
-        for message in form.non_field_errors():
-            entries.append({"href": "", "text": f"{prefix}: {message}" if prefix else message})
-        for field in form:
-            for message in field.errors:
-                entries.append(
-                    {"href": f"#{field.id_for_label}", "text": f"{lead}{field.label}: {message}"}
-                )
-    return entries

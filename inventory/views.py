@@ -20,18 +20,18 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as PageForbidden
 from django.core.paginator import Paginator
 from django.db.models import DateField, DecimalField
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
-from django_fsm import has_transition_perm
 
-from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import PermissionDenied, ValidationFailed
+from common.pages import add_application_error, error_summary, is_htmx
 from inventory import lifecycle, permissions, selectors, services
 from inventory.choices import DeclarationSource
 from inventory.forms import (
@@ -42,10 +42,10 @@ from inventory.forms import (
     WithdrawForm,
     device_filter_for_page,
     device_formset_with_added_row,
-    error_summary,
 )
 from inventory.models import Device, DeviceEvent
-from organisations.active import active_membership
+from inventory.pages import DeviceTransitionView, visible_device
+from organisations.active import acting_as, active_organisation
 from organisations.models import Organisation
 
 # The transitions that have a page of their own, by name; later issues add theirs here.
@@ -60,43 +60,19 @@ TRANSITION_PAGES = {
 }
 
 
-def _active_organisation(request: HttpRequest) -> Organisation | None:
-    membership = active_membership(request)
-    return membership.organisation if membership else None
-
-
-def _acting_as(request: HttpRequest) -> list[Organisation]:
-    organisation = _active_organisation(request)
-    return [organisation] if organisation else []
-
-
-def _visible_device(request: HttpRequest, code: str) -> Device:
-    try:
-        return selectors.device_get_visible(code=code, organisations=_acting_as(request))
-    except NotFound as error:
-        raise Http404(error.message) from error
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    # A history restore asks for the whole page, not the fragment.
-    return request.headers.get("HX-Request") == "true" and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
 @login_required
 @require_GET
 def device_list(request: HttpRequest) -> HttpResponse:
     """The shared inventory as the active organisation sees it, filtered and paginated."""
-    organisation = _active_organisation(request)
+    organisation = active_organisation(request)
     device_filter = device_filter_for_page(
-        request.GET, queryset=selectors.devices_visible_to(_acting_as(request))
+        request.GET, queryset=selectors.devices_visible_to(acting_as(request))
     )
     paginator = Paginator(device_filter.qs, settings.BOUCLE_DEVICE_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "organisation": organisation,
-        "htmx": _is_htmx(request),
+        "htmx": is_htmx(request),
         "filter_form": device_filter.form,
         "page": page,
         "devices": page.object_list,
@@ -114,8 +90,8 @@ def device_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def device_detail(request: HttpRequest, code: str) -> HttpResponse:
-    organisation = _active_organisation(request)
-    device = _visible_device(request, code)
+    organisation = active_organisation(request)
+    device = visible_device(request, code)
     context = {
         "device": device,
         "history": _history_entries(selectors.device_history(device), viewer=organisation),
@@ -209,7 +185,7 @@ def _display_value(field: Any, value: Any) -> str:
 @require_http_methods(["GET", "POST"])
 def declare(request: HttpRequest) -> HttpResponse:
     """Declare one device or several at once, for the active organisation (a commune)."""
-    commune = _active_organisation(request)
+    commune = active_organisation(request)
     if commune is None or not permissions.can_declare_for(commune, commune):
         raise PageForbidden(
             _("Only a commune declares devices: choose a commune as your active organisation.")
@@ -249,7 +225,7 @@ def declare(request: HttpRequest) -> HttpResponse:
                     _add_error(rows[index], name, message, fallback=declaration_form)
         return _declare_page(request, commune, declaration_form, formset)
     except (ValidationFailed, PermissionDenied) as error:
-        _add_application_error(declaration_form, error)
+        add_application_error(declaration_form, error)
         return _declare_page(request, commune, declaration_form, formset)
 
     codes = list(declaration.devices.order_by("pk").values_list("code", flat=True))
@@ -314,21 +290,12 @@ def _add_error(form: Any, name: str, message: str, *, fallback: Any = None) -> N
         form.add_error(None, message)
 
 
-def _add_application_error(form: Any, error: ValidationFailed | PermissionDenied) -> None:
-    on_fields = {name: texts for name, texts in error.fields.items() if name in form.fields}
-    for name, texts in on_fields.items():
-        for message in texts:
-            form.add_error(name, message)
-    if not on_fields:
-        form.add_error(None, error.message)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def device_edit(request: HttpRequest, code: str) -> HttpResponse:
     """Correct a declared device's description (the declaring commune, while it is declared)."""
-    organisation = _active_organisation(request)
-    device = _visible_device(request, code)
+    organisation = active_organisation(request)
+    device = visible_device(request, code)
     if organisation is None or not permissions.can_edit_device(organisation, device):
         raise PageForbidden(_("Only the declaring commune edits a device, while it is declared."))
 
@@ -352,10 +319,8 @@ def device_edit(request: HttpRequest, code: str) -> HttpResponse:
             note=form.cleaned_data["note"],
             **form.description(),
         )
-    except PermissionDenied as error:
-        raise PageForbidden(error.message) from error
     except ValidationFailed as error:
-        _add_application_error(form, error)
+        add_application_error(form, error)
         return _edit_page(request, device, form)
     messages.success(request, _("The description of %(code)s was saved.") % {"code": device.code})
     return redirect("inventory:device-detail", code=device.code)
@@ -366,39 +331,24 @@ def _edit_page(request: HttpRequest, device: Device, form: DeviceEditForm) -> Ht
     return render(request, "inventory/device_edit.html", context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def device_withdraw(request: HttpRequest, code: str) -> HttpResponse:
+class DeviceWithdrawView(DeviceTransitionView):
     """Confirm, then withdraw a declared device from the shared inventory."""
-    organisation = _active_organisation(request)
-    device = _visible_device(request, code)
-    refusal = lifecycle.transition_refusal(device, "withdraw")
-    if refusal is not None:
-        messages.error(request, refusal)
-        return redirect("inventory:device-detail", code=device.code)
-    if organisation is None or not has_transition_perm(device.withdraw, organisation):
-        raise PageForbidden(_("Only the declaring commune withdraws a device."))
 
-    form = WithdrawForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.device_withdraw(
-                device=device,
-                user=request.user,
-                organisation=organisation,
-                note=form.cleaned_data["note"],
-            )
-        except PermissionDenied as error:
-            raise PageForbidden(error.message) from error
-        except NotFound as error:
-            raise Http404(error.message) from error
-        except TransitionNotAllowed as error:
-            messages.error(request, error.message)
-            return redirect("inventory:device-detail", code=device.code)
-        messages.success(
-            request,
-            _("%(code)s was withdrawn from the shared inventory.") % {"code": device.code},
+    transition = "withdraw"
+    template_name = "inventory/device_withdraw.html"
+    form_class = WithdrawForm
+    forbidden_message = gettext_lazy("Only the declaring commune withdraws a device.")
+
+    def perform(self, obj: Device, form: WithdrawForm) -> None:
+        services.device_withdraw(
+            device=obj,
+            user=self.request.user,
+            organisation=self.organisation,
+            note=form.cleaned_data["note"],
         )
-        return redirect("inventory:device-detail", code=device.code)
-    context = {"device": device, "form": form, "errors": error_summary([(form, "")])}
-    return render(request, "inventory/device_withdraw.html", context)
+
+    def success_message(self, obj: Device) -> str:
+        return _("%(code)s was withdrawn from the shared inventory.") % {"code": obj.code}
+
+
+device_withdraw = login_required(DeviceWithdrawView.as_view())

@@ -27,13 +27,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from common.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from common.errors import ValidationFailed
+from common.pages import add_application_error, error_summary, is_htmx
 from inventory import exports, permissions, selectors
 from inventory.filters import DeviceFilter
-from inventory.forms import ImportForm, error_summary
+from inventory.forms import ImportForm
 from inventory.imports.services import device_import_cancel, device_import_create
 from inventory.models import DeviceImport
-from organisations.active import active_membership
+from organisations.active import acting_as, active_organisation
 from organisations.models import Organisation
 
 IMPORTS_PER_PAGE = 25
@@ -70,24 +71,8 @@ def describe_format(file_format: dict[str, Any]) -> str:
 # --- Helpers of the pages. ---
 
 
-def _active_organisation(request: HttpRequest) -> Organisation | None:
-    membership = active_membership(request)
-    return membership.organisation if membership else None
-
-
-def _acting_as(request: HttpRequest) -> list[Organisation]:
-    organisation = _active_organisation(request)
-    return [organisation] if organisation else []
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
 def _importing_commune(request: HttpRequest) -> Organisation:
-    commune = _active_organisation(request)
+    commune = active_organisation(request)
     if commune is None or not permissions.can_declare_for(commune, commune):
         raise PageForbidden(
             _("Only a commune imports devices: choose a commune as your active organisation.")
@@ -96,10 +81,7 @@ def _importing_commune(request: HttpRequest) -> Organisation:
 
 
 def _visible_import(request: HttpRequest, pk: int) -> DeviceImport:
-    try:
-        return selectors.device_import_get_visible(pk=pk, organisations=_acting_as(request))
-    except NotFound as error:
-        raise Http404(error.message) from error
+    return selectors.device_import_get_visible(pk=pk, organisations=acting_as(request))
 
 
 def _may_cancel(organisation: Organisation | None, device_import: DeviceImport) -> bool:
@@ -111,12 +93,6 @@ def _may_cancel(organisation: Organisation | None, device_import: DeviceImport) 
     )
 
 
-def _add_service_error(form: ImportForm, error: ApplicationError) -> None:
-    """A refusal of the service, on the field it concerns when the form has it."""
-    field = next((name for name in error.fields if name in form.fields), None)
-    form.add_error(field, error.message)
-
-
 # --- Pages. ---
 
 
@@ -124,7 +100,7 @@ def _add_service_error(form: ImportForm, error: ApplicationError) -> None:
 @require_GET
 def import_list(request: HttpRequest) -> HttpResponse:
     """The recent imports of the active commune (every commune's, for the territory)."""
-    organisation = _active_organisation(request)
+    organisation = active_organisation(request)
     if organisation is None or not (organisation.is_commune or organisation.is_territory):
         raise PageForbidden(_("Only communes and the territory follow file imports."))
     imports = selectors.device_imports_visible_to([organisation]).defer(
@@ -166,10 +142,8 @@ def import_new(request: HttpRequest) -> HttpResponse:
             sheet=form.cleaned_data["sheet"],
             dry_run=form.cleaned_data["dry_run"],
         )
-    except PermissionDenied as error:
-        raise PageForbidden(error.message) from error
     except ValidationFailed as error:
-        _add_service_error(form, error)
+        add_application_error(form, error, message_on_field=True)
         return _upload_page(request, commune, form)
     return redirect("inventory:import-detail", pk=device_import.pk)
 
@@ -188,9 +162,9 @@ def _upload_page(request: HttpRequest, commune: Organisation, form: ImportForm) 
 @require_GET
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Where an import stands; while it runs, htmx asks for the status part every 1.5 s."""
-    organisation = _active_organisation(request)
+    organisation = active_organisation(request)
     device_import = _visible_import(request, pk)
-    htmx = _is_htmx(request)
+    htmx = is_htmx(request)
     context = {
         "device_import": device_import,
         "htmx": htmx,
@@ -212,13 +186,11 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Stop an import that waits or runs; nothing of it is imported."""
     device_import = _visible_import(request, pk)
-    organisation = _active_organisation(request)
+    organisation = active_organisation(request)
     if organisation is None or not permissions.can_declare_for(organisation, device_import.commune):
         raise PageForbidden(_("Only the importing commune cancels its import."))
     try:
         device_import_cancel(device_import=device_import, user=request.user)
-    except PermissionDenied as error:
-        raise PageForbidden(error.message) from error
     except ValidationFailed as error:
         messages.error(request, error.message)
     else:
@@ -246,7 +218,7 @@ def import_report(request: HttpRequest, pk: int) -> FileResponse:
 
 def _exported_devices(request: HttpRequest):
     """The devices of the inventory page, with its filters, as the active organisation sees."""
-    return DeviceFilter(request.GET, queryset=selectors.devices_visible_to(_acting_as(request))).qs
+    return DeviceFilter(request.GET, queryset=selectors.devices_visible_to(acting_as(request))).qs
 
 
 def _download_from_htmx(request: HttpRequest) -> HttpResponse:
@@ -260,7 +232,7 @@ def _download_from_htmx(request: HttpRequest) -> HttpResponse:
 @require_GET
 def device_export_csv(request: HttpRequest) -> HttpResponse:
     """The filtered device list as CSV (UTF-8 with BOM, ``;``), streamed row by row."""
-    if _is_htmx(request):
+    if is_htmx(request):
         return _download_from_htmx(request)
     response = StreamingHttpResponse(
         exports.csv_chunks(_exported_devices(request)), content_type=exports.CSV_CONTENT_TYPE
@@ -275,7 +247,7 @@ def device_export_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 def device_export_xlsx(request: HttpRequest) -> HttpResponse:
     """The filtered device list as an XLSX workbook."""
-    if _is_htmx(request):
+    if is_htmx(request):
         return _download_from_htmx(request)
     return FileResponse(
         exports.xlsx_file(_exported_devices(request)),

@@ -29,7 +29,7 @@ from common.errors import (
     flatten_errors,
 )
 from inventory import labels, passport
-from organisations.active import active_membership
+from organisations.active import active_organisation
 from organisations.models import Organisation
 from organisations.permissions import organisations_of
 
@@ -47,8 +47,7 @@ def device_passport(request: HttpRequest, code: str) -> HttpResponse:
     device = passport.passport_device(code)
     if device is None:
         raise Http404(_("No device has this code."))
-    membership = active_membership(request) if request.user.is_authenticated else None
-    organisation = membership.organisation if membership else None
+    organisation = active_organisation(request) if request.user.is_authenticated else None
     actions = passport.passport_actions(organisation, device)
     context = {
         "device": device,
@@ -65,12 +64,12 @@ def device_passport(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def label_sheet_print(request: HttpRequest) -> HttpResponse:
     """Request the label sheet of the devices ticked in the inventory list, then fetch it."""
-    membership = active_membership(request)
-    if membership is None:
+    organisation = active_organisation(request)
+    if organisation is None:
         raise PageForbidden(_("You belong to no organisation."))
     try:
         document = labels.label_sheet_request(
-            organisation=membership.organisation,
+            organisation=organisation,
             codes=request.POST.getlist("devices"),
             layout=request.POST.get("layout") or labels.DEFAULT_LAYOUT,
             user=request.user,

@@ -31,3 +31,15 @@ def activate(request: HttpRequest, organisation: Organisation) -> Membership:
     request.session[SESSION_KEY] = organisation.pk
     request._boucle_active_membership = membership
     return membership
+
+
+def active_organisation(request: HttpRequest) -> Organisation | None:
+    """The organisation the user works for in the pages, None for a user of none."""
+    membership = active_membership(request)
+    return membership.organisation if membership else None
+
+
+def acting_as(request: HttpRequest) -> list[Organisation]:
+    """The organisations a page acts and reads for: the active one, or none."""
+    organisation = active_organisation(request)
+    return [organisation] if organisation else []

@@ -7,28 +7,25 @@ refusals become pages (403, 404) or messages.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as PageForbidden
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_fsm import has_transition_perm
 
-from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from inventory import lifecycle
-from inventory import permissions as inventory_permissions
-from inventory.forms import error_summary
+from common.errors import NotFound, TransitionNotAllowed, ValidationFailed
+from common.pages import error_summary
 from inventory.models import Device
-from inventory.selectors import device_get_visible
-from organisations.active import active_membership
-from organisations.models import Organisation
+from inventory.pages import DeviceTransitionView, visible_device
+from organisations.active import acting_as, active_organisation
 from reuse import permissions as reuse_permissions
 from reuse import selectors, services
 from reuse.forms import (
@@ -40,26 +37,7 @@ from reuse.forms import (
     ReleaseForm,
     SiteClaimForm,
 )
-
-
-def _active_organisation(request: HttpRequest) -> Organisation | None:
-    membership = active_membership(request)
-    return membership.organisation if membership else None
-
-
-def _active_partner(request: HttpRequest) -> Organisation:
-    organisation = _active_organisation(request)
-    if organisation is None or not inventory_permissions.may_claim(organisation):
-        raise PageForbidden(_("Only a partner claims devices."))
-    return organisation
-
-
-def _visible_device(request: HttpRequest, code: str) -> Device:
-    organisation = _active_organisation(request)
-    try:
-        return device_get_visible(code=code, organisations=[organisation] if organisation else [])
-    except NotFound as error:
-        raise Http404(error.message) from error
+from reuse.pages import active_partner
 
 
 def _report_claim(request: HttpRequest, claimed: list[Device], requested: list[str]) -> None:
@@ -85,7 +63,7 @@ def _report_claim(request: HttpRequest, claimed: list[Device], requested: list[s
 @require_GET
 def claim_list(request: HttpRequest) -> HttpResponse:
     """My claims: the devices the active partner claimed, since when, until when."""
-    partner = _active_partner(request)
+    partner = active_partner(request)
     claims = [
         {"device": device, "lapses_at": selectors.claim_lapses_at(device)}
         for device in selectors.claims_of(partner)
@@ -104,7 +82,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def claim_selection(request: HttpRequest) -> HttpResponse:
     """Claim the devices ticked in the inventory list."""
-    partner = _active_partner(request)
+    partner = active_partner(request)
     form = ClaimSelectionForm(request.POST)
     if not form.is_valid():
         for message in form.errors.get("codes", []):
@@ -113,8 +91,6 @@ def claim_selection(request: HttpRequest) -> HttpResponse:
     codes = form.cleaned_data["codes"]
     try:
         claimed = services.devices_claim(codes=codes, partner=partner, user=request.user)
-    except PermissionDenied as error:
-        raise PageForbidden(error.message) from error
     except TransitionNotAllowed as error:
         messages.error(request, error.message)
         return redirect("inventory:device-list")
@@ -126,7 +102,7 @@ def claim_selection(request: HttpRequest) -> HttpResponse:
 @require_POST
 def claim_declaration(request: HttpRequest) -> HttpResponse:
     """Claim every device of a declaration still declared."""
-    partner = _active_partner(request)
+    partner = active_partner(request)
     form = DeclarationClaimForm(request.POST)
     if form.is_valid():
         declaration = form.cleaned_data["declaration"]
@@ -144,7 +120,7 @@ def claim_declaration(request: HttpRequest) -> HttpResponse:
 @require_POST
 def claim_site(request: HttpRequest) -> HttpResponse:
     """Claim every device still declared at a pickup site."""
-    partner = _active_partner(request)
+    partner = active_partner(request)
     form = SiteClaimForm(request.POST)
     if form.is_valid():
         site = form.cleaned_data["site"]
@@ -159,8 +135,6 @@ def claim_site(request: HttpRequest) -> HttpResponse:
 def _claim_batch(request: HttpRequest, claim) -> HttpResponse:
     try:
         claimed = claim()
-    except PermissionDenied as error:
-        raise PageForbidden(error.message) from error
     except TransitionNotAllowed as error:
         messages.error(request, error.message)
         return redirect("reuse:claim-list")
@@ -168,87 +142,65 @@ def _claim_batch(request: HttpRequest, claim) -> HttpResponse:
     return redirect("reuse:claim-list")
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def device_claim(request: HttpRequest, code: str) -> HttpResponse:
+class DeviceClaimView(DeviceTransitionView):
     """Confirm, then claim one declared device for the active partner."""
-    organisation = _active_organisation(request)
-    device = _visible_device(request, code)
-    refusal = lifecycle.transition_refusal(device, "claim")
-    if refusal is not None:
-        messages.error(request, refusal)
-        return redirect("inventory:device-detail", code=device.code)
-    if organisation is None or not has_transition_perm(device.claim, organisation):
-        raise PageForbidden(_("Only a partner claims devices."))
 
-    form = ClaimForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.devices_claim(devices=[device], partner=organisation, user=request.user)
-        except PermissionDenied as error:
-            raise PageForbidden(error.message) from error
-        except TransitionNotAllowed as error:
-            messages.error(request, error.message)
-            return redirect("inventory:device-detail", code=device.code)
-        messages.success(
-            request,
-            _("%(code)s is claimed by your organisation: collect it within %(days)d days.")
-            % {"code": device.code, "days": selectors.claim_expiry_delay().days},
-        )
-        return redirect("inventory:device-detail", code=device.code)
-    context = {
-        "device": device,
-        "form": form,
-        "expiry_days": selectors.claim_expiry_delay().days,
-    }
-    return render(request, "reuse/device_claim.html", context)
+    transition = "claim"
+    template_name = "reuse/device_claim.html"
+    form_class = ClaimForm
+    forbidden_message = gettext_lazy("Only a partner claims devices.")
+
+    def perform(self, obj: Device, form: ClaimForm) -> None:
+        services.devices_claim(devices=[obj], partner=self.organisation, user=self.request.user)
+
+    def success_message(self, obj: Device) -> str:
+        return _("%(code)s is claimed by your organisation: collect it within %(days)d days.") % {
+            "code": obj.code,
+            "days": selectors.claim_expiry_delay().days,
+        }
+
+    def get_context_data(self, obj: Device, form: ClaimForm) -> dict[str, Any]:
+        return {
+            **super().get_context_data(obj, form),
+            "expiry_days": selectors.claim_expiry_delay().days,
+        }
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def device_release(request: HttpRequest, code: str) -> HttpResponse:
+class DeviceReleaseView(DeviceTransitionView):
     """Confirm, then give a claimed device back to the shared inventory."""
-    organisation = _active_organisation(request)
-    device = _visible_device(request, code)
-    refusal = lifecycle.transition_refusal(device, "release")
-    if refusal is not None:
-        messages.error(request, refusal)
-        return redirect("inventory:device-detail", code=device.code)
-    if organisation is None or not has_transition_perm(device.release, organisation):
-        raise PageForbidden(_("Only the partner that claimed the device releases it."))
 
-    form = ReleaseForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.device_release(
-                device=device,
-                partner=organisation,
-                user=request.user,
-                note=form.cleaned_data["note"],
-            )
-        except PermissionDenied as error:
-            raise PageForbidden(error.message) from error
-        except TransitionNotAllowed as error:
-            messages.error(request, error.message)
-            return redirect("inventory:device-detail", code=device.code)
-        messages.success(
-            request,
-            _("%(code)s is back in the shared inventory.") % {"code": device.code},
+    transition = "release"
+    template_name = "reuse/device_release.html"
+    form_class = ReleaseForm
+    forbidden_message = gettext_lazy("Only the partner that claimed the device releases it.")
+
+    def perform(self, obj: Device, form: ReleaseForm) -> None:
+        services.device_release(
+            device=obj,
+            partner=self.organisation,
+            user=self.request.user,
+            note=form.cleaned_data["note"],
         )
-        return redirect("reuse:claim-list")
-    context = {"device": device, "form": form, "errors": error_summary([(form, "")])}
-    return render(request, "reuse/device_release.html", context)
+
+    def success_message(self, obj: Device) -> str:
+        return _("%(code)s is back in the shared inventory.") % {"code": obj.code}
+
+    def success_url(self, obj: Device) -> str:
+        return reverse("reuse:claim-list")
+
+
+device_claim = login_required(DeviceClaimView.as_view())
+device_release = login_required(DeviceReleaseView.as_view())
 
 
 @login_required
 @require_GET
 def collection_list(request: HttpRequest) -> HttpResponse:
     """The collections the active organisation took part in (all of them for the territory)."""
-    organisation = _active_organisation(request)
-    organisations = [organisation] if organisation else []
+    organisation = active_organisation(request)
     context = {
         "organisation": organisation,
-        "collections": selectors.collections_visible_to(organisations),
+        "collections": selectors.collections_visible_to(acting_as(request)),
         "may_record": organisation is not None
         and reuse_permissions.may_record_collection(organisation),
     }
@@ -259,7 +211,7 @@ def collection_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def collection_new(request: HttpRequest) -> HttpResponse:
     """Record the collection of devices ticked in "My claims": the day, site, signatories."""
-    partner = _active_partner(request)
+    partner = active_partner(request)
     data = request.POST if request.method == "POST" else request.GET
     try:
         codes = CodeListField(required=False).clean(data.getlist("codes"))
@@ -294,8 +246,6 @@ def collection_new(request: HttpRequest) -> HttpResponse:
                     partner_signatory=data["partner_signatory"],
                     partner_signatory_title=data["partner_signatory_title"],
                 )
-            except PermissionDenied as error:
-                raise PageForbidden(error.message) from error
             except (ValidationFailed, TransitionNotAllowed, NotFound) as error:
                 form.add_error(None, error.message)
             else:
@@ -329,13 +279,7 @@ def collection_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One collection: its parties, its devices and its note."""
-    organisation = _active_organisation(request)
-    try:
-        collection = selectors.collection_get_visible(
-            pk=pk, organisations=[organisation] if organisation else []
-        )
-    except NotFound as error:
-        raise Http404(error.message) from error
+    collection = selectors.collection_get_visible(pk=pk, organisations=acting_as(request))
     return render(request, "reuse/collection_detail.html", {"collection": collection})
 
 
@@ -343,5 +287,5 @@ def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def device_collect(request: HttpRequest, code: str) -> HttpResponse:
     """The device page's "Collect" action: the collection form for this one device."""
-    device = _visible_device(request, code)
+    device = visible_device(request, code)
     return redirect(f"{reverse('reuse:collection-new')}?{urlencode({'codes': device.code})}")

@@ -17,10 +17,11 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from common.errors import ApplicationError, PermissionDenied
-from inventory.forms import error_summary
+from common.pages import add_application_error, error_summary
+from inventory.pages import visible_device
 from reuse import selectors, services
 from reuse.models import ErasureResult, MediumType, SanitisationLevel
-from reuse.views import _active_partner, _visible_device
+from reuse.pages import active_partner
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -110,8 +111,8 @@ def _report_nwipe(request: HttpRequest, report: services.NwipeImportReport) -> N
 @require_http_methods(["GET", "POST"])
 def device_erasure(request: HttpRequest, code: str) -> HttpResponse:
     """A device's media and erasure records, with the forms that add to them."""
-    partner = _active_partner(request)
-    device = selectors.device_for_erasure(_visible_device(request, code).pk)
+    partner = active_partner(request)
+    device = selectors.device_for_erasure(visible_device(request, code).pk)
     media = list(device.media.all())
     bound = {}
     action = request.POST.get("action") if request.method == "POST" else None
@@ -161,11 +162,8 @@ def device_erasure(request: HttpRequest, code: str) -> HttpResponse:
         except ApplicationError as error:
             messages.error(request, error.message)
             status = error.status_code
-            if getattr(error, "fields", None) and action in bound:
-                for name, problems in error.fields.items():
-                    if name in bound[action].fields:
-                        for problem in problems:
-                            bound[action].add_error(name, problem)
+            if error.fields and action in bound:
+                add_application_error(bound[action], error)
     medium_form = bound.get("medium") or MediumForm(prefix="medium")
     record_form = bound.get("record") or ErasureRecordForm(prefix="record", media=media)
     nwipe_form = bound.get("nwipe") or NwipeImportForm(prefix="nwipe")
@@ -195,7 +193,7 @@ def device_erasure(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def erasure_batch_certificate(request: HttpRequest) -> HttpResponse:
     """Request one certificate for a selection of devices."""
-    partner = _active_partner(request)
+    partner = active_partner(request)
     form = BatchCertificateForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as PageForbidden
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,29 +18,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from inventory.forms import error_summary
-from organisations.models import Organisation
+from common.errors import NotFound, TransitionNotAllowed, ValidationFailed
+from common.pages import add_application_error, error_summary
+from inventory.pages import visible_device
+from organisations.active import acting_as, active_organisation
 from reuse import exports, selectors, services
 from reuse import permissions as reuse_permissions
 from reuse.forms import WasteRecordForm
+from reuse.pages import recycling_partner
 from reuse.recycling import register_year
-from reuse.views import _active_organisation, _visible_device
-
-
-def _recycling_partner(request: HttpRequest) -> Organisation:
-    organisation = _active_organisation(request)
-    if organisation is None or not reuse_permissions.may_recycle(organisation):
-        raise PageForbidden(_("Only a partner recycles devices."))
-    return organisation
 
 
 @login_required
 @require_GET
 def waste_record_list(request: HttpRequest) -> HttpResponse:
     """The waste records the active organisation may read, and the register's export."""
-    organisation = _active_organisation(request)
-    records = selectors.waste_records_visible_to([organisation] if organisation else [])
+    organisation = active_organisation(request)
+    records = selectors.waste_records_visible_to(acting_as(request))
     years = sorted({record.shipped_on.year for record in records}, reverse=True)
     own_years = sorted(
         {
@@ -66,7 +59,7 @@ def waste_record_list(request: HttpRequest) -> HttpResponse:
 def waste_record_new(request: HttpRequest) -> HttpResponse:
     """Record a shipment to recycling of devices the partner holds: ticked, with the register's
     fields. Data-bearing devices whose media are not erased or destroyed cannot be ticked."""
-    partner = _recycling_partner(request)
+    partner = recycling_partner(request)
     devices = list(selectors.recyclable_devices(partner))
     rows = [
         {
@@ -102,13 +95,8 @@ def waste_record_new(request: HttpRequest) -> HttpResponse:
                     tracking_slip=data["tracking_slip"],
                     notes=data["notes"],
                 )
-            except PermissionDenied as error:
-                raise PageForbidden(error.message) from error
             except ValidationFailed as error:
-                for name, problems in (error.fields or {}).items():
-                    form.add_error(name if name in form.fields else None, problems)
-                if not error.fields:
-                    form.add_error(None, error.message)
+                add_application_error(form, error)
             except (TransitionNotAllowed, NotFound) as error:
                 form.add_error(None, error.message)
             else:
@@ -144,8 +132,8 @@ def waste_record_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def device_recycle(request: HttpRequest, code: str) -> HttpResponse:
     """The device page's "Recycle": the shipment form with this device ticked."""
-    device = _visible_device(request, code)
-    _recycling_partner(request)
+    device = visible_device(request, code)
+    recycling_partner(request)
     return redirect(f"{reverse('reuse:waste-record-new')}?{urlencode({'codes': device.code})}")
 
 
@@ -153,13 +141,7 @@ def device_recycle(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def waste_record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One waste record: the register's fields and its devices."""
-    organisation = _active_organisation(request)
-    try:
-        record = selectors.waste_record_get_visible(
-            pk=pk, organisations=[organisation] if organisation else []
-        )
-    except NotFound as error:
-        raise Http404(error.message) from error
+    record = selectors.waste_record_get_visible(pk=pk, organisations=acting_as(request))
     return render(request, "reuse/recycling_detail.html", {"record": record})
 
 
@@ -167,12 +149,11 @@ def waste_record_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def waste_register_export(request: HttpRequest) -> StreamingHttpResponse:
     """The waste register the active organisation may read, as CSV (``?year=`` for one year)."""
-    organisation = _active_organisation(request)
     try:
         year = register_year(request.GET.get("year", ""))
     except ValueError as error:
         raise Http404(_("No such year.")) from error
-    records = selectors.waste_register([organisation] if organisation else [], year=year)
+    records = selectors.waste_register(acting_as(request), year=year)
     return exports.register_response(records)
 
 
@@ -180,7 +161,7 @@ def waste_register_export(request: HttpRequest) -> StreamingHttpResponse:
 @require_POST
 def waste_register_document(request: HttpRequest) -> HttpResponse:
     """Produce the partner's waste register of a year as a numbered PDF document."""
-    partner = _recycling_partner(request)
+    partner = recycling_partner(request)
     value = request.POST.get("year", "").strip()
     if not value.isdigit():
         messages.error(request, _("Choose the year of the register."))
@@ -189,8 +170,6 @@ def waste_register_document(request: HttpRequest) -> HttpResponse:
         document = services.waste_register_issue(
             partner=partner, user=request.user, year=int(value)
         )
-    except PermissionDenied as error:
-        raise PageForbidden(error.message) from error
     except ValidationFailed as error:
         messages.error(request, error.message)
         return redirect("reuse:waste-record-list")

@@ -11,21 +11,21 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as PageForbidden
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import TransitionNotAllowed, ValidationFailed
+from common.pages import add_application_error, error_summary
 from inventory import lifecycle
 from inventory import permissions as inventory_permissions
 from inventory.choices import DeviceState
-from inventory.forms import error_summary
 from inventory.models import Device
-from inventory.selectors import device_get_visible
-from organisations.active import active_membership
+from inventory.pages import visible_device
+from organisations.active import active_organisation
 from organisations.models import Organisation
 from reuse import services
 from reuse.diagnosis import (
@@ -127,25 +127,12 @@ class GradeForm(forms.Form):
             self.fields["battery_health"] = _percent_field(gettext_lazy("Battery health"))
 
 
-def _active_organisation(request: HttpRequest) -> Organisation | None:
-    membership = active_membership(request)
-    return membership.organisation if membership else None
-
-
-def _visible_device(request: HttpRequest, code: str) -> Device:
-    organisation = _active_organisation(request)
-    try:
-        return device_get_visible(code=code, organisations=[organisation] if organisation else [])
-    except NotFound as error:
-        raise Http404(error.message) from error
-
-
 def _may_record(organisation: Organisation | None, device: Device) -> bool:
     return organisation is not None and inventory_permissions.is_holder(device, organisation)
 
 
 def _render_page(request: HttpRequest, device: Device, status: int = 200, **forms_given):
-    organisation = _active_organisation(request)
+    organisation = active_organisation(request)
     holder = _may_record(organisation, device)
     diagnosable = holder and device.state in (
         DeviceState.COLLECTED,
@@ -192,19 +179,9 @@ def _render_page(request: HttpRequest, device: Device, status: int = 200, **form
     return render(request, "reuse/diagnosis_refurbishment.html", context, status=status)
 
 
-def _apply_errors(form: forms.Form, error: ValidationFailed) -> None:
-    """Put a service's refusal on the form: on its field when the form has it."""
-    for name, messages_ in error.fields.items():
-        field = name if name in form.fields else None
-        for message in messages_:
-            form.add_error(field, message)
-    if not error.fields:
-        form.add_error(None, error.message)
-
-
 def _record(request: HttpRequest, code: str, form_name: str, build, run, success: str):
-    organisation = _active_organisation(request)
-    device = _visible_device(request, code)
+    organisation = active_organisation(request)
+    device = visible_device(request, code)
     if not _may_record(organisation, device):
         raise PageForbidden(
             _("Only the organisation holding the device records its refurbishment.")
@@ -213,13 +190,11 @@ def _record(request: HttpRequest, code: str, form_name: str, build, run, success
     if form.is_valid():
         try:
             run(device, organisation, form)
-        except PermissionDenied as error:
-            raise PageForbidden(error.message) from error
         except TransitionNotAllowed as error:
             messages.error(request, error.message)
             return redirect("reuse:device-refurbishment", code=device.code)
         except ValidationFailed as error:
-            _apply_errors(form, error)
+            add_application_error(form, error)
         else:
             messages.success(request, success)
             return redirect("reuse:device-refurbishment", code=device.code)
@@ -230,7 +205,7 @@ def _record(request: HttpRequest, code: str, form_name: str, build, run, success
 @require_GET
 def device_refurbishment(request: HttpRequest, code: str) -> HttpResponse:
     """The device's diagnoses, repairs and grades, with the forms for its holder."""
-    return _render_page(request, _visible_device(request, code))
+    return _render_page(request, visible_device(request, code))
 
 
 @login_required
@@ -314,14 +289,12 @@ def device_grade(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def device_ready(request: HttpRequest, code: str) -> HttpResponse:
     """The holder marks the device as ready; a refusal names what is missing."""
-    organisation = _active_organisation(request)
-    device = _visible_device(request, code)
+    organisation = active_organisation(request)
+    device = visible_device(request, code)
     if not _may_record(organisation, device):
         raise PageForbidden(_("Only the organisation holding the device marks it as ready."))
     try:
         services.device_certify_ready(device=device, partner=organisation, user=request.user)
-    except PermissionDenied as error:
-        raise PageForbidden(error.message) from error
     except TransitionNotAllowed as error:
         messages.error(request, error.message)
     else:
