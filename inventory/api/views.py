@@ -22,10 +22,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api import KeysetCursorPagination, error_responses
-from common.errors import NotFound as ApplicationNotFound
 from common.errors import (
     PermissionDenied,
-    TransitionNotAllowed,
     ValidationFailed,
     flatten_errors,
 )
@@ -40,16 +38,11 @@ from inventory.api.serializers import (
 )
 from inventory.choices import DeclarationSource
 from inventory.filters import DeviceFilter
-from inventory.lifecycle import transition_refusal
 from inventory.models import Device
 from inventory.selectors import device_get_visible, device_history, devices_visible_to
 from inventory.services import declaration_create, device_declare, device_update, device_withdraw
 from organisations.models import Membership
 from organisations.permissions import membership_in, organisations_of
-from reuse.api.serializers import DeviceClaimSerializer, DeviceReleaseSerializer
-from reuse.permissions import claiming_partner, releasing_partner
-from reuse.selectors import device_exists
-from reuse.services import device_release, devices_claim
 
 
 class DeviceCursorPagination(KeysetCursorPagination):
@@ -90,8 +83,6 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "create": DeviceCreateSerializer,
         "partial_update": DeviceUpdateSerializer,
         "withdraw": WithdrawSerializer,
-        "claim": DeviceClaimSerializer,
-        "release": DeviceReleaseSerializer,
         "events": DeviceEventSerializer,
     }
 
@@ -200,60 +191,6 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             device=device,
             user=request.user,
             organisation=membership.organisation,
-            note=serializer.validated_data.get("note", ""),
-        )
-        return self._device_response(device)
-
-    @extend_schema(
-        summary="Claim a declared device for your partner organisation",
-        description=(
-            "Reserve the device: no other partner may claim it, and the commune sees who "
-            "claimed it. The claim expires unless the device is collected in time. Send "
-            "`partner` only if you belong to several partners."
-        ),
-        request=DeviceClaimSerializer,
-        responses={200: DeviceSerializer, **error_responses(400, 403, 404, 409)},
-    )
-    @action(detail=True, methods=["post"])
-    def claim(self, request: Request, code: str) -> Response:
-        """Claim a declared device; 409 when it is not declared any more."""
-        try:
-            device = self.get_object()
-        except ApplicationNotFound:
-            # Claimed by another partner meanwhile: no longer shared, but its code is public.
-            if device_exists(code):
-                raise TransitionNotAllowed(
-                    _(
-                        "This device is no longer available: another partner claimed it, "
-                        "or it left the inventory."
-                    ),
-                    code="not_available",
-                ) from None
-            raise
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        partner = claiming_partner(request.user, serializer.validated_data.get("partner"))
-        [device] = devices_claim(devices=[device], partner=partner, user=request.user)
-        return self._device_response(device)
-
-    @extend_schema(
-        summary="Release your claim: the device returns to the shared inventory",
-        request=DeviceReleaseSerializer,
-        responses={200: DeviceSerializer, **error_responses(400, 403, 404, 409)},
-    )
-    @action(detail=True, methods=["post"])
-    def release(self, request: Request, code: str) -> Response:
-        """Give back a device your partner organisation claimed."""
-        device = self.get_object()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        refusal = transition_refusal(device, "release")
-        if refusal is not None:
-            raise TransitionNotAllowed(refusal)
-        device = device_release(
-            device=device,
-            partner=releasing_partner(request.user, device),
-            user=request.user,
             note=serializer.validated_data.get("note", ""),
         )
         return self._device_response(device)

@@ -14,7 +14,12 @@ from reuse.api.refurbishment import (
     DeviceReadyView,
     DeviceRepairsView,
 )
-from reuse.api.views import ClaimViewSet, CollectionViewSet
+from reuse.api.views import (
+    ClaimViewSet,
+    CollectionViewSet,
+    DeviceClaimView,
+    DeviceReleaseView,
+)
 
 router = SimpleRouter()
 router.register("claims", ClaimViewSet, basename="api-claim")
@@ -22,6 +27,8 @@ router.register("collections", CollectionViewSet, basename="api-collection")
 router.register("waste-records", WasteRecordViewSet, basename="api-waste-record")
 
 urlpatterns = [
+    path("devices/<str:code>/claim/", DeviceClaimView.as_view(), name="api-device-claim"),
+    path("devices/<str:code>/release/", DeviceReleaseView.as_view(), name="api-device-release"),
     path(
         "devices/<str:code>/diagnoses/", DeviceDiagnosesView.as_view(), name="api-device-diagnoses"
     ),

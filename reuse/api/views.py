@@ -13,10 +13,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from common.api import KeysetCursorPagination, error_responses
-from common.errors import ErrorSerializer, NotFound
+from common.errors import ErrorSerializer, NotFound, TransitionNotAllowed
+from inventory.api.serializers import DeviceSerializer
+from inventory.lifecycle import transition_refusal
 from inventory.models import Device
+from inventory.selectors import device_get_visible
 from organisations.models import Organisation
 from organisations.permissions import organisations_of
 from reuse import selectors, services
@@ -28,9 +32,11 @@ from reuse.api.serializers import (
     CollectionRequestSerializer,
     CollectionSerializer,
     CollectionSummarySerializer,
+    DeviceClaimSerializer,
+    DeviceReleaseSerializer,
 )
 from reuse.models import Collection
-from reuse.permissions import claiming_partner
+from reuse.permissions import claiming_partner, releasing_partner
 
 
 class ClaimFilter(django_filters.FilterSet):
@@ -223,3 +229,71 @@ class CollectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             CollectionSerializer(collection, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+def _device_answer(request: Request, device: Device) -> Response:
+    """The device as the user's organisations see it now, in the devices API's shape."""
+    device = device_get_visible(code=device.code, organisations=organisations_of(request.user))
+    return Response(DeviceSerializer(device, context={"request": request}).data)
+
+
+class DeviceClaimView(APIView):
+    """POST claims one declared device for your partner organisation."""
+
+    @extend_schema(
+        tags=["devices"],
+        operation_id="devices_claim_create",
+        summary="Claim a declared device for your partner organisation",
+        description=(
+            "Reserve the device: no other partner may claim it, and the commune sees who "
+            "claimed it. The claim expires unless the device is collected in time. Send "
+            "`partner` only if you belong to several partners."
+        ),
+        request=DeviceClaimSerializer,
+        responses={200: DeviceSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def post(self, request: Request, code: str) -> Response:
+        """Claim a declared device; 409 when it is not declared any more."""
+        try:
+            device = device_get_visible(code=code, organisations=organisations_of(request.user))
+        except NotFound:
+            # Claimed by another partner meanwhile: no longer shared, but its code is public.
+            if selectors.device_exists(code):
+                raise TransitionNotAllowed(
+                    _(
+                        "This device is no longer available: another partner claimed it, "
+                        "or it left the inventory."
+                    ),
+                    code="not_available",
+                ) from None
+            raise
+        data = validated(DeviceClaimSerializer(data=request.data))
+        partner = claiming_partner(request.user, data.get("partner"))
+        [device] = services.devices_claim(devices=[device], partner=partner, user=request.user)
+        return _device_answer(request, device)
+
+
+class DeviceReleaseView(APIView):
+    """POST gives back a device your partner organisation claimed."""
+
+    @extend_schema(
+        tags=["devices"],
+        operation_id="devices_release_create",
+        summary="Release your claim: the device returns to the shared inventory",
+        request=DeviceReleaseSerializer,
+        responses={200: DeviceSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def post(self, request: Request, code: str) -> Response:
+        """Give back a device your partner organisation claimed."""
+        device = device_get_visible(code=code, organisations=organisations_of(request.user))
+        data = validated(DeviceReleaseSerializer(data=request.data))
+        refusal = transition_refusal(device, "release")
+        if refusal is not None:
+            raise TransitionNotAllowed(refusal)
+        device = services.device_release(
+            device=device,
+            partner=releasing_partner(request.user, device),
+            user=request.user,
+            note=data.get("note", ""),
+        )
+        return _device_answer(request, device)
