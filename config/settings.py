@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "inventory",
     "reuse",
     "documents",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -12,12 +12,12 @@ from django.core.management import call_command
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 
+from demo.territory import DEMO_PASSWORD, seed_demo
 from documents.choices import DocumentKind, DocumentState
 from documents.models import Document
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Declaration, Device, DeviceEvent
 from organisations.choices import CessionEligibility, MembershipRole, OrganisationKind
-from organisations.demo import DEMO_PASSWORD, seed_demo
 from organisations.models import Membership, Organisation, Site
 from reuse import selectors
 from reuse.diagnosis import DiagnosisResult

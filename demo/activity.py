@@ -1,5 +1,5 @@
 """The demo's refurbishment activity: claims, collections, erasure, diagnosis, repair, grades,
-ready stock and recycling, on the devices of the demo territory (:mod:`organisations.demo`).
+ready stock and recycling, on the devices of the demo territory (:mod:`demo.territory`).
 
 ``seed_refurbishment()`` runs after the territory is seeded. Every write goes through the
 services of :mod:`reuse.services`, so each change of a device has its event and each
@@ -30,9 +30,9 @@ from decimal import Decimal
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from demo.territory import SEED, SeedReport
 from inventory.choices import DeviceCategory, DeviceState, EventKind
 from inventory.models import Device, DeviceEvent
-from organisations.demo import SEED, SeedReport
 from organisations.models import Organisation, Site
 from reuse.diagnosis import BATTERY_CATEGORIES, CheckResult, DiagnosisResult, checklist_for
 from reuse.grades import Grade

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, no_translations
 from django.utils.translation import gettext as _
 
-from organisations.demo import DEMO_PASSWORD, SeedReport, seed_demo
-from reuse.demo import seed_refurbishment
+from demo.activity import seed_refurbishment
+from demo.territory import DEMO_PASSWORD, SeedReport, seed_demo
 
 TERRITORY_COUNTS = (
     "organisations",
