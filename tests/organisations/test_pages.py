@@ -121,7 +121,7 @@ def test_commune_dashboard_counts_its_devices(
 
     # then
     assert response.status_code == 200
-    assert "organisations/dashboard_commune.html" in [t.name for t in response.templates]
+    assert "inventory/panels/commune_awaiting.html" in [t.name for t in response.templates]
     assert response.context["awaiting_claim_count"] == 2
     assert [device.code for device in response.context["awaiting_claim"]] == [
         devices[2].code,
@@ -149,7 +149,7 @@ def test_partner_dashboard_shows_what_is_claimable(
 
     # then
     assert response.status_code == 200
-    assert "organisations/dashboard_partner.html" in [t.name for t in response.templates]
+    assert "inventory/panels/partner_claimable.html" in [t.name for t in response.templates]
     assert response.context["claimable_count"] == 4
     assert withdrawn.code not in [device.code for device in response.context["claimable"]]
     assert response.context["held_total"] == 0
@@ -195,7 +195,7 @@ def test_buyer_dashboard_shows_sites_and_members_only(english, buyer, declare):
 
     # then
     assert response.status_code == 200
-    assert "organisations/dashboard_buyer.html" in [t.name for t in response.templates]
+    assert "organisations/panels/sites.html" in [t.name for t in response.templates]
     assert [site.name for site in response.context["sites"]] == ["École Paul Doumer"]
     assert sorted(m.user.username for m in response.context["members"]) == sorted(
         [user.username, "colleague"]

@@ -1,0 +1,95 @@
+"""The inventory's panels of the dashboard: what waits for a claim, the devices by state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from inventory import selectors
+from organisations.choices import OrganisationKind
+from organisations.dashboard import register_action, register_panel
+from organisations.models import Organisation
+
+RECENT_DEVICES = 5
+
+
+def _counted(counts: list[dict[str, Any]]) -> int:
+    return sum(entry["count"] for entry in counts)
+
+
+def commune_awaiting(commune: Organisation) -> dict[str, Any]:
+    declared = selectors.devices_needing_attention(commune)["declared"]
+    return {
+        "awaiting_claim_count": declared.count(),
+        "awaiting_claim": list(declared[:RECENT_DEVICES]),
+    }
+
+
+def commune_states(commune: Organisation) -> dict[str, Any]:
+    own_devices = selectors.devices_visible_to([commune]).filter(commune=commune)
+    state_counts = selectors.device_state_counts(own_devices)
+    return {"state_counts": state_counts, "device_total": _counted(state_counts)}
+
+
+def partner_claimable(partner: Organisation) -> dict[str, Any]:
+    claimable = selectors.devices_needing_attention(partner)["claimable"]
+    return {"claimable_count": claimable.count(), "claimable": list(claimable[:RECENT_DEVICES])}
+
+
+def partner_held(partner: Organisation) -> dict[str, Any]:
+    held = selectors.devices_needing_attention(partner)["held"]
+    held_counts = selectors.device_state_counts(held)
+    return {
+        "held_counts": held_counts,
+        "held_total": _counted(held_counts),
+        "held": list(held[:RECENT_DEVICES]),
+    }
+
+
+def territory_states(territory: Organisation) -> dict[str, Any]:
+    state_counts = selectors.device_state_counts(selectors.devices_visible_to([territory]))
+    return {"state_counts": state_counts, "device_total": _counted(state_counts)}
+
+
+def territory_awaiting(territory: Organisation) -> dict[str, Any]:
+    declared = selectors.devices_needing_attention(territory)["declared"]
+    return {
+        "awaiting_claim_count": declared.count(),
+        "awaiting_claim": list(declared[:RECENT_DEVICES]),
+    }
+
+
+def territory_by_commune(territory: Organisation) -> dict[str, Any]:
+    devices = selectors.devices_visible_to([territory])
+    return {"by_commune": selectors.device_counts_by_commune(devices)}
+
+
+def register() -> None:
+    """Register the inventory's panels and main actions (from ``InventoryConfig.ready``)."""
+    commune, partner, territory = (
+        OrganisationKind.COMMUNE,
+        OrganisationKind.PARTNER,
+        OrganisationKind.TERRITORY,
+    )
+    register_action(kind=commune, url_name="inventory:declare", label=_("Declare devices"))
+    for kind in (partner, territory):
+        register_action(kind=kind, url_name="inventory:device-list", label=_("Open the inventory"))
+    panels = [
+        ("commune-awaiting", commune, commune_awaiting, 10, False),
+        ("commune-states", commune, commune_states, 20, False),
+        ("partner-claimable", partner, partner_claimable, 10, False),
+        ("partner-held", partner, partner_held, 20, False),
+        ("territory-states", territory, territory_states, 10, False),
+        ("territory-awaiting", territory, territory_awaiting, 20, False),
+        ("territory-by-commune", territory, territory_by_commune, 90, True),
+    ]
+    for name, kind, context, order, wide in panels:
+        register_panel(
+            f"inventory-{name}",
+            kinds=[kind],
+            template=f"inventory/panels/{name.replace('-', '_')}.html",
+            context=context,
+            order=order,
+            wide=wide,
+        )
