@@ -38,7 +38,7 @@ endef
 help:
 	@echo "make run      start Boucle with demo data on http://$(HOST):$(PORT)/ (PORT=... to change)"
 	@echo "make test     run the whole test suite (PYTEST_ARGS=... to pass options to pytest)"
-	@echo "make lint     check the code with ruff"
+	@echo "make lint     check the code with ruff, and the apps' layers with import-linter"
 	@echo "make venv     create or update the virtual environment in $(VENV)"
 	@echo "make system-deps  install Debian's chromium and gettext (as root)"
 	@echo "make messages compile the translations"
@@ -103,6 +103,7 @@ test: venv system-deps messages
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 worker: venv
 	@test -n "$(REDIS_URL)" || { echo "Set REDIS_URL (redis://host:6379/0): without it tasks run inline."; exit 1; }

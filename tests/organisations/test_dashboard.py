@@ -1,0 +1,97 @@
+"""The dashboard's panels: each app registers its own for the kinds it serves."""
+
+import pytest
+from django.urls import reverse
+
+from organisations import dashboard
+from organisations.choices import OrganisationKind
+from organisations.dashboard import dashboard_panels, register_panel
+from tests.conftest import member
+
+
+@pytest.fixture
+def panel_registry(monkeypatch):
+    """A registry the test may add to, restored afterwards."""
+    monkeypatch.setattr(dashboard, "_panels", dict(dashboard._panels))
+    return dashboard._panels
+
+
+def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, territory, buyer):
+    # when
+    names = {
+        organisation.kind: [panel.name for panel in dashboard_panels(organisation)]
+        for organisation in (commune, partner, territory, buyer)
+    }
+
+    # then
+    assert names == {
+        OrganisationKind.COMMUNE: [
+            "inventory-commune-awaiting",
+            "inventory-commune-states",
+            "reuse-commune-claims",
+        ],
+        OrganisationKind.PARTNER: [
+            "inventory-partner-claimable",
+            "inventory-partner-held",
+            "reuse-partner-claims",
+        ],
+        OrganisationKind.TERRITORY: [
+            "inventory-territory-states",
+            "inventory-territory-awaiting",
+            "inventory-territory-by-commune",
+        ],
+        OrganisationKind.BUYER: [
+            "organisations-buyer-programme",
+            "organisations-sites",
+            "organisations-members",
+        ],
+    }
+
+
+def test_registering_a_name_again_replaces_the_panel(panel_registry, buyer):
+    # given
+    register_panel(
+        "test-panel", kinds=[OrganisationKind.BUYER], template="a.html", context=dict, order=5
+    )
+
+    # when
+    register_panel(
+        "test-panel", kinds=[OrganisationKind.BUYER], template="b.html", context=dict, order=15
+    )
+
+    # then
+    panels = [panel for panel in dashboard_panels(buyer) if panel.name == "test-panel"]
+    assert [(panel.template, panel.order) for panel in panels] == [("b.html", 15)]
+
+
+@pytest.mark.django_db
+def test_a_registered_panel_shows_on_its_kind_of_dashboard_only(
+    client, panel_registry, buyer, commune, tmp_path, settings
+):
+    # given
+    (tmp_path / "test_panel.html").write_text(
+        '<section class="card">Test panel for {{ organisation.name }}: {{ answer }}</section>'
+    )
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}
+    ]
+    register_panel(
+        "test-panel",
+        kinds=[OrganisationKind.BUYER],
+        template="test_panel.html",
+        context=lambda organisation: {"answer": 42},
+        order=15,
+    )
+
+    # when
+    client.force_login(member(buyer))
+    buyer_page = client.get(reverse("dashboard")).content.decode()
+    client.force_login(member(commune))
+    commune_page = client.get(reverse("dashboard")).content.decode()
+
+    # then
+    assert f"Test panel for {buyer.name}: 42" in buyer_page
+    sites = buyer_page.index('id="sites-title"')
+    members = buyer_page.index('id="members-title"')
+    assert sites < buyer_page.index("Test panel for") < members
+    assert "Test panel for" not in commune_page
