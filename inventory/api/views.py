@@ -7,8 +7,6 @@ decide every rule; the views only pick the acting organisation and translate the
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -27,6 +25,7 @@ from common.errors import (
     ValidationFailed,
     flatten_errors,
 )
+from inventory.api.lookups import device_response, visible_device
 from inventory.api.serializers import (
     DeclarationCreateSerializer,
     DeclarationSerializer,
@@ -39,7 +38,7 @@ from inventory.api.serializers import (
 from inventory.choices import DeclarationSource
 from inventory.filters import DeviceFilter
 from inventory.models import Device
-from inventory.selectors import device_get_visible, device_history, devices_visible_to
+from inventory.selectors import device_history, devices_visible_to
 from inventory.services import declaration_create, device_declare, device_update, device_withdraw
 from organisations.models import Membership
 from organisations.permissions import membership_in, organisations_of
@@ -93,9 +92,7 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return devices_visible_to(organisations_of(self.request.user))
 
     def get_object(self) -> Device:
-        device = device_get_visible(
-            code=self.kwargs[self.lookup_field], organisations=organisations_of(self.request.user)
-        )
+        device = visible_device(self.request, self.kwargs[self.lookup_field])
         self.check_object_permissions(self.request, device)
         return device
 
@@ -105,14 +102,6 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if membership is None:
             raise refusal
         return membership
-
-    def _device_response(self, device: Device, **kwargs: Any) -> Response:
-        device = device_get_visible(
-            code=device.code, organisations=organisations_of(self.request.user)
-        )
-        return Response(
-            DeviceSerializer(device, context=self.get_serializer_context()).data, **kwargs
-        )
 
     @extend_schema(
         summary="Declare one device",
@@ -134,8 +123,8 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         location = request.build_absolute_uri(
             reverse("api-device-detail", kwargs={"code": device.code})
         )
-        return self._device_response(
-            device, status=status.HTTP_201_CREATED, headers={"Location": location}
+        return device_response(
+            request, device, status=status.HTTP_201_CREATED, headers={"Location": location}
         )
 
     @extend_schema(
@@ -167,7 +156,7 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             note=note,
             **description,
         )
-        return self._device_response(device)
+        return device_response(request, device)
 
     @extend_schema(
         summary="Withdraw a device: the commune takes it back before any claim",
@@ -193,7 +182,7 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             organisation=membership.organisation,
             note=serializer.validated_data.get("note", ""),
         )
-        return self._device_response(device)
+        return device_response(request, device)
 
     @extend_schema(
         summary="A device's history, oldest first",

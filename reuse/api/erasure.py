@@ -20,9 +20,8 @@ from rest_framework.views import APIView
 
 from common.api import error_responses
 from common.errors import ErrorSerializer, NotFound
-from inventory.models import Device
+from inventory.api.lookups import visible_device
 from inventory.permissions import can_view_device
-from inventory.selectors import device_get_visible
 from organisations.permissions import organisations_of
 from reuse import selectors, services
 from reuse.api.common import devices_for_codes, validated
@@ -174,10 +173,6 @@ class ErasureCertificateSerializer(serializers.Serializer):
     download = serializers.CharField()
 
 
-def _visible_device(request: Request, code: str) -> Device:
-    return device_get_visible(code=code, organisations=organisations_of(request.user))
-
-
 def _visible_medium(request: Request, pk: int) -> StorageMedium:
     """A medium of a device the user's organisations may see; 404 for any other, as for a
     medium that does not exist."""
@@ -201,7 +196,7 @@ class DeviceMediaView(APIView):
         responses={200: StorageMediumSerializer(many=True), **error_responses(404)},
     )
     def get(self, request: Request, code: str) -> Response:
-        device = _visible_device(request, code)
+        device = visible_device(request, code)
         return Response(StorageMediumSerializer(selectors.device_media(device), many=True).data)
 
     @extend_schema(
@@ -220,7 +215,7 @@ class DeviceMediaView(APIView):
         },
     )
     def post(self, request: Request, code: str) -> Response:
-        device = _visible_device(request, code)
+        device = visible_device(request, code)
         data = validated(StorageMediumSerializer(data=request.data))
         partner = collecting_partner(request.user, data.get("partner"))
         medium = services.medium_add(

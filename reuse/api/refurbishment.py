@@ -19,11 +19,11 @@ from rest_framework.views import APIView
 
 from common.api import error_responses
 from common.errors import ErrorSerializer, PermissionDenied
+from inventory.api.lookups import device_response, visible_device
 from inventory.api.serializers import DeviceSerializer
 from inventory.models import Device
-from inventory.selectors import device_get_visible
 from organisations.models import Organisation
-from organisations.permissions import membership_in, organisations_of
+from organisations.permissions import membership_in
 from reuse import services
 from reuse.api.common import validated
 from reuse.diagnosis import CheckResult, DiagnosisResult
@@ -131,7 +131,7 @@ class _RefurbishmentRecordView(APIView):
     history_attribute: str
 
     def _device(self, code: str) -> Device:
-        return device_get_visible(code=code, organisations=organisations_of(self.request.user))
+        return visible_device(self.request, code)
 
     def _validated(self, request: Request) -> dict:
         return validated(self.serializer_class(data=request.data))
@@ -292,9 +292,7 @@ class DeviceReadyView(APIView):
         },
     )
     def post(self, request: Request, code: str) -> Response:
-        organisations = organisations_of(request.user)
-        device = device_get_visible(code=code, organisations=organisations)
+        device = visible_device(request, code)
         organisation = _holder(request.user, device)
         services.device_certify_ready(device=device, partner=organisation, user=request.user)
-        device = device_get_visible(code=code, organisations=organisations)
-        return Response(DeviceSerializer(device, context={"request": request}).data)
+        return device_response(request, device)

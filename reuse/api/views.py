@@ -17,10 +17,10 @@ from rest_framework.views import APIView
 
 from common.api import KeysetCursorPagination, error_responses
 from common.errors import ErrorSerializer, NotFound, TransitionNotAllowed
+from inventory.api.lookups import device_response, visible_device
 from inventory.api.serializers import DeviceSerializer
 from inventory.lifecycle import transition_refusal
 from inventory.models import Device
-from inventory.selectors import device_get_visible
 from organisations.models import Organisation
 from organisations.permissions import organisations_of
 from reuse import selectors, services
@@ -231,12 +231,6 @@ class CollectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         )
 
 
-def _device_answer(request: Request, device: Device) -> Response:
-    """The device as the user's organisations see it now, in the devices API's shape."""
-    device = device_get_visible(code=device.code, organisations=organisations_of(request.user))
-    return Response(DeviceSerializer(device, context={"request": request}).data)
-
-
 class DeviceClaimView(APIView):
     """POST claims one declared device for your partner organisation."""
 
@@ -255,7 +249,7 @@ class DeviceClaimView(APIView):
     def post(self, request: Request, code: str) -> Response:
         """Claim a declared device; 409 when it is not declared any more."""
         try:
-            device = device_get_visible(code=code, organisations=organisations_of(request.user))
+            device = visible_device(request, code)
         except NotFound:
             # Claimed by another partner meanwhile: no longer shared, but its code is public.
             if selectors.device_exists(code):
@@ -270,7 +264,7 @@ class DeviceClaimView(APIView):
         data = validated(DeviceClaimSerializer(data=request.data))
         partner = claiming_partner(request.user, data.get("partner"))
         [device] = services.devices_claim(devices=[device], partner=partner, user=request.user)
-        return _device_answer(request, device)
+        return device_response(request, device)
 
 
 class DeviceReleaseView(APIView):
@@ -285,7 +279,7 @@ class DeviceReleaseView(APIView):
     )
     def post(self, request: Request, code: str) -> Response:
         """Give back a device your partner organisation claimed."""
-        device = device_get_visible(code=code, organisations=organisations_of(request.user))
+        device = visible_device(request, code)
         data = validated(DeviceReleaseSerializer(data=request.data))
         refusal = transition_refusal(device, "release")
         if refusal is not None:
@@ -296,4 +290,4 @@ class DeviceReleaseView(APIView):
             user=request.user,
             note=data.get("note", ""),
         )
-        return _device_answer(request, device)
+        return device_response(request, device)
