@@ -152,8 +152,8 @@ def prepare() -> dict[str, str]:
     from inventory.services import declaration_create
     from organisations.choices import OrganisationKind
     from organisations.services import membership_create, organisation_create, site_create
-    from reuse.diagnosis import checklist_for
-    from reuse.models import MediumType, SanitisationLevel
+    from reuse.checklists import checklist_for
+    from reuse.choices import MediumType, SanitisationLevel
     from reuse.services import (
         collection_record,
         devices_claim,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from inventory.models import CODE_ALPHABET, CODE_LENGTH
 from organisations.models import Organisation, Site
 from reuse import selectors
-from reuse.recycling import TakerKind, TreatmentCode, WasteCode
+from reuse.choices import TakerKind, TreatmentCode, WasteCode
 
 MAX_SELECTION = 1000
 _CODE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")

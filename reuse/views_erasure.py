@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from common.errors import ApplicationError, PermissionDenied
 from inventory.forms import error_summary
 from reuse import selectors, services
-from reuse.models import ErasureResult, MediumType, SanitisationLevel
+from reuse.choices import ErasureResult, MediumType, SanitisationLevel
 from reuse.views import _active_partner, _visible_device
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

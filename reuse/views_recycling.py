@@ -25,8 +25,8 @@ from organisations.models import Organisation
 from reuse import exports, selectors, services
 from reuse import permissions as reuse_permissions
 from reuse.forms import WasteRecordForm
-from reuse.recycling import register_year
 from reuse.views import _active_organisation, _visible_device
+from reuse.waste_register import register_year
 
 
 def _recycling_partner(request: HttpRequest) -> Organisation:

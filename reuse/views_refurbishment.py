@@ -28,14 +28,9 @@ from inventory.selectors import device_get_visible
 from organisations.active import active_membership
 from organisations.models import Organisation
 from reuse import services
-from reuse.diagnosis import (
-    BATTERY_CATEGORIES,
-    CheckResult,
-    DiagnosisResult,
-    check_label,
-    checklist_for,
-)
-from reuse.grades import Grade, grade_scale
+from reuse.checklists import check_label, checklist_for
+from reuse.choices import BATTERY_CATEGORIES, CheckResult, DiagnosisResult, Grade
+from reuse.grade_scale import grade_scale
 from reuse.selectors import refurbishment_history
 
 

@@ -20,7 +20,7 @@ from organisations.choices import CessionEligibility, MembershipRole, Organisati
 from organisations.demo import DEMO_PASSWORD, seed_demo
 from organisations.models import Membership, Organisation, Site
 from reuse import selectors
-from reuse.diagnosis import DiagnosisResult
+from reuse.choices import DiagnosisResult, SanitisationLevel
 from reuse.models import (
     Collection,
     CollectionDevice,
@@ -28,7 +28,6 @@ from reuse.models import (
     ErasureRecord,
     Grading,
     Repair,
-    SanitisationLevel,
     StorageMedium,
     WasteRecord,
     WasteRecordDevice,

@@ -26,14 +26,9 @@ from organisations.models import Organisation
 from organisations.permissions import require_member
 from reuse import permissions as reuse_permissions
 from reuse import selectors
-from reuse.erasure import NwipeDrive, UnreadableLog, parse_nwipe_log
-from reuse.models import (
-    ErasureRecord,
-    ErasureResult,
-    MediumType,
-    SanitisationLevel,
-    StorageMedium,
-)
+from reuse.choices import ErasureResult, MediumType, SanitisationLevel
+from reuse.models import ErasureRecord, StorageMedium
+from reuse.nwipe import NwipeDrive, UnreadableLog, parse_nwipe_log
 
 ERASURE_STATES = (DeviceState.COLLECTED, DeviceState.IN_REFURBISHMENT)
 ERASURE_CERTIFICATE_TEMPLATE = "reuse/documents/erasure_certificate.html"

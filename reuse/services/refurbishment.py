@@ -19,13 +19,9 @@ from inventory.services import device_transition
 from organisations.models import Organisation
 from organisations.permissions import require_member
 from reuse import selectors
-from reuse.diagnosis import BATTERY_CATEGORIES, DiagnosisResult, validate_checklist
-from reuse.grades import Grade
-from reuse.models import (
-    Diagnosis,
-    Grading,
-    Repair,
-)
+from reuse.checklists import validate_checklist
+from reuse.choices import BATTERY_CATEGORIES, DiagnosisResult, Grade
+from reuse.models import Diagnosis, Grading, Repair
 
 
 def _require_refurbisher(
@@ -91,7 +87,7 @@ def diagnosis_record(
 ) -> Diagnosis:
     """Record the functional test of a device its organisation holds.
 
-    The checklist must be the device category's (:mod:`reuse.diagnosis`); battery health is
+    The checklist must be the device category's (:mod:`reuse.checklists`); battery health is
     recorded for laptops, tablets and smartphones only. A collected device found working or
     repairable goes on to refurbishment (the lifecycle's ``diagnose``) in the same
     transaction; one found not repairable stays collected. A device already in refurbishment
