@@ -93,7 +93,7 @@ def diagnosis_record(
     transaction; one found not repairable stays collected. A device already in refurbishment
     may be diagnosed again (after a repair, say): its state does not change.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = _require_refurbisher(
             device=device,
             organisation=organisation,
@@ -144,7 +144,7 @@ def repair_record(
 ) -> Repair:
     """Record a repair (parts replaced, what was done, cost in euros) of a device in
     refurbishment its organisation holds."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = _require_refurbisher(
             device=device,
             organisation=organisation,
@@ -197,7 +197,7 @@ def grading_record(
 ) -> Grading:
     """Give a device in refurbishment its organisation holds a cosmetic grade; the latest
     grading is the device's grade."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = _require_refurbisher(
             device=device,
             organisation=organisation,
@@ -241,7 +241,7 @@ def device_certify_ready(
     missing piece, or another organisation than the holder (403).
     """
     require_member(user, partner)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Device.objects.select_for_update().get(pk=device.pk)
         evidence = selectors.readiness_evidence(locked)
         return device_transition(
