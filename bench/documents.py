@@ -152,8 +152,8 @@ def prepare() -> dict[str, str]:
     from inventory.services import declaration_create
     from organisations.choices import OrganisationKind
     from organisations.services import membership_create, organisation_create, site_create
-    from reuse.diagnosis import checklist_for
-    from reuse.models import MediumType, SanitisationLevel
+    from reuse.checklists import checklist_for
+    from reuse.choices import MediumType, SanitisationLevel
     from reuse.services import (
         collection_record,
         devices_claim,
@@ -224,55 +224,55 @@ def prepare() -> dict[str, str]:
         partner_signatory="Karim Benali",
         partner_signatory_title="Responsable d'atelier",
     )
-    with transaction.atomic():  # the media, erasures and grades
-        for index, device in enumerate(
-            Device.objects.filter(pk__in=[d.pk for d in devices]).order_by("pk")
-        ):
-            medium = medium_add(
-                partner=partner,
-                user=workshop,
+    # Each record in its own transaction: the services are the outermost (durable) ones.
+    for index, device in enumerate(
+        Device.objects.filter(pk__in=[d.pk for d in devices]).order_by("pk")
+    ):
+        medium = medium_add(
+            partner=partner,
+            user=workshop,
+            device=device,
+            type=catalogue[index % len(catalogue)][3],
+            model="Samsung PM981",
+            serial=f"S4EWNX0M{index:06d}",
+            capacity_gb=256,
+        )
+        erasure_record_create(
+            partner=partner,
+            user=workshop,
+            medium=medium,
+            level=SanitisationLevel.PURGE,
+            method="ATA Secure Erase",
+            tool="hdparm",
+            tool_version="9.65",
+            verification_method="Read-back sampling",
+            result="passed",
+            operator_name="Karim Benali",
+            operator_title="Technicien",
+            verifier_name="Inès Moreau",
+            verifier_title="Responsable qualité",
+            started_at=finished - datetime.timedelta(hours=1),
+            finished_at=finished,
+            location="Atelier de Bagneux",
+            destination="Réemploi",
+        )
+        if index % 2 == 0:
+            diagnosis_record(
                 device=device,
-                type=catalogue[index % len(catalogue)][3],
-                model="Samsung PM981",
-                serial=f"S4EWNX0M{index:06d}",
-                capacity_gb=256,
-            )
-            erasure_record_create(
-                partner=partner,
+                organisation=partner,
                 user=workshop,
-                medium=medium,
-                level=SanitisationLevel.PURGE,
-                method="ATA Secure Erase",
-                tool="hdparm",
-                tool_version="9.65",
-                verification_method="Read-back sampling",
-                result="passed",
-                operator_name="Karim Benali",
-                operator_title="Technicien",
-                verifier_name="Inès Moreau",
-                verifier_title="Responsable qualité",
-                started_at=finished - datetime.timedelta(hours=1),
-                finished_at=finished,
-                location="Atelier de Bagneux",
-                destination="Réemploi",
+                items=[
+                    {"check": check, "result": "ok", "note": ""}
+                    for check in checklist_for(device.category)
+                ],
+                result="works",
             )
-            if index % 2 == 0:
-                diagnosis_record(
-                    device=device,
-                    organisation=partner,
-                    user=workshop,
-                    items=[
-                        {"check": check, "result": "ok", "note": ""}
-                        for check in checklist_for(device.category)
-                    ],
-                    result="works",
-                )
-                grading_record(
-                    device=device,
-                    organisation=partner,
-                    user=workshop,
-                    grade="ABC"[index % 3],
-                )
+            grading_record(
+                device=device,
+                organisation=partner,
+                user=workshop,
+                grade="ABC"[index % 3],
+            )
     codes = [device.code for device in devices]
     # Requested without running the on-commit render: the child renders it, timed.
     with transaction.atomic():

@@ -34,10 +34,20 @@ from demo.territory import SEED, SeedReport
 from inventory.choices import DeviceCategory, DeviceState, EventKind
 from inventory.models import Device, DeviceEvent
 from organisations.models import Organisation, Site
-from reuse.diagnosis import BATTERY_CATEGORIES, CheckResult, DiagnosisResult, checklist_for
-from reuse.grades import Grade
-from reuse.models import Collection, ErasureResult, MediumType, SanitisationLevel, StorageMedium
-from reuse.recycling import TakerKind, TreatmentCode, WasteCode
+from reuse.checklists import checklist_for
+from reuse.choices import (
+    BATTERY_CATEGORIES,
+    CheckResult,
+    DiagnosisResult,
+    ErasureResult,
+    Grade,
+    MediumType,
+    SanitisationLevel,
+    TakerKind,
+    TreatmentCode,
+    WasteCode,
+)
+from reuse.models import Collection, StorageMedium
 from reuse.services import (
     collection_record,
     device_certify_ready,

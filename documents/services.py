@@ -68,6 +68,7 @@ def document_request(
     stored_context = context_snapshot(context)
     year = timezone.localdate().year
     try:
+        # Not durable: the number is taken in the requester's transaction, when there is one.
         with transaction.atomic():
             sequence = _locked_sequence(kind=kind, year=year)
             if idempotency_key:
@@ -128,7 +129,7 @@ def document_render(*, document: Document) -> Document:
         logger.exception("Producing document %s failed", document.number)
         return _mark_failed(document=document, reason=f"{type(error).__name__}: {error}")
 
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Document.objects.select_for_update().get(pk=document.pk)
         if locked.is_issued:  # another worker finished first: keep its file
             return locked
@@ -149,7 +150,7 @@ def document_render(*, document: Document) -> Document:
 
 
 def _mark_failed(*, document: Document, reason: str) -> Document:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Document.objects.select_for_update().get(pk=document.pk)
         if locked.is_issued:
             return locked

@@ -151,7 +151,7 @@ def qr_code_data_uri(url: str) -> str:
 
 
 def label_for(device: Device, *, passport_url: str, grade: str = "") -> dict[str, str]:
-    """What one label shows; its cosmetic grade (:mod:`reuse.grades`) only when it has one."""
+    """What one label shows; its cosmetic grade (:mod:`reuse.grade_scale`) only when it has one."""
     label = {
         "code": device.code,
         "category": str(device.get_category_display()),

@@ -8,8 +8,10 @@ the device sees, instead, the actions it may take now.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -72,3 +74,12 @@ def public_history(device: Device) -> list[dict[str, Any]]:
         }
         for event in selectors.device_history(device)
     ]
+
+
+def passport_url_builder(request: HttpRequest) -> Callable[[str], str]:
+    """The absolute address of a device's passport, by its code, as ``request`` reaches it."""
+
+    def url(code: str) -> str:
+        return request.build_absolute_uri(reverse("device-passport", args=[code]))
+
+    return url

@@ -177,6 +177,8 @@ def declaration_create(
         raise DeclarationRejected(rows, duplicate_rows=duplicate_rows)
 
     try:
+        # Not durable: the demo seeding declares a commune's devices in one transaction of its
+        # own (organisations/demo.py), so a stopped run leaves whole communes behind it.
         with transaction.atomic():
             declaration = Declaration.objects.create(
                 commune=commune,
@@ -344,7 +346,8 @@ def device_transition(
     serialised and the second sees the first's state. ``user`` and ``organisation`` are
     ``None`` only for the system itself (an expiry, say). The refusal tells why: the state
     (409), or the acting organisation (403). Other services call this inside their own
-    transaction when a transition is part of a larger change.
+    transaction when a transition is part of a larger change, so its transaction is not
+    durable: it joins theirs.
     """
     if organisation is not None and user is not None:
         require_member(user, organisation)
@@ -392,6 +395,8 @@ def device_withdraw(
     *, device: Device, user: AbstractBaseUser, organisation: Organisation, note: str = ""
 ) -> Device:
     """The declaring commune takes a device back before any claim."""
+    # Not durable (device_transition's transaction): the demo seeding withdraws devices inside
+    # the transaction in which it declares a commune's devices.
     return device_transition(
         device=device, transition="withdraw", user=user, organisation=organisation, note=note
     )

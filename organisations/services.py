@@ -2,6 +2,9 @@
 
 Platform operators create organisations (the admin, the demo seed); an organisation's
 administrators manage its members. Each service validates the whole object before saving it.
+
+Their transactions are not durable: the demo seeding creates the territory's organisations,
+sites and members in one transaction of its own (``organisations/demo.py``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Forms of the claim pages (codes, a declaration, a site), of recording a collection and of
-recording a shipment to recycling."""
+"""Forms of the claim pages (codes, a declaration, a site), of recording a collection, of
+recording a shipment to recycling, of the refurbishment page (diagnosis, repair, grade) and of
+the erasure pages (media, erasure records, nwipe logs, batch certificates)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,26 @@ import re
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import CODE_ALPHABET, CODE_LENGTH
 from organisations.models import Organisation, Site
 from reuse import selectors
-from reuse.recycling import TakerKind, TreatmentCode, WasteCode
+from reuse.checklists import check_label, checklist_for
+from reuse.choices import (
+    BATTERY_CATEGORIES,
+    CheckResult,
+    DiagnosisResult,
+    ErasureResult,
+    Grade,
+    MediumType,
+    SanitisationLevel,
+    TakerKind,
+    TreatmentCode,
+    WasteCode,
+)
 
 MAX_SELECTION = 1000
 _CODE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
@@ -198,3 +213,154 @@ class WasteRecordForm(forms.Form):
     def __init__(self, *args, devices=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["codes"].choices = [(device.code, device.code) for device in devices]
+
+
+def _date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+def _percent_field(label: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label, required=False, min_value=0, max_value=100, help_text=gettext_lazy("In %.")
+    )
+
+
+class DiagnosisForm(forms.Form):
+    """The device category's checklist (a result and a note per check), then the verdict."""
+
+    result = forms.ChoiceField(label=gettext_lazy("Result"), choices=DiagnosisResult.choices)
+    storage_health = _percent_field(gettext_lazy("Storage health"))
+    notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea)
+    diagnosed_on = _date_field(gettext_lazy("Diagnosed on"))
+
+    def __init__(self, *args, category: str, **kwargs) -> None:
+        super().__init__(*args, prefix="diagnosis", **kwargs)
+        self.checks = checklist_for(category)
+        for check in self.checks:
+            self.fields[f"check_{check}"] = forms.ChoiceField(
+                label=check_label(check), choices=CheckResult.choices, initial=CheckResult.OK
+            )
+            self.fields[f"note_{check}"] = forms.CharField(
+                label=_("Note on “%(check)s”") % {"check": check_label(check)},
+                required=False,
+                max_length=500,
+            )
+        if category in BATTERY_CATEGORIES:
+            self.fields["battery_health"] = _percent_field(gettext_lazy("Battery health"))
+        self.order_fields([f"check_{c}" for c in self.checks])
+
+    def check_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"check_{check}"], self[f"note_{check}"]) for check in self.checks]
+
+    def other_fields(self) -> list[forms.BoundField]:
+        names = ["result", "battery_health", "storage_health", "diagnosed_on", "notes"]
+        return [self[name] for name in names if name in self.fields]
+
+    def items(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {"check": check, "result": data[f"check_{check}"], "note": data[f"note_{check}"]}
+            for check in self.checks
+        ]
+
+
+class RepairForm(forms.Form):
+    parts = forms.CharField(
+        label=gettext_lazy("Parts replaced"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("One part a line."),
+    )
+    notes = forms.CharField(
+        label=gettext_lazy("What was done"), required=False, widget=forms.Textarea
+    )
+    cost = forms.DecimalField(
+        label=gettext_lazy("Cost (€)"), max_digits=9, decimal_places=2, min_value=0, initial=0
+    )
+    repaired_on = _date_field(gettext_lazy("Repaired on"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, prefix="repair", **kwargs)
+
+    def part_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["parts"].splitlines() if line.strip()]
+
+
+class GradeForm(forms.Form):
+    grade = forms.ChoiceField(
+        label=gettext_lazy("Grade"), choices=Grade.choices, widget=forms.RadioSelect
+    )
+    notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea)
+    graded_on = _date_field(gettext_lazy("Graded on"))
+
+    def __init__(self, *args, category: str, **kwargs) -> None:
+        super().__init__(*args, prefix="grade", **kwargs)
+        if category in BATTERY_CATEGORIES:
+            self.fields["battery_health"] = _percent_field(gettext_lazy("Battery health"))
+
+
+_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class MediumForm(forms.Form):
+    type = forms.ChoiceField(label=gettext_lazy("Media type"), choices=MediumType.choices)
+    model = forms.CharField(label=gettext_lazy("Model"), max_length=150, required=False)
+    serial = forms.CharField(label=gettext_lazy("Serial number"), max_length=100, required=False)
+    capacity_gb = forms.IntegerField(
+        label=gettext_lazy("Capacity (GB)"), min_value=0, max_value=200_000, required=False
+    )
+
+
+class ErasureRecordForm(forms.Form):
+    medium = forms.TypedChoiceField(label=gettext_lazy("Medium"), coerce=int)
+    level = forms.ChoiceField(
+        label=gettext_lazy("NIST SP 800-88 level"), choices=SanitisationLevel.choices
+    )
+    method = forms.CharField(label=gettext_lazy("Method"), max_length=150)
+    tool = forms.CharField(label=gettext_lazy("Tool"), max_length=100)
+    tool_version = forms.CharField(
+        label=gettext_lazy("Tool version"), max_length=50, required=False
+    )
+    verification_method = forms.CharField(label=gettext_lazy("Verification method"), max_length=150)
+    result = forms.ChoiceField(label=gettext_lazy("Result"), choices=ErasureResult.choices)
+    operator_name = forms.CharField(label=gettext_lazy("Sanitised by (name)"), max_length=150)
+    operator_title = forms.CharField(label=gettext_lazy("Their title"), max_length=150)
+    verifier_name = forms.CharField(label=gettext_lazy("Verified by (name)"), max_length=150)
+    verifier_title = forms.CharField(label=gettext_lazy("Their title"), max_length=150)
+    started_at = forms.DateTimeField(label=gettext_lazy("Started at"), widget=_DATETIME)
+    finished_at = forms.DateTimeField(label=gettext_lazy("Finished at"), widget=_DATETIME)
+    location = forms.CharField(label=gettext_lazy("Location"), max_length=200)
+    destination = forms.CharField(
+        label=gettext_lazy("Post-sanitisation destination"), max_length=200
+    )
+    evidence = forms.FileField(label=gettext_lazy("Evidence file"), required=False)
+
+    def __init__(self, *args, media=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["medium"].choices = [(medium.pk, str(medium)) for medium in media]
+
+
+class NwipeImportForm(forms.Form):
+    log = forms.FileField(label=gettext_lazy("nwipe log"))
+    verifier_name = forms.CharField(
+        label=gettext_lazy("Verified by (name)"), max_length=150, required=False
+    )
+    verifier_title = forms.CharField(
+        label=gettext_lazy("Their title"), max_length=150, required=False
+    )
+
+
+class BatchCertificateForm(forms.Form):
+    codes = forms.CharField(
+        label=gettext_lazy("Device codes"),
+        help_text=gettext_lazy("Separated by spaces, commas or new lines."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def clean_codes(self) -> list[str]:
+        raw = self.cleaned_data["codes"].replace(",", " ").split()
+        return list(dict.fromkeys(code.strip().upper() for code in raw))

@@ -16,9 +16,18 @@ from documents.models import Document
 from inventory.models import Device
 from organisations.models import Organisation, Site
 from organisations.validators import validate_siren
-from reuse.diagnosis import REUSABLE_RESULTS, DiagnosisResult
-from reuse.grades import Grade
-from reuse.recycling import WASTE_NAMES, TakerKind, TreatmentCode, WasteCode
+from reuse.choices import (
+    REUSABLE_RESULTS,
+    WASTE_NAMES,
+    DiagnosisResult,
+    ErasureResult,
+    Grade,
+    MediumType,
+    SanitisationLevel,
+    TakerKind,
+    TreatmentCode,
+    WasteCode,
+)
 
 
 class Collection(models.Model):
@@ -104,27 +113,6 @@ class CollectionDevice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collection_id}: {self.device_id}"
-
-
-class MediumType(models.TextChoices):
-    HDD = "hdd", _("Hard disk (HDD)")
-    SSD = "ssd", _("SSD")
-    NVME = "nvme", _("NVMe")
-    EMMC = "emmc", _("eMMC")
-    FLASH = "flash", _("Flash memory")
-
-
-class SanitisationLevel(models.TextChoices):
-    """NIST SP 800-88's three levels."""
-
-    CLEAR = "clear", _("Clear")
-    PURGE = "purge", _("Purge")
-    DESTROY = "destroy", _("Destroy")
-
-
-class ErasureResult(models.TextChoices):
-    PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
 
 
 class StorageMedium(models.Model):
@@ -318,7 +306,7 @@ class Repair(models.Model):
 
 
 class Grading(models.Model):
-    """The cosmetic grade given to a device (:mod:`reuse.grades`); the latest one counts."""
+    """The cosmetic grade given to a device (:mod:`reuse.grade_scale`); the latest one counts."""
 
     device = models.ForeignKey(
         Device, on_delete=models.PROTECT, related_name="gradings", verbose_name=_("device")
@@ -369,7 +357,7 @@ class WasteRecord(models.Model):
 
     Its devices moved to ``recycled`` in the transaction that made it, each with its event.
     The producer is the partner holding the devices; the register fields are those of the
-    Code de l'environnement, R.541-43 (see :mod:`reuse.recycling`).
+    Code de l'environnement, R.541-43 (see :mod:`reuse.choices`).
     """
 
     partner = models.ForeignKey(

@@ -6,85 +6,21 @@ Views stay thin: the active partner acts, :mod:`reuse.services` decides and writ
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from common.errors import ApplicationError, PermissionDenied
 from common.pages import add_application_error, error_summary
 from inventory.pages import visible_device
 from reuse import selectors, services
-from reuse.models import ErasureResult, MediumType, SanitisationLevel
+from reuse.forms import BatchCertificateForm, ErasureRecordForm, MediumForm, NwipeImportForm
 from reuse.pages import active_partner
-
-_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-class MediumForm(forms.Form):
-    type = forms.ChoiceField(label=gettext_lazy("Media type"), choices=MediumType.choices)
-    model = forms.CharField(label=gettext_lazy("Model"), max_length=150, required=False)
-    serial = forms.CharField(label=gettext_lazy("Serial number"), max_length=100, required=False)
-    capacity_gb = forms.IntegerField(
-        label=gettext_lazy("Capacity (GB)"), min_value=0, max_value=200_000, required=False
-    )
-
-
-class ErasureRecordForm(forms.Form):
-    medium = forms.TypedChoiceField(label=gettext_lazy("Medium"), coerce=int)
-    level = forms.ChoiceField(
-        label=gettext_lazy("NIST SP 800-88 level"), choices=SanitisationLevel.choices
-    )
-    method = forms.CharField(label=gettext_lazy("Method"), max_length=150)
-    tool = forms.CharField(label=gettext_lazy("Tool"), max_length=100)
-    tool_version = forms.CharField(
-        label=gettext_lazy("Tool version"), max_length=50, required=False
-    )
-    verification_method = forms.CharField(label=gettext_lazy("Verification method"), max_length=150)
-    result = forms.ChoiceField(label=gettext_lazy("Result"), choices=ErasureResult.choices)
-    operator_name = forms.CharField(label=gettext_lazy("Sanitised by (name)"), max_length=150)
-    operator_title = forms.CharField(label=gettext_lazy("Their title"), max_length=150)
-    verifier_name = forms.CharField(label=gettext_lazy("Verified by (name)"), max_length=150)
-    verifier_title = forms.CharField(label=gettext_lazy("Their title"), max_length=150)
-    started_at = forms.DateTimeField(label=gettext_lazy("Started at"), widget=_DATETIME)
-    finished_at = forms.DateTimeField(label=gettext_lazy("Finished at"), widget=_DATETIME)
-    location = forms.CharField(label=gettext_lazy("Location"), max_length=200)
-    destination = forms.CharField(
-        label=gettext_lazy("Post-sanitisation destination"), max_length=200
-    )
-    evidence = forms.FileField(label=gettext_lazy("Evidence file"), required=False)
-
-    def __init__(self, *args, media=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["medium"].choices = [(medium.pk, str(medium)) for medium in media]
-
-
-class NwipeImportForm(forms.Form):
-    log = forms.FileField(label=gettext_lazy("nwipe log"))
-    verifier_name = forms.CharField(
-        label=gettext_lazy("Verified by (name)"), max_length=150, required=False
-    )
-    verifier_title = forms.CharField(
-        label=gettext_lazy("Their title"), max_length=150, required=False
-    )
-
-
-class BatchCertificateForm(forms.Form):
-    codes = forms.CharField(
-        label=gettext_lazy("Device codes"),
-        help_text=gettext_lazy("Separated by spaces, commas or new lines."),
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-
-    def clean_codes(self) -> list[str]:
-        raw = self.cleaned_data["codes"].replace(",", " ").split()
-        return list(dict.fromkeys(code.strip().upper() for code in raw))
-
 
 FORMS = {"medium": MediumForm, "record": ErasureRecordForm, "nwipe": NwipeImportForm}
 

@@ -26,7 +26,7 @@ from reuse import exports, selectors, services
 from reuse import permissions as reuse_permissions
 from reuse.forms import WasteRecordForm
 from reuse.pages import recycling_partner
-from reuse.recycling import register_year
+from reuse.waste_register import register_year
 
 
 @login_required

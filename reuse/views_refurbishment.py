@@ -7,15 +7,12 @@ to the organisation holding the device, in the states that allow them.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as PageForbidden
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.errors import TransitionNotAllowed, ValidationFailed
@@ -28,103 +25,11 @@ from inventory.pages import visible_device
 from organisations.active import active_organisation
 from organisations.models import Organisation
 from reuse import services
-from reuse.diagnosis import (
-    BATTERY_CATEGORIES,
-    CheckResult,
-    DiagnosisResult,
-    check_label,
-    checklist_for,
-)
-from reuse.grades import Grade, grade_scale
+from reuse.checklists import check_label
+from reuse.choices import CheckResult
+from reuse.forms import DiagnosisForm, GradeForm, RepairForm
+from reuse.grade_scale import grade_scale
 from reuse.selectors import refurbishment_history
-
-
-def _date_field(label: str) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-
-def _percent_field(label: str) -> forms.IntegerField:
-    return forms.IntegerField(
-        label=label, required=False, min_value=0, max_value=100, help_text=gettext_lazy("In %.")
-    )
-
-
-class DiagnosisForm(forms.Form):
-    """The device category's checklist (a result and a note per check), then the verdict."""
-
-    result = forms.ChoiceField(label=gettext_lazy("Result"), choices=DiagnosisResult.choices)
-    storage_health = _percent_field(gettext_lazy("Storage health"))
-    notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea)
-    diagnosed_on = _date_field(gettext_lazy("Diagnosed on"))
-
-    def __init__(self, *args, category: str, **kwargs) -> None:
-        super().__init__(*args, prefix="diagnosis", **kwargs)
-        self.checks = checklist_for(category)
-        for check in self.checks:
-            self.fields[f"check_{check}"] = forms.ChoiceField(
-                label=check_label(check), choices=CheckResult.choices, initial=CheckResult.OK
-            )
-            self.fields[f"note_{check}"] = forms.CharField(
-                label=_("Note on “%(check)s”") % {"check": check_label(check)},
-                required=False,
-                max_length=500,
-            )
-        if category in BATTERY_CATEGORIES:
-            self.fields["battery_health"] = _percent_field(gettext_lazy("Battery health"))
-        self.order_fields([f"check_{c}" for c in self.checks])
-
-    def check_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"check_{check}"], self[f"note_{check}"]) for check in self.checks]
-
-    def other_fields(self) -> list[forms.BoundField]:
-        names = ["result", "battery_health", "storage_health", "diagnosed_on", "notes"]
-        return [self[name] for name in names if name in self.fields]
-
-    def items(self) -> list[dict]:
-        data = self.cleaned_data
-        return [
-            {"check": check, "result": data[f"check_{check}"], "note": data[f"note_{check}"]}
-            for check in self.checks
-        ]
-
-
-class RepairForm(forms.Form):
-    parts = forms.CharField(
-        label=gettext_lazy("Parts replaced"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("One part a line."),
-    )
-    notes = forms.CharField(
-        label=gettext_lazy("What was done"), required=False, widget=forms.Textarea
-    )
-    cost = forms.DecimalField(
-        label=gettext_lazy("Cost (€)"), max_digits=9, decimal_places=2, min_value=0, initial=0
-    )
-    repaired_on = _date_field(gettext_lazy("Repaired on"))
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, prefix="repair", **kwargs)
-
-    def part_list(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data["parts"].splitlines() if line.strip()]
-
-
-class GradeForm(forms.Form):
-    grade = forms.ChoiceField(
-        label=gettext_lazy("Grade"), choices=Grade.choices, widget=forms.RadioSelect
-    )
-    notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea)
-    graded_on = _date_field(gettext_lazy("Graded on"))
-
-    def __init__(self, *args, category: str, **kwargs) -> None:
-        super().__init__(*args, prefix="grade", **kwargs)
-        if category in BATTERY_CATEGORIES:
-            self.fields["battery_health"] = _percent_field(gettext_lazy("Battery health"))
 
 
 def _may_record(organisation: Organisation | None, device: Device) -> bool:

@@ -20,7 +20,7 @@ from inventory.models import Declaration, Device, DeviceEvent
 from organisations.choices import CessionEligibility, MembershipRole, OrganisationKind
 from organisations.models import Membership, Organisation, Site
 from reuse import selectors
-from reuse.diagnosis import DiagnosisResult
+from reuse.choices import DiagnosisResult, SanitisationLevel
 from reuse.models import (
     Collection,
     CollectionDevice,
@@ -28,7 +28,6 @@ from reuse.models import (
     ErasureRecord,
     Grading,
     Repair,
-    SanitisationLevel,
     StorageMedium,
     WasteRecord,
     WasteRecordDevice,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from inventory import permissions
+from inventory import labels, permissions
 from inventory.choices import DeviceState, StorageType
 from inventory.lifecycle import allowed_transitions, transition_names
 from inventory.models import Declaration, Device, DeviceEvent
@@ -213,3 +213,28 @@ class DeclarationSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_devices(self, declaration: Declaration) -> list[str]:
         return list(declaration.devices.order_by("pk").values_list("code", flat=True))
+
+
+class LabelSheetCreateSerializer(serializers.Serializer):
+    codes = serializers.ListField(
+        child=serializers.CharField(max_length=32),
+        min_length=1,
+        max_length=labels.MAX_LABELS,
+        help_text="The codes of the devices to label, in the order of the labels.",
+    )
+    layout = serializers.ChoiceField(
+        choices=labels.layout_choices(),
+        default=labels.DEFAULT_LAYOUT,
+        help_text="The A4 label layout: `3x8` (70 × 37 mm) or `2x7` (99.1 × 38.1 mm).",
+    )
+    organisation = serializers.SlugField(
+        required=False,
+        help_text="The slug of the organisation printing; needed only when you belong to several.",
+    )
+
+
+class LabelSheetSerializer(serializers.Serializer):
+    number = serializers.CharField(help_text="The label sheet's document number.")
+    state = serializers.CharField(help_text="`pending` until the PDF is produced, then `issued`.")
+    pages = serializers.IntegerField(help_text="How many A4 sheets the labels fill.")
+    download_url = serializers.URLField(help_text="Where the PDF is downloaded once issued.")

@@ -2,8 +2,8 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from inventory.api.imports import DeviceExportView, DeviceImportViewSet
+from inventory.api.labels import LabelSheetAPIView
 from inventory.api.views import DeclarationViewSet, DeviceViewSet
-from inventory.views_passport import LabelSheetAPIView
 
 router = SimpleRouter()
 router.register("devices", DeviceViewSet, basename="api-device")

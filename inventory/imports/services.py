@@ -134,7 +134,7 @@ def _storage_name(original_name: str) -> str:
 def device_import_cancel(*, device_import: DeviceImport, user: AbstractBaseUser) -> DeviceImport:
     """Ask a running import to stop; one still waiting stops at once. Nothing is imported."""
     _check_importer(user=user, commune=device_import.commune, site=None)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = DeviceImport.objects.select_for_update().get(pk=device_import.pk)
         if locked.is_finished:
             raise ValidationFailed(_("This import is already finished."), code="import_finished")
@@ -183,6 +183,8 @@ def device_import_run(*, device_import: DeviceImport) -> DeviceImport:
 
 def _finish(device_import: DeviceImport, state: str, message: str, **fields) -> None:
     """Record the outcome, unless another run of the same import recorded one already."""
+    # Not durable, nor is _insert's: an import run at once (``run_now``) runs inside its
+    # caller's transaction when there is one (the importer's property tests roll each back).
     with transaction.atomic():
         current = DeviceImport.objects.select_for_update().only("state").get(pk=device_import.pk)
         if current.state != ImportState.RUNNING:

@@ -26,7 +26,8 @@ from organisations.permissions import organisations_of
 from reuse import selectors, services
 from reuse.api.common import devices_for_codes, validated
 from reuse.api.serializers import PartnerChoiceSerializer
-from reuse.models import ErasureRecord, ErasureResult, MediumType, SanitisationLevel, StorageMedium
+from reuse.choices import ErasureResult, MediumType, SanitisationLevel
+from reuse.models import ErasureRecord, StorageMedium
 from reuse.permissions import collecting_partner
 
 _409 = OpenApiResponse(

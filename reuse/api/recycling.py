@@ -25,10 +25,11 @@ from organisations.permissions import organisations_of
 from reuse import exports, selectors, services
 from reuse.api.common import devices_for_codes, validated
 from reuse.api.serializers import PartnerChoiceSerializer
+from reuse.choices import TakerKind, TreatmentCode, WasteCode
 from reuse.forms import MAX_SELECTION
 from reuse.models import WasteRecord
 from reuse.permissions import recycling_partner
-from reuse.recycling import TakerKind, TreatmentCode, WasteCode, register_year
+from reuse.waste_register import register_year
 
 
 class WasteRecordRequestSerializer(PartnerChoiceSerializer):

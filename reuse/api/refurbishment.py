@@ -26,8 +26,7 @@ from organisations.models import Organisation
 from organisations.permissions import membership_in
 from reuse import services
 from reuse.api.common import validated
-from reuse.diagnosis import CheckResult, DiagnosisResult
-from reuse.grades import Grade
+from reuse.choices import CheckResult, DiagnosisResult, Grade
 from reuse.selectors import refurbishment_history
 
 _409 = OpenApiResponse(

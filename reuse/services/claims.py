@@ -44,7 +44,7 @@ def _claim_pks(
     pks = sorted(set(pks))
     now = timezone.now()
     claimed: list[Device] = []
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = list(
             Device.objects.select_for_update()
             .filter(pk__in=pks, state=DeviceState.DECLARED)
@@ -145,7 +145,7 @@ def device_release(
 ) -> Device:
     """The claimant gives a claimed device back to the shared inventory; the commune is told
     by e-mail once the release commits."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         released = device_transition(
             device=device, transition="release", user=user, organisation=partner, note=note
         )
@@ -170,7 +170,7 @@ def claims_expire_overdue(*, now: datetime.datetime | None = None) -> int:
     }
     expired: dict[tuple[int, int], list[int]] = defaultdict(list)
     for pk in list(selectors.overdue_claims(now=now).values_list("pk", flat=True)):
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             device = (
                 Device.objects.select_for_update()
                 .filter(pk=pk, state=DeviceState.CLAIMED, claimed_at__lte=cutoff)

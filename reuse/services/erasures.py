@@ -26,14 +26,9 @@ from organisations.models import Organisation
 from organisations.permissions import require_member
 from reuse import permissions as reuse_permissions
 from reuse import selectors
-from reuse.erasure import NwipeDrive, UnreadableLog, parse_nwipe_log
-from reuse.models import (
-    ErasureRecord,
-    ErasureResult,
-    MediumType,
-    SanitisationLevel,
-    StorageMedium,
-)
+from reuse.choices import ErasureResult, MediumType, SanitisationLevel
+from reuse.models import ErasureRecord, StorageMedium
+from reuse.nwipe import NwipeDrive, UnreadableLog, parse_nwipe_log
 
 ERASURE_STATES = (DeviceState.COLLECTED, DeviceState.IN_REFURBISHMENT)
 ERASURE_CERTIFICATE_TEMPLATE = "reuse/documents/erasure_certificate.html"
@@ -180,7 +175,7 @@ def erasure_record_create(
         created_by=user,
         **values,
     )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if evidence is not None:
             record.evidence_sha256 = _sha256_of(evidence)
             record.evidence.save(getattr(evidence, "name", "evidence"), evidence, save=False)
@@ -253,7 +248,7 @@ def nwipe_log_import(
     started = timezone.make_aware(log.started_at) if log.started_at else timezone.now()
     finished_log = timezone.make_aware(log.finished_at) if log.finished_at else started
     stored_name = ""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         for drive in log.drives:
             medium = (
                 StorageMedium.objects.filter(device__in=held, serial__iexact=drive.serial)

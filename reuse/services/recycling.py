@@ -26,8 +26,8 @@ from organisations.permissions import require_member
 from organisations.validators import validate_siren
 from reuse import permissions as reuse_permissions
 from reuse import selectors
+from reuse.choices import TakerKind, TreatmentCode, WasteCode
 from reuse.models import WasteRecord, WasteRecordDevice
-from reuse.recycling import TakerKind, TreatmentCode, WasteCode
 
 # A shipment of a few devices weighs kilograms, a lorry of them tonnes: beyond this a typing
 # slip is more likely than a shipment.

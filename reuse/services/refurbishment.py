@@ -19,13 +19,9 @@ from inventory.services import device_transition
 from organisations.models import Organisation
 from organisations.permissions import require_member
 from reuse import selectors
-from reuse.diagnosis import BATTERY_CATEGORIES, DiagnosisResult, validate_checklist
-from reuse.grades import Grade
-from reuse.models import (
-    Diagnosis,
-    Grading,
-    Repair,
-)
+from reuse.checklists import validate_checklist
+from reuse.choices import BATTERY_CATEGORIES, DiagnosisResult, Grade
+from reuse.models import Diagnosis, Grading, Repair
 
 
 def _require_refurbisher(
@@ -91,13 +87,13 @@ def diagnosis_record(
 ) -> Diagnosis:
     """Record the functional test of a device its organisation holds.
 
-    The checklist must be the device category's (:mod:`reuse.diagnosis`); battery health is
+    The checklist must be the device category's (:mod:`reuse.checklists`); battery health is
     recorded for laptops, tablets and smartphones only. A collected device found working or
     repairable goes on to refurbishment (the lifecycle's ``diagnose``) in the same
     transaction; one found not repairable stays collected. A device already in refurbishment
     may be diagnosed again (after a repair, say): its state does not change.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = _require_refurbisher(
             device=device,
             organisation=organisation,
@@ -148,7 +144,7 @@ def repair_record(
 ) -> Repair:
     """Record a repair (parts replaced, what was done, cost in euros) of a device in
     refurbishment its organisation holds."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = _require_refurbisher(
             device=device,
             organisation=organisation,
@@ -201,7 +197,7 @@ def grading_record(
 ) -> Grading:
     """Give a device in refurbishment its organisation holds a cosmetic grade; the latest
     grading is the device's grade."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = _require_refurbisher(
             device=device,
             organisation=organisation,
@@ -245,7 +241,7 @@ def device_certify_ready(
     missing piece, or another organisation than the holder (403).
     """
     require_member(user, partner)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Device.objects.select_for_update().get(pk=device.pk)
         evidence = selectors.readiness_evidence(locked)
         return device_transition(

@@ -8,7 +8,7 @@ import datetime
 from django.utils import timezone
 
 from inventory.models import Device, DeviceEvent
-from reuse.diagnosis import checklist_for
+from reuse.checklists import checklist_for
 from reuse.models import Diagnosis, Grading, Repair
 from reuse.services import (
     collection_record,

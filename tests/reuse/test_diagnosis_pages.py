@@ -6,7 +6,7 @@ import pytest
 
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device
-from reuse.diagnosis import checklist_for
+from reuse.checklists import checklist_for
 from reuse.models import Diagnosis, Grading, Repair
 from tests.reuse.refurbishment import collected_device, snapshot
 

@@ -13,7 +13,7 @@ from inventory.choices import DeviceState, EventKind
 from inventory.lifecycle import transition_refusal
 from inventory.models import Device, DeviceEvent
 from inventory.services import device_transition
-from reuse.diagnosis import CHECKLISTS, checklist_for
+from reuse.checklists import CHECKLISTS, checklist_for
 from reuse.models import Diagnosis, Repair
 from reuse.services import diagnosis_record, repair_record
 from tests.reuse.refurbishment import all_ok, collected_device, snapshot

@@ -18,8 +18,8 @@ from documents.choices import DocumentKind, DocumentState
 from documents.models import Document
 from inventory.choices import DeviceState
 from inventory.models import Device
-from reuse.erasure import UnreadableLog, parse_nwipe_log
 from reuse.models import ErasureRecord, StorageMedium
+from reuse.nwipe import UnreadableLog, parse_nwipe_log
 from reuse.services import (
     collection_record,
     device_erasure_status,

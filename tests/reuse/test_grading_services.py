@@ -9,7 +9,8 @@ import pytest
 from django.utils import translation
 
 from common.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
-from reuse.grades import GRADE_DESCRIPTIONS, Grade, grade_scale
+from reuse.choices import Grade
+from reuse.grade_scale import GRADE_DESCRIPTIONS, grade_scale
 from reuse.selectors import device_grade, refurbishment_history
 from reuse.services import grading_record
 from tests.reuse.refurbishment import collected_device, snapshot

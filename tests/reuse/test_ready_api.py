@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device, DeviceEvent
-from reuse.diagnosis import checklist_for
+from reuse.checklists import checklist_for
 from tests.reuse.refurbishment import api_collected_device, collected_device, snapshot
 from tests.reuse.test_ready_services import erase, grade
 

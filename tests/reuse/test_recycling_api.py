@@ -17,7 +17,7 @@ from django.utils import timezone
 from documents.models import Document
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device, DeviceEvent
-from reuse.diagnosis import checklist_for
+from reuse.checklists import checklist_for
 from reuse.models import WasteRecord
 from reuse.services import waste_record_create
 from tests.reuse.refurbishment import api_collected_device, collected_device, erase, snapshot

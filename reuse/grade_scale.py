@@ -8,15 +8,9 @@ never calls a device new, whatever the language.
 
 from __future__ import annotations
 
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Grade(models.TextChoices):
-    A = "A", _("Grade A — very good condition")
-    B = "B", _("Grade B — good condition")
-    C = "C", _("Grade C — fair condition")
-
+from reuse.choices import Grade
 
 GRADE_DESCRIPTIONS = {
     Grade.A: _(

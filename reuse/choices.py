@@ -1,32 +1,72 @@
-"""What the waste register speaks: waste codes, treatment codes and who takes the waste.
-
-A device that cannot be reused leaves through an approved eco-organism (ecosystem, Ecologic)
-or a contracted recycler, with a waste record. The register (Code de l'environnement,
-R.541-43, and its arrêté of 31 May 2021) keeps for each shipment: date, waste name and code,
-quantity, producer, transporter, destination, treatment code, the tracking-slip number if
-any, and the eco-organism's name and SIREN when one takes the waste.
-"""
+"""The reuse loop's choices: storage media and their erasures, diagnoses, grades and the waste
+register's codes, each declared once, with the sets of them that rules ask about."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# The years a register may be asked for.
-REGISTER_YEARS = range(2000, 2101)
+from inventory.choices import DeviceCategory
 
 
-def register_year(value: str) -> int | None:
-    """The year of the register asked for (``?year=``), ``None`` for every year.
+class MediumType(models.TextChoices):
+    HDD = "hdd", _("Hard disk (HDD)")
+    SSD = "ssd", _("SSD")
+    NVME = "nvme", _("NVMe")
+    EMMC = "emmc", _("eMMC")
+    FLASH = "flash", _("Flash memory")
 
-    :class:`ValueError` for anything but a year of :data:`REGISTER_YEARS`.
-    """
-    value = value.strip()
-    if not value:
-        return None
-    if not value.isdigit() or int(value) not in REGISTER_YEARS:
-        raise ValueError(f"Not a year of the register: {value!r}")
-    return int(value)
+
+class SanitisationLevel(models.TextChoices):
+    """NIST SP 800-88's three levels."""
+
+    CLEAR = "clear", _("Clear")
+    PURGE = "purge", _("Purge")
+    DESTROY = "destroy", _("Destroy")
+
+
+class ErasureResult(models.TextChoices):
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Failed")
+
+
+class CheckResult(models.TextChoices):
+    OK = "ok", _("Works")
+    FAULT = "fault", _("Fault")
+    NA = "na", _("Not applicable")
+
+
+class DiagnosisResult(models.TextChoices):
+    WORKS = "works", _("Works")
+    NEEDS_REPAIR = "needs_repair", _("Needs repair")
+    NOT_REPAIRABLE = "not_repairable", _("Not repairable")
+
+
+# Results that let the device go on to refurbishment (the lifecycle's ``diagnose``).
+REUSABLE_RESULTS = frozenset({DiagnosisResult.WORKS, DiagnosisResult.NEEDS_REPAIR})
+
+
+# Categories whose battery health is recorded, in percent.
+BATTERY_CATEGORIES = frozenset(
+    {DeviceCategory.LAPTOP, DeviceCategory.TABLET, DeviceCategory.SMARTPHONE}
+)
+
+
+class Grade(models.TextChoices):
+    """The platform's cosmetic grade scale (:mod:`reuse.grade_scale` describes each grade)."""
+
+    A = "A", _("Grade A — very good condition")
+    B = "B", _("Grade B — good condition")
+    C = "C", _("Grade C — fair condition")
+
+
+# What the waste register speaks: waste codes, treatment codes and who takes the waste.
+#
+# A device that cannot be reused leaves through an approved eco-organism (ecosystem, Ecologic)
+# or a contracted recycler, with a waste record. The register (Code de l'environnement,
+# R.541-43, and its arrêté of 31 May 2021) keeps for each shipment: date, waste name and code,
+# quantity, producer, transporter, destination, treatment code, the tracking-slip number if
+# any, and the eco-organism's name and SIREN when one takes the waste.
 
 
 class WasteCode(models.TextChoices):

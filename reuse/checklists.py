@@ -9,26 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import DeviceCategory
-
-
-class CheckResult(models.TextChoices):
-    OK = "ok", _("Works")
-    FAULT = "fault", _("Fault")
-    NA = "na", _("Not applicable")
-
-
-class DiagnosisResult(models.TextChoices):
-    WORKS = "works", _("Works")
-    NEEDS_REPAIR = "needs_repair", _("Needs repair")
-    NOT_REPAIRABLE = "not_repairable", _("Not repairable")
-
-
-# Results that let the device go on to refurbishment (the lifecycle's ``diagnose``).
-REUSABLE_RESULTS = frozenset({DiagnosisResult.WORKS, DiagnosisResult.NEEDS_REPAIR})
+from reuse.choices import CheckResult
 
 CHECK_LABELS = {
     "power": _("Powers on"),
@@ -101,11 +85,6 @@ CHECKLISTS: Mapping[str, tuple[str, ...]] = {
     DeviceCategory.ACCESSORY: ("function", "cable_connector"),
     DeviceCategory.OTHER: ("power", "function"),
 }
-
-# Categories whose battery health is recorded, in percent.
-BATTERY_CATEGORIES = frozenset(
-    {DeviceCategory.LAPTOP, DeviceCategory.TABLET, DeviceCategory.SMARTPHONE}
-)
 
 
 def checklist_for(category: str) -> tuple[str, ...]:
