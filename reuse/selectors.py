@@ -72,13 +72,15 @@ def claims_by_partner(commune: Organisation) -> list[dict]:
 def overdue_claims(*, now: datetime.datetime | None = None) -> QuerySet[Device]:
     """Claims older than the delay: the devices the expiry returns to the inventory."""
     cutoff = (now or timezone.now()) - claim_expiry_delay()
-    return Device.objects.filter(state=DeviceState.CLAIMED, claimed_at__lte=cutoff).order_by("pk")
+    return Device.objects.filter(
+        state__in=lifecycle.transition_sources("expire"), claimed_at__lte=cutoff
+    ).order_by("pk")
 
 
 def claimable_declarations() -> QuerySet[Declaration]:
     """Declarations with devices still declared, with how many, newest first."""
     return (
-        Declaration.objects.filter(devices__state=DeviceState.DECLARED)
+        Declaration.objects.filter(devices__state__in=lifecycle.transition_sources("claim"))
         .select_related("commune", "pickup_site")
         .annotate(claimable=Count("devices"))
         .order_by("-created_at", "-pk")
@@ -88,7 +90,7 @@ def claimable_declarations() -> QuerySet[Declaration]:
 def claimable_sites() -> QuerySet[Site]:
     """Pickup sites with devices still declared, with how many."""
     return (
-        Site.objects.filter(devices__state=DeviceState.DECLARED)
+        Site.objects.filter(devices__state__in=lifecycle.transition_sources("claim"))
         .select_related("organisation")
         .annotate(claimable=Count("devices"))
         .order_by("organisation__name", "name")
@@ -264,8 +266,8 @@ class ReadinessEvidence:
 
 def readiness_evidence(device: Device) -> ReadinessEvidence:
     """The evidence that ``device`` may be ``ready``: why its media are not all erased (None
-    when they are, or it bears no data), its latest diagnosis, whether a repair was recorded
-    after it, and its grade."""
+    when they are; the lifecycle decides whether it matters), its latest diagnosis, whether a
+    repair was recorded after it, and its grade."""
     with_media = device_for_erasure(device.pk)
     diagnosis = Diagnosis.objects.filter(device=device).first()
     repaired = (
@@ -273,7 +275,7 @@ def readiness_evidence(device: Device) -> ReadinessEvidence:
         and Repair.objects.filter(device=device, created_at__gt=diagnosis.created_at).exists()
     )
     return ReadinessEvidence(
-        erasure_refusal=erasure_refusal(with_media) if with_media.data_bearing else None,
+        erasure_refusal=erasure_refusal(with_media),
         diagnosis=diagnosis,
         repaired=repaired,
         grading=device_grade(device),

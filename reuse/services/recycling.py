@@ -19,7 +19,7 @@ from documents.choices import DocumentKind
 from documents.models import Document
 from documents.services import document_request
 from inventory import lifecycle
-from inventory.models import Device, recycling_refusals
+from inventory.models import Device, recycling_refusals, unerased_data
 from inventory.services import device_transition
 from organisations.models import Organisation
 from organisations.permissions import require_member
@@ -132,18 +132,15 @@ def waste_record_create(
         locked = list(Device.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
         if len(locked) != len(pks):
             raise NotFound(_("No such device."), code="device_not_found")
-        not_held = [device.code for device in locked if device.holder_id != partner.pk]
+        check = lifecycle.transition_check(locked, "recycle", organisation=partner)
+        not_held = [refusal.device.code for refusal in check.forbidden]
         if not_held:
             raise PermissionDenied(
                 _("Your organisation does not hold these devices: %(codes)s.")
                 % {"codes": _device_list(not_held)},
                 code="not_holder",
             )
-        wrong_state = [
-            device.code
-            for device in locked
-            if lifecycle.transition_refusal(device, "recycle") is not None
-        ]
+        wrong_state = [refusal.device.code for refusal in check.not_allowed]
         if wrong_state:
             raise TransitionNotAllowed(
                 _(
@@ -158,9 +155,9 @@ def waste_record_create(
             for device in selectors.devices_for_erasure(pks)
         }
         not_erased = [
-            f"{device.code} ({refusals[device.pk]})"
+            f"{device.code} ({reason})"
             for device in locked
-            if device.data_bearing and refusals[device.pk] is not None
+            if (reason := unerased_data(device, erasure_refusal=refusals[device.pk])) is not None
         ]
         if not_erased:
             raise TransitionNotAllowed(

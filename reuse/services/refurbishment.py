@@ -12,8 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from inventory import permissions
-from inventory.choices import DeviceState
+from inventory import lifecycle
 from inventory.models import Device, readiness_refusals
 from inventory.services import device_transition
 from organisations.models import Organisation
@@ -27,11 +26,22 @@ from reuse.models import (
     Repair,
 )
 
+# A record of the refurbishment is taken while the device may still take one of these
+# transitions of the lifecycle: a diagnosis starts the refurbishment (``diagnose``) or checks a
+# device under way again; a repair or a grade is part of the way to ``ready`` (``certify``).
+DIAGNOSIS_TRANSITIONS = ("diagnose", "certify")
+REFURBISHMENT_TRANSITIONS = ("certify",)
+
 
 def _require_refurbisher(
-    *, device: Device, organisation: Organisation, user: AbstractBaseUser, states: Iterable[str]
+    *,
+    device: Device,
+    organisation: Organisation,
+    user: AbstractBaseUser,
+    transitions: Iterable[str],
 ) -> Device:
-    """Lock ``device`` and check the organisation holds it and its state allows the record.
+    """Lock ``device`` and ask the lifecycle whether ``organisation`` may move it on by one of
+    ``transitions``: the record is taken only then.
 
     Call inside a transaction. Refused with 403 (not the holder) or 409 (state).
     """
@@ -39,17 +49,19 @@ def _require_refurbisher(
     locked = Device.objects.select_for_update().filter(pk=device.pk).first()
     if locked is None:
         raise NotFound(_("No such device."), code="device_not_found")
-    if not permissions.is_holder(locked, organisation):
+    checks = [
+        lifecycle.transition_check([locked], transition, organisation=organisation)
+        for transition in transitions
+    ]
+    if any(check.allowed for check in checks):
+        return locked
+    refusal = checks[0].refused[0]
+    if refusal.forbidden:
         raise PermissionDenied(
             _("Only the organisation holding the device records its refurbishment."),
             code="not_holder",
         )
-    if locked.state not in states:
-        raise TransitionNotAllowed(
-            _("This action is not possible for a device in state “%(state)s”.")
-            % {"state": locked.get_state_display()}
-        )
-    return locked
+    raise TransitionNotAllowed(refusal.reason, code=refusal.code)
 
 
 def _percent(name: str, value: object, errors: dict[str, list[str]]) -> int | None:
@@ -102,7 +114,7 @@ def diagnosis_record(
             device=device,
             organisation=organisation,
             user=user,
-            states=(DeviceState.COLLECTED, DeviceState.IN_REFURBISHMENT),
+            transitions=DIAGNOSIS_TRANSITIONS,
         )
         cleaned, errors = validate_checklist(locked.category, items)
         if result not in DiagnosisResult.values:
@@ -124,7 +136,10 @@ def diagnosis_record(
             operator=user,
             diagnosed_on=diagnosed_on,
         )
-        if locked.state == DeviceState.COLLECTED and diagnosis.allows_refurbishment:
+        if (
+            diagnosis.allows_refurbishment
+            and lifecycle.transition_check([locked], "diagnose").allowed
+        ):
             device_transition(
                 device=locked,
                 transition="diagnose",
@@ -153,7 +168,7 @@ def repair_record(
             device=device,
             organisation=organisation,
             user=user,
-            states=(DeviceState.IN_REFURBISHMENT,),
+            transitions=REFURBISHMENT_TRANSITIONS,
         )
         errors: dict[str, list[str]] = {}
         if not isinstance(parts, list | tuple) or not all(isinstance(p, str) for p in parts):
@@ -206,7 +221,7 @@ def grading_record(
             device=device,
             organisation=organisation,
             user=user,
-            states=(DeviceState.IN_REFURBISHMENT,),
+            transitions=REFURBISHMENT_TRANSITIONS,
         )
         errors: dict[str, list[str]] = {}
         if grade not in Grade.values:
