@@ -317,8 +317,14 @@ class Repair(models.Model):
         return f"{self.device_id} {self.repaired_on:%Y-%m-%d}"
 
 
+# The order of a device's gradings, latest first: the first is the device's grade (the one
+# definition of "the latest grade"; :func:`reuse.selectors.latest_grades` reads it).
+GRADING_LATEST_FIRST = ("-graded_on", "-created_at", "-pk")
+
+
 class Grading(models.Model):
-    """The cosmetic grade given to a device (:mod:`reuse.grades`); the latest one counts."""
+    """The cosmetic grade given to a device (:mod:`reuse.grades`); the latest one counts
+    (:data:`GRADING_LATEST_FIRST`)."""
 
     device = models.ForeignKey(
         Device, on_delete=models.PROTECT, related_name="gradings", verbose_name=_("device")
@@ -346,7 +352,7 @@ class Grading(models.Model):
     class Meta:
         verbose_name = _("grading")
         verbose_name_plural = _("gradings")
-        ordering = ["-graded_on", "-created_at", "-pk"]
+        ordering = list(GRADING_LATEST_FIRST)
         constraints = [
             models.CheckConstraint(
                 condition=Q(grade__in=Grade.values), name="%(app_label)s_%(class)s_grade_valid"

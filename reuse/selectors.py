@@ -19,6 +19,7 @@ from inventory.models import Declaration, Device
 from organisations.models import Organisation, Site
 from reuse import permissions
 from reuse.models import (
+    GRADING_LATEST_FIRST,
     Collection,
     Diagnosis,
     ErasureRecord,
@@ -223,7 +224,7 @@ class RefurbishmentHistory:
 
     @property
     def grade(self) -> Grading | None:
-        """The device's grade: its latest grading."""
+        """The device's grade: its latest grading (``gradings`` come latest first)."""
         return self.gradings[0] if self.gradings else None
 
 
@@ -236,14 +237,35 @@ def refurbishment_history(device: Device) -> RefurbishmentHistory:
             Repair.objects.filter(device=device).select_related("operator", "organisation")
         ),
         gradings=list(
-            Grading.objects.filter(device=device).select_related("graded_by", "organisation")
+            Grading.objects.filter(device=device)
+            .select_related("graded_by", "organisation")
+            .order_by(*GRADING_LATEST_FIRST)
         ),
     )
 
 
+def latest_grades(devices: Iterable[Device]) -> dict[int, Grading]:
+    """The grade of each device that has one, by device pk: its latest grading, in one query."""
+    grades: dict[int, Grading] = {}
+    gradings = Grading.objects.filter(device__in=[device.pk for device in devices]).order_by(
+        "device_id", *GRADING_LATEST_FIRST
+    )
+    for grading in gradings:
+        grades.setdefault(grading.device_id, grading)
+    return grades
+
+
 def device_grade(device: Device) -> Grading | None:
-    """The latest grading of ``device``, or ``None`` when it has none."""
-    return Grading.objects.filter(device=device).first()
+    """The grade of ``device`` (its latest grading), or ``None`` when it has none."""
+    return latest_grades([device]).get(device.pk)
+
+
+def label_grades(devices: Iterable[Device]) -> dict[int, dict[str, str]]:
+    """What a device's label shows of its refurbishment: its grade, when it has one.
+
+    Registered with :func:`inventory.labels.register_label_details` (``ReuseConfig.ready``).
+    """
+    return {pk: {"grade": grading.grade} for pk, grading in latest_grades(devices).items()}
 
 
 @dataclass(frozen=True)
