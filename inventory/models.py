@@ -33,6 +33,10 @@ from organisations.models import Organisation, Site
 # Crockford's base 32 without I, L, O, U: nothing to misread on a label.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8
+# The longest condition notes a file may carry for a device (the form and the API take any).
+CONDITION_NOTES_MAX_LENGTH = 5000
+# The longest note a person adds to a device's event (a withdrawal, a release, an edit).
+EVENT_NOTE_MAX_LENGTH = 1000
 
 
 def new_device_code() -> str:

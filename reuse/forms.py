@@ -9,9 +9,11 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import CODE_ALPHABET, CODE_LENGTH
+from common import limits
+from inventory.models import CODE_ALPHABET, CODE_LENGTH, EVENT_NOTE_MAX_LENGTH
 from organisations.models import Organisation, Site
 from reuse import selectors
+from reuse.models import Collection
 from reuse.recycling import TakerKind, TreatmentCode, WasteCode
 
 MAX_SELECTION = 1000
@@ -60,7 +62,7 @@ class ReleaseForm(forms.Form):
     note = forms.CharField(
         label=_("Note"),
         required=False,
-        max_length=1000,
+        max_length=EVENT_NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Optional: why your organisation gives the device back. Kept in its history."),
     )
@@ -113,10 +115,20 @@ class CollectionForm(forms.Form):
         required=False,
         help_text=_("Where the devices were picked up, printed on the collection note."),
     )
-    commune_signatory = forms.CharField(label=_("Commune signatory"), max_length=150)
-    commune_signatory_title = forms.CharField(label=_("Commune signatory's title"), max_length=150)
-    partner_signatory = forms.CharField(label=_("Partner signatory"), max_length=150)
-    partner_signatory_title = forms.CharField(label=_("Partner signatory's title"), max_length=150)
+    commune_signatory = forms.CharField(
+        label=_("Commune signatory"), max_length=limits.max_length(Collection, "commune_signatory")
+    )
+    commune_signatory_title = forms.CharField(
+        label=_("Commune signatory's title"),
+        max_length=limits.max_length(Collection, "commune_signatory_title"),
+    )
+    partner_signatory = forms.CharField(
+        label=_("Partner signatory"), max_length=limits.max_length(Collection, "partner_signatory")
+    )
+    partner_signatory_title = forms.CharField(
+        label=_("Partner signatory's title"),
+        max_length=limits.max_length(Collection, "partner_signatory_title"),
+    )
 
     def __init__(self, *args, commune: Organisation | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common import limits
 from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory import lifecycle
 from inventory.models import Device, readiness_refusals
@@ -30,6 +31,11 @@ from reuse.models import (
 # transitions of the lifecycle: a diagnosis starts the refurbishment (``diagnose``) or checks a
 # device under way again; a repair or a grade is part of the way to ``ready`` (``certify``).
 DIAGNOSIS_TRANSITIONS = ("diagnose", "certify")
+# A repair's cost fits the model's field: its step (cents) and the first amount beyond it.
+COST_STEP = limits.decimal_step(Repair, "cost")
+COST_LIMIT = Decimal(10) ** (
+    limits.max_digits(Repair, "cost") - limits.decimal_places(Repair, "cost")
+)
 REFURBISHMENT_TRANSITIONS = ("certify",)
 
 
@@ -187,8 +193,8 @@ def repair_record(
         if (
             not amount.is_finite()
             or amount < 0
-            or amount != amount.quantize(Decimal("0.01"))
-            or amount >= Decimal("10000000")
+            or amount != amount.quantize(COST_STEP)
+            or amount >= COST_LIMIT
         ):
             errors["cost"] = [_("Enter an amount in euros, at least 0, with 2 decimals at most.")]
         repaired_on = _past_date("repaired_on", repaired_on, errors)
@@ -198,7 +204,7 @@ def repair_record(
             organisation=organisation,
             parts=parts,
             notes=notes,
-            cost=amount.quantize(Decimal("0.01")),
+            cost=amount.quantize(COST_STEP),
             operator=user,
             repaired_on=repaired_on,
         )
