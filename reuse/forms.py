@@ -4,17 +4,16 @@ recording a shipment to recycling."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from common import limits
 from inventory.models import CODE_ALPHABET, CODE_LENGTH, EVENT_NOTE_MAX_LENGTH
 from organisations.models import Organisation, Site
 from reuse import selectors
-from reuse.models import Collection
-from reuse.recycling import TakerKind, TreatmentCode, WasteCode
+from reuse.models import Collection, WasteRecord
 
 MAX_SELECTION = 1000
 _CODE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
@@ -145,6 +144,61 @@ class DecimalCommaField(forms.DecimalField):
         return super().to_python(value)
 
 
+# How the register's fields show on the page; what they are (type, label, length, whether
+# required) comes from the model (``WasteRecord.REGISTER_FIELDS``).
+_SIREN_INPUT = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+# A SIREN as people write it, in three groups of three digits: two spaces more than its digits.
+_SIREN_AS_WRITTEN = limits.max_length(WasteRecord, "taker_siren") + 2
+_WASTE_RECORD_WIDGETS = {
+    "shipped_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    "weight_kg": forms.TextInput(attrs={"inputmode": "decimal"}),
+    "taker_kind": forms.RadioSelect,
+    "taker_siren": _SIREN_INPUT,
+    "transporter_siren": _SIREN_INPUT,
+    "notes": forms.Textarea(attrs={"rows": 3}),
+}
+_WASTE_RECORD_HELP = {
+    "waste_code": _(
+        "European List of Waste; an asterisk marks hazardous waste (batteries or screens "
+        "still inside)."
+    ),
+    "transporter_name": _("Your own organisation when you take the devices there yourselves."),
+    "tracking_slip": _("The BSD or Trackdéchets number, when the shipment has one."),
+}
+
+
+def _waste_record_fields() -> dict[str, forms.Field]:
+    fields = forms.fields_for_model(
+        WasteRecord,
+        fields=WasteRecord.REGISTER_FIELDS,
+        widgets=_WASTE_RECORD_WIDGETS,
+        help_texts=_WASTE_RECORD_HELP,
+        field_classes={"weight_kg": DecimalCommaField},
+    )
+    for name, field in fields.items():
+        model_field = WasteRecord._meta.get_field(name)
+        if model_field.choices:
+            # A choice to make, or (radio buttons) one of a few shown at once.
+            blank = [] if name in _WASTE_RECORD_WIDGETS else [("", "—")]
+            fields[name] = forms.ChoiceField(
+                label=field.label,
+                choices=[*blank, *model_field.choices],
+                widget=field.widget,
+                help_text=field.help_text,
+            )
+        elif name.endswith("_siren"):
+            field.max_length = _SIREN_AS_WRITTEN
+            field.validators = [
+                validator
+                for validator in field.validators
+                if not isinstance(validator, MaxLengthValidator)
+            ] + [MaxLengthValidator(_SIREN_AS_WRITTEN)]
+            field.widget.attrs["maxlength"] = str(_SIREN_AS_WRITTEN)
+    fields["weight_kg"].min_value = limits.min_value(WasteRecord, "weight_kg")
+    fields["weight_kg"].validators.append(MinValueValidator(fields["weight_kg"].min_value))
+    return fields
+
+
 class WasteRecordForm(forms.Form):
     """Recording a shipment to recycling: the devices ticked, and the register's fields."""
 
@@ -153,60 +207,12 @@ class WasteRecordForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Select at least one device.")},
     )
-    shipped_on = forms.DateField(
-        label=_("Shipped on"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    waste_code = forms.ChoiceField(
-        label=_("Waste code"),
-        choices=[("", "—"), *WasteCode.choices],
-        help_text=_(
-            "European List of Waste; an asterisk marks hazardous waste (batteries or screens "
-            "still inside)."
-        ),
-    )
-    weight_kg = DecimalCommaField(
-        label=_("Weight (kg)"),
-        min_value=Decimal("0.01"),
-        max_digits=9,
-        decimal_places=2,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-    )
-    taker_kind = forms.ChoiceField(
-        label=_("Taken by"), choices=TakerKind.choices, widget=forms.RadioSelect
-    )
-    taker_name = forms.CharField(label=_("Eco-organism or recycler"), max_length=200)
-    taker_siren = forms.CharField(
-        label=_("SIREN of the eco-organism or recycler"),
-        max_length=11,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    destination_name = forms.CharField(label=_("Destination facility"), max_length=200)
-    destination_address = forms.CharField(label=_("Destination address"), max_length=300)
-    treatment_code = forms.ChoiceField(
-        label=_("Treatment code"), choices=[("", "—"), *TreatmentCode.choices]
-    )
-    transporter_name = forms.CharField(
-        label=_("Transporter"),
-        max_length=200,
-        help_text=_("Your own organisation when you take the devices there yourselves."),
-    )
-    transporter_siren = forms.CharField(
-        label=_("Transporter's SIREN"),
-        max_length=11,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    tracking_slip = forms.CharField(
-        label=_("Tracking-slip number"),
-        max_length=60,
-        required=False,
-        help_text=_("The BSD or Trackdéchets number, when the shipment has one."),
-    )
-    notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
 
     def __init__(self, *args, devices=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields.update(_waste_record_fields())
         self.fields["codes"].choices = [(device.code, device.code) for device in devices]
+
+    def register_values(self) -> dict:
+        """The register's fields as cleaned, for :func:`reuse.services.waste_record_create`."""
+        return {name: self.cleaned_data[name] for name in WasteRecord.REGISTER_FIELDS}

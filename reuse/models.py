@@ -378,6 +378,25 @@ class WasteRecord(models.Model):
     Code de l'environnement, R.541-43 (see :mod:`reuse.recycling`).
     """
 
+    # What the partner states of a shipment, in the order forms show it: the one list the
+    # page's form, the API's serializer and :func:`reuse.services.waste_record_create` take
+    # (a new register field is added here and to the model's fields below).
+    REGISTER_FIELDS = (
+        "shipped_on",
+        "waste_code",
+        "weight_kg",
+        "taker_kind",
+        "taker_name",
+        "taker_siren",
+        "destination_name",
+        "destination_address",
+        "treatment_code",
+        "transporter_name",
+        "transporter_siren",
+        "tracking_slip",
+        "notes",
+    )
+
     partner = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
