@@ -98,20 +98,12 @@ class WasteRecordSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "partner",
-            "shipped_on",
-            "waste_code",
-            "waste_name",
-            "weight_kg",
-            "taker_kind",
-            "taker_name",
-            "taker_siren",
-            "destination_name",
-            "destination_address",
-            "treatment_code",
-            "transporter_name",
-            "transporter_siren",
-            "tracking_slip",
-            "notes",
+            # The register's fields, the waste code followed by its name.
+            *(
+                field
+                for name in WasteRecord.REGISTER_FIELDS
+                for field in ((name, "waste_name") if name == "waste_code" else (name,))
+            ),
             "device_count",
             "devices",
         ]
