@@ -16,9 +16,10 @@ from django.http import QueryDict
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from common import limits
 from inventory.choices import DeviceCategory, StorageType
 from inventory.filters import DeviceFilter
-from inventory.models import Device
+from inventory.models import EVENT_NOTE_MAX_LENGTH, Declaration, Device, DeviceImport
 from inventory.services import DESCRIPTION_FIELDS
 from organisations.models import Organisation, Site
 
@@ -101,7 +102,7 @@ class DeviceEditForm(DeviceDescriptionForm):
     note = forms.CharField(
         label=_("Reason for the change"),
         required=False,
-        max_length=1000,
+        max_length=EVENT_NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Optional; kept in the device's history."),
     )
@@ -168,7 +169,7 @@ class DeclarationForm(forms.Form):
     reference = forms.CharField(
         label=_("Your reference"),
         required=False,
-        max_length=200,
+        max_length=limits.max_length(Declaration, "reference"),
         help_text=_("Optional: a ticket or file number to find this declaration again."),
     )
 
@@ -219,7 +220,7 @@ class ImportForm(forms.Form):
     sheet = forms.CharField(
         label=_("Sheet"),
         required=False,
-        max_length=100,
+        max_length=limits.max_length(DeviceImport, "sheet"),
         help_text=_("XLSX files only: the sheet to read. The first sheet otherwise."),
     )
     dry_run = forms.BooleanField(
@@ -244,7 +245,7 @@ class WithdrawForm(forms.Form):
     note = forms.CharField(
         label=_("Note"),
         required=False,
-        max_length=1000,
+        max_length=EVENT_NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Optional: why the commune takes the device back. Kept in its history."),
     )

@@ -1,16 +1,17 @@
 """Label sheets: standard A4 label layouts and the service that requests a sheet as a PDF.
 
-Each label carries the device's code, category, brand, model, its cosmetic grade when it has
-one, and a QR code opening the device's passport (``/d/<code>/``). The sheet is a document of
-the documents module (kind ``label_sheet``), owned by the organisation that prints it; it may
-print only the devices it may see.
+Each label carries the device's code, category, brand, model, what the apps above inventory
+add (the cosmetic grade, registered by reuse: see :func:`register_label_details`), and a QR code
+opening the device's passport (``/d/<code>/``). The sheet is a document of the documents
+module (kind ``label_sheet``), owned by the organisation that prints it; it may print only the
+devices it may see.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,42 @@ from inventory.models import Device
 from organisations.models import Organisation
 
 LABEL_SHEET_TEMPLATE = "inventory/documents/label_sheet.html"
+
+# What an app above inventory adds to labels: given the devices of a sheet, each one's extra
+# lines by device pk (``{"grade": "B"}``), read in a constant number of queries.
+LabelDetailProvider = Callable[[list[Device]], Mapping[int, Mapping[str, str]]]
+_label_detail_providers: list[LabelDetailProvider] = []
+
+
+def register_label_details(provider: LabelDetailProvider) -> LabelDetailProvider:
+    """Let ``provider`` add details to every label (once, however often it registers).
+
+    The hook by which a higher app (reuse and its grade) prints on labels without inventory
+    importing it (rule 14); register in the app's ``AppConfig.ready()``.
+    """
+    if provider not in _label_detail_providers:
+        _label_detail_providers.append(provider)
+    return provider
+
+
+def unregister_label_details(provider: LabelDetailProvider) -> None:
+    """Remove a provider registered with :func:`register_label_details` (for tests)."""
+    if provider in _label_detail_providers:
+        _label_detail_providers.remove(provider)
+
+
+def label_details(devices: Iterable[Device]) -> dict[int, dict[str, str]]:
+    """Every registered provider's details for ``devices``, by device pk; empty values left
+    out, a later provider's value kept over an earlier one's."""
+    devices = list(devices)
+    details: dict[int, dict[str, str]] = {}
+    for provider in _label_detail_providers:
+        for pk, values in provider(devices).items():
+            details.setdefault(pk, {}).update(
+                {key: value for key, value in values.items() if value}
+            )
+    return details
+
 
 # One sheet request prints at most this many labels (the benchmark prints 1,000).
 MAX_LABELS = 2000
@@ -150,8 +187,11 @@ def qr_code_data_uri(url: str) -> str:
     return f"data:image/png;base64,{encoded}"
 
 
-def label_for(device: Device, *, passport_url: str, grade: str = "") -> dict[str, str]:
-    """What one label shows; its cosmetic grade (:mod:`reuse.grade_scale`) only when it has one."""
+def label_for(
+    device: Device, *, passport_url: str, details: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """What one label shows: the device, its QR code, and the registered providers'
+    ``details`` it has (its cosmetic grade, say); a detail never replaces the device's own."""
     label = {
         "code": device.code,
         "category": str(device.get_category_display()),
@@ -159,22 +199,10 @@ def label_for(device: Device, *, passport_url: str, grade: str = "") -> dict[str
         "model": device.model,
         "qr_code": qr_code_data_uri(passport_url),
     }
-    if grade:
-        label["grade"] = grade
+    for key, value in (details or {}).items():
+        if value and key not in label:
+            label[key] = value
     return label
-
-
-def _grades(devices: Iterable[Device]) -> dict[int, str]:
-    """The grade of each device that has one (its latest grading), in one query."""
-    from reuse.models import Grading  # the reuse app builds on inventory, not the reverse
-
-    grades: dict[int, str] = {}
-    latest_first = Grading.objects.filter(device__in=[device.pk for device in devices]).order_by(
-        "device_id", "-graded_on", "-created_at", "-pk"
-    )
-    for device_id, grade in latest_first.values_list("device_id", "grade"):
-        grades.setdefault(device_id, grade)
-    return grades
 
 
 def _requested_codes(codes: Iterable[str]) -> list[str]:
@@ -227,12 +255,12 @@ def label_sheet_request(
             fields={"codes": missing},
         )
     sheet = LAYOUTS[layout]
-    grades = _grades(devices.values())
+    details = label_details(devices.values())
     labels = [
         label_for(
             devices[code],
             passport_url=passport_url(code),
-            grade=grades.get(devices[code].pk, ""),
+            details=details.get(devices[code].pk),
         )
         for code in requested
     ]

@@ -8,6 +8,7 @@ the API show what is possible without duplicating the rules.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
 from django.utils.translation import gettext as _
@@ -38,19 +39,117 @@ def transition_sources(name: str) -> tuple[str, ...]:
     return tuple(sorted(sources))
 
 
-def transition_refusal(device: Device, transition: str) -> str | None:
-    """Why the lifecycle refuses ``transition`` for ``device`` now, or ``None`` if it allows it."""
+STATE_REFUSAL_CODE = "transition_not_allowed"
+FORBIDDEN_CODE = "transition_forbidden"
+
+
+def _refusal(device: Device, transition: str) -> tuple[str, str] | None:
+    """(code, reason) when the state or a condition refuses ``transition`` now, else ``None``."""
     method = getattr(device, transition)
     if not can_proceed(method, check_conditions=False):
-        return _("This action is not possible for a device in state “%(state)s”.") % {
-            "state": device.get_state_display()
-        }
+        return (
+            STATE_REFUSAL_CODE,
+            _("This action is not possible for a device in state “%(state)s”.")
+            % {"state": device.get_state_display()},
+        )
     meta = method._django_fsm
     fsm_transition = meta.get_transition(device.state)
     for condition in fsm_transition.conditions:
         if not condition(device):
-            return str(getattr(condition, "message", _("A condition of this action is not met.")))
+            return (
+                getattr(condition, "code", STATE_REFUSAL_CODE),
+                str(getattr(condition, "message", _("A condition of this action is not met."))),
+            )
     return None
+
+
+def transition_refusal(device: Device, transition: str) -> str | None:
+    """Why the lifecycle refuses ``transition`` for ``device`` now, or ``None`` if it allows it."""
+    refusal = _refusal(device, transition)
+    return None if refusal is None else refusal[1]
+
+
+def _may_run(device: Device, transition: str, organisation: Organisation) -> bool:
+    """Whether ``organisation`` may run ``transition`` on ``device``, whatever its state.
+
+    django-fsm asks the permission only of a transition the state allows; a transition's
+    permission is the same from each of its sources, so the first one answers for the others.
+    """
+    meta = getattr(Device, transition)._django_fsm
+    fsm_transition = meta.get_transition(device.state) or next(iter(meta.transitions.values()))
+    return fsm_transition.has_perm(device, organisation)
+
+
+@dataclass(frozen=True)
+class TransitionRefusal:
+    """Why one device may not take a transition: a machine code and a reason to show.
+
+    ``forbidden`` is true when the acting organisation may not run it on this device (an
+    answer of 403), false when the device's state or a condition of the transition refuses it
+    (409).
+    """
+
+    device: Device
+    code: str
+    reason: str
+    forbidden: bool = False
+
+
+@dataclass(frozen=True)
+class TransitionCheck:
+    """The answer of :func:`transition_check`: the devices that may take the transition, in the
+    order given, and why each other may not."""
+
+    transition: str
+    allowed: tuple[Device, ...]
+    refused: tuple[TransitionRefusal, ...]
+
+    @property
+    def forbidden(self) -> tuple[TransitionRefusal, ...]:
+        """The refusals owed to the acting organisation (not its to move)."""
+        return tuple(refusal for refusal in self.refused if refusal.forbidden)
+
+    @property
+    def not_allowed(self) -> tuple[TransitionRefusal, ...]:
+        """The refusals owed to the devices' state or to a condition of the transition."""
+        return tuple(refusal for refusal in self.refused if not refusal.forbidden)
+
+
+def transition_check(
+    devices: Iterable[Device], transition: str, *, organisation: Organisation | None = None
+) -> TransitionCheck:
+    """Which of ``devices`` may take ``transition`` now, and why each other may not.
+
+    The one question services ask instead of restating states: the lifecycle answers with
+    the sources, conditions and permissions declared on :class:`~inventory.models.Device`.
+    When ``organisation`` is given, it is asked first whether it may run the transition on
+    each device (the permission named by the transition: a refusal ``forbidden``), then the
+    state and the conditions are (the reason :func:`transition_refusal` gives). Reads only
+    what the devices carry, changes nothing; a condition may read a related row (the
+    claimant, say), so load it with the devices to check many.
+    """
+    if transition not in transition_names():
+        raise ValueError(f"{transition!r} is not a transition of the device lifecycle.")
+    allowed: list[Device] = []
+    refused: list[TransitionRefusal] = []
+    for device in devices:
+        if organisation is not None and not _may_run(device, transition, organisation):
+            refused.append(
+                TransitionRefusal(
+                    device=device,
+                    code=FORBIDDEN_CODE,
+                    reason=_("Your organisation may not do this with this device."),
+                    forbidden=True,
+                )
+            )
+            continue
+        refusal = _refusal(device, transition)
+        if refusal is None:
+            allowed.append(device)
+        else:
+            code, reason = refusal
+            refused.append(TransitionRefusal(device=device, code=code, reason=reason))
+    return TransitionCheck(transition=transition, allowed=tuple(allowed), refused=tuple(refused))
 
 
 def allowed_transitions(device: Device, organisations: Iterable[Organisation]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -32,6 +33,10 @@ from organisations.models import Organisation, Site
 # Crockford's base 32 without I, L, O, U: nothing to misread on a label.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8
+# The longest condition notes a file may carry for a device (the form and the API take any).
+CONDITION_NOTES_MAX_LENGTH = 5000
+# The longest note a person adds to a device's event (a withdrawal, a release, an edit).
+EVENT_NOTE_MAX_LENGTH = 1000
 
 
 def new_device_code() -> str:
@@ -197,7 +202,10 @@ class DeviceQuerySet(models.QuerySet):
         return self.exclude(state=DeviceState.WITHDRAWN)
 
     def claimable(self) -> DeviceQuerySet:
-        return self.filter(state=DeviceState.DECLARED)
+        """Devices a partner may claim: in a state the lifecycle's ``claim`` starts from."""
+        from inventory.lifecycle import transition_sources  # it reads Device, defined below
+
+        return self.filter(state__in=transition_sources("claim"))
 
     def with_related(self) -> DeviceQuerySet:
         return self.select_related("commune", "holder", "pickup_site", "claimed_by")
@@ -483,7 +491,8 @@ class Device(FSMModelMixin, models.Model):
         Like ``diagnose``, the evidence is passed in rather than queried:
         :func:`reuse.services.device_certify_ready` gathers it and runs this transition in one
         transaction. ``erasure_refusal`` says why the media are not all erased (``None`` when
-        every medium's latest record passed or destroyed it, or the device bears no data);
+        every medium's latest record passed or destroyed it; :func:`unerased_data` says when
+        it matters);
         ``diagnosis`` is the latest one; ``repaired`` whether a repair was recorded after it;
         ``grading`` the device's grade. Every missing piece is named in the refusal.
         """
@@ -514,7 +523,7 @@ class Device(FSMModelMixin, models.Model):
         Like ``certify``, the evidence is passed in: :func:`reuse.services.waste_record_create`
         records the shipment and runs this transition for each of its devices in one
         transaction. ``erasure_refusal`` says why the media are not all erased or destroyed
-        (``None`` when they are, or the device bears no data).
+        (``None`` when they are; :func:`unerased_data` says when it matters).
         """
         missing = recycling_refusals(
             self, waste_record=waste_record, erasure_refusal=erasure_refusal
@@ -527,6 +536,22 @@ class Device(FSMModelMixin, models.Model):
             )
 
 
+def unerased_data(
+    device: Device, *, erasure_refusal: str | Callable[[Device], str | None] | None
+) -> str | None:
+    """Why the data ``device`` bears keeps it in the loop, or ``None`` when nothing does.
+
+    The lifecycle's rule "data-bearing and not erased", stated once (DESIGN.md): a device
+    bearing data leaves (``ready`` or ``recycled``) only once every storage medium is erased or
+    destroyed. ``erasure_refusal`` says why its media are not (``None`` when they are), or is
+    the function reading it from the erasure records (reuse's
+    :func:`reuse.selectors.erasure_refusal`), then called only for a device bearing data.
+    """
+    if not device.data_bearing:
+        return None
+    return erasure_refusal(device) if callable(erasure_refusal) else erasure_refusal
+
+
 def readiness_refusals(
     device: Device, *, erasure_refusal, diagnosis, repaired: bool, grading
 ) -> list[tuple[str, str]]:
@@ -536,9 +561,10 @@ def readiness_refusals(
     of a data-bearing device, a passed functional test and a grade.
     """
     missing: list[tuple[str, str]] = []
-    if device.data_bearing and erasure_refusal is not None:
+    data_refusal = unerased_data(device, erasure_refusal=erasure_refusal)
+    if data_refusal is not None:
         missing.append(
-            ("not_erased", _("the data is not erased: %(reason)s") % {"reason": erasure_refusal})
+            ("not_erased", _("the data is not erased: %(reason)s") % {"reason": data_refusal})
         )
     if diagnosis is None or diagnosis.device_id != device.pk:
         missing.append(("no_diagnosis", _("no functional test is recorded")))
@@ -560,12 +586,13 @@ def recycling_refusals(device: Device, *, waste_record, erasure_refusal) -> list
     of a data-bearing device erased or destroyed.
     """
     missing: list[tuple[str, str]] = []
-    if device.data_bearing and erasure_refusal is not None:
+    data_refusal = unerased_data(device, erasure_refusal=erasure_refusal)
+    if data_refusal is not None:
         missing.append(
             (
                 "not_erased",
                 _("the data is not erased nor the media destroyed: %(reason)s")
-                % {"reason": erasure_refusal},
+                % {"reason": data_refusal},
             )
         )
     if waste_record is None or not waste_record.covers(device):

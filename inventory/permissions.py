@@ -127,3 +127,4 @@ def claimant_has_esus_approval(device: Device) -> bool:
 claimant_has_esus_approval.message = _(
     "Only an ESUS-approved organisation may receive a free cession (CG3P art. L3212-2 3°)."
 )
+claimant_has_esus_approval.code = "partner_not_esus"

@@ -10,3 +10,9 @@ class ReuseConfig(AppConfig):
         from reuse import dashboard
 
         dashboard.register()
+
+        # Inventory prints the labels but knows nothing of grades: reuse tells it.
+        from inventory.labels import register_label_details
+        from reuse.selectors import label_grades
+
+        register_label_details(label_grades)

@@ -5,14 +5,15 @@ the erasure pages (media, erasure records, nwipe logs, batch certificates)."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import CODE_ALPHABET, CODE_LENGTH
+from common import limits
+from inventory.models import CODE_ALPHABET, CODE_LENGTH, EVENT_NOTE_MAX_LENGTH
 from organisations.models import Organisation, Site
 from reuse import selectors
 from reuse.checklists import check_label, checklist_for
@@ -24,10 +25,8 @@ from reuse.choices import (
     Grade,
     MediumType,
     SanitisationLevel,
-    TakerKind,
-    TreatmentCode,
-    WasteCode,
 )
+from reuse.models import Collection, WasteRecord
 
 MAX_SELECTION = 1000
 _CODE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
@@ -75,7 +74,7 @@ class ReleaseForm(forms.Form):
     note = forms.CharField(
         label=_("Note"),
         required=False,
-        max_length=1000,
+        max_length=EVENT_NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Optional: why your organisation gives the device back. Kept in its history."),
     )
@@ -128,10 +127,20 @@ class CollectionForm(forms.Form):
         required=False,
         help_text=_("Where the devices were picked up, printed on the collection note."),
     )
-    commune_signatory = forms.CharField(label=_("Commune signatory"), max_length=150)
-    commune_signatory_title = forms.CharField(label=_("Commune signatory's title"), max_length=150)
-    partner_signatory = forms.CharField(label=_("Partner signatory"), max_length=150)
-    partner_signatory_title = forms.CharField(label=_("Partner signatory's title"), max_length=150)
+    commune_signatory = forms.CharField(
+        label=_("Commune signatory"), max_length=limits.max_length(Collection, "commune_signatory")
+    )
+    commune_signatory_title = forms.CharField(
+        label=_("Commune signatory's title"),
+        max_length=limits.max_length(Collection, "commune_signatory_title"),
+    )
+    partner_signatory = forms.CharField(
+        label=_("Partner signatory"), max_length=limits.max_length(Collection, "partner_signatory")
+    )
+    partner_signatory_title = forms.CharField(
+        label=_("Partner signatory's title"),
+        max_length=limits.max_length(Collection, "partner_signatory_title"),
+    )
 
     def __init__(self, *args, commune: Organisation | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -148,6 +157,61 @@ class DecimalCommaField(forms.DecimalField):
         return super().to_python(value)
 
 
+# How the register's fields show on the page; what they are (type, label, length, whether
+# required) comes from the model (``WasteRecord.REGISTER_FIELDS``).
+_SIREN_INPUT = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+# A SIREN as people write it, in three groups of three digits: two spaces more than its digits.
+_SIREN_AS_WRITTEN = limits.max_length(WasteRecord, "taker_siren") + 2
+_WASTE_RECORD_WIDGETS = {
+    "shipped_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    "weight_kg": forms.TextInput(attrs={"inputmode": "decimal"}),
+    "taker_kind": forms.RadioSelect,
+    "taker_siren": _SIREN_INPUT,
+    "transporter_siren": _SIREN_INPUT,
+    "notes": forms.Textarea(attrs={"rows": 3}),
+}
+_WASTE_RECORD_HELP = {
+    "waste_code": _(
+        "European List of Waste; an asterisk marks hazardous waste (batteries or screens "
+        "still inside)."
+    ),
+    "transporter_name": _("Your own organisation when you take the devices there yourselves."),
+    "tracking_slip": _("The BSD or Trackdéchets number, when the shipment has one."),
+}
+
+
+def _waste_record_fields() -> dict[str, forms.Field]:
+    fields = forms.fields_for_model(
+        WasteRecord,
+        fields=WasteRecord.REGISTER_FIELDS,
+        widgets=_WASTE_RECORD_WIDGETS,
+        help_texts=_WASTE_RECORD_HELP,
+        field_classes={"weight_kg": DecimalCommaField},
+    )
+    for name, field in fields.items():
+        model_field = WasteRecord._meta.get_field(name)
+        if model_field.choices:
+            # A choice to make, or (radio buttons) one of a few shown at once.
+            blank = [] if name in _WASTE_RECORD_WIDGETS else [("", "—")]
+            fields[name] = forms.ChoiceField(
+                label=field.label,
+                choices=[*blank, *model_field.choices],
+                widget=field.widget,
+                help_text=field.help_text,
+            )
+        elif name.endswith("_siren"):
+            field.max_length = _SIREN_AS_WRITTEN
+            field.validators = [
+                validator
+                for validator in field.validators
+                if not isinstance(validator, MaxLengthValidator)
+            ] + [MaxLengthValidator(_SIREN_AS_WRITTEN)]
+            field.widget.attrs["maxlength"] = str(_SIREN_AS_WRITTEN)
+    fields["weight_kg"].min_value = limits.min_value(WasteRecord, "weight_kg")
+    fields["weight_kg"].validators.append(MinValueValidator(fields["weight_kg"].min_value))
+    return fields
+
+
 class WasteRecordForm(forms.Form):
     """Recording a shipment to recycling: the devices ticked, and the register's fields."""
 
@@ -156,63 +220,15 @@ class WasteRecordForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Select at least one device.")},
     )
-    shipped_on = forms.DateField(
-        label=_("Shipped on"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    waste_code = forms.ChoiceField(
-        label=_("Waste code"),
-        choices=[("", "—"), *WasteCode.choices],
-        help_text=_(
-            "European List of Waste; an asterisk marks hazardous waste (batteries or screens "
-            "still inside)."
-        ),
-    )
-    weight_kg = DecimalCommaField(
-        label=_("Weight (kg)"),
-        min_value=Decimal("0.01"),
-        max_digits=9,
-        decimal_places=2,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-    )
-    taker_kind = forms.ChoiceField(
-        label=_("Taken by"), choices=TakerKind.choices, widget=forms.RadioSelect
-    )
-    taker_name = forms.CharField(label=_("Eco-organism or recycler"), max_length=200)
-    taker_siren = forms.CharField(
-        label=_("SIREN of the eco-organism or recycler"),
-        max_length=11,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    destination_name = forms.CharField(label=_("Destination facility"), max_length=200)
-    destination_address = forms.CharField(label=_("Destination address"), max_length=300)
-    treatment_code = forms.ChoiceField(
-        label=_("Treatment code"), choices=[("", "—"), *TreatmentCode.choices]
-    )
-    transporter_name = forms.CharField(
-        label=_("Transporter"),
-        max_length=200,
-        help_text=_("Your own organisation when you take the devices there yourselves."),
-    )
-    transporter_siren = forms.CharField(
-        label=_("Transporter's SIREN"),
-        max_length=11,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    tracking_slip = forms.CharField(
-        label=_("Tracking-slip number"),
-        max_length=60,
-        required=False,
-        help_text=_("The BSD or Trackdéchets number, when the shipment has one."),
-    )
-    notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
 
     def __init__(self, *args, devices=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields.update(_waste_record_fields())
         self.fields["codes"].choices = [(device.code, device.code) for device in devices]
+
+    def register_values(self) -> dict:
+        """The register's fields as cleaned, for :func:`reuse.services.waste_record_create`."""
+        return {name: self.cleaned_data[name] for name in WasteRecord.REGISTER_FIELDS}
 
 
 def _date_field(label: str) -> forms.DateField:

@@ -305,8 +305,14 @@ class Repair(models.Model):
         return f"{self.device_id} {self.repaired_on:%Y-%m-%d}"
 
 
+# The order of a device's gradings, latest first: the first is the device's grade (the one
+# definition of "the latest grade"; :func:`reuse.selectors.latest_grades` reads it).
+GRADING_LATEST_FIRST = ("-graded_on", "-created_at", "-pk")
+
+
 class Grading(models.Model):
-    """The cosmetic grade given to a device (:mod:`reuse.grade_scale`); the latest one counts."""
+    """The cosmetic grade given to a device (:mod:`reuse.grade_scale`); the latest one counts
+    (:data:`GRADING_LATEST_FIRST`)."""
 
     device = models.ForeignKey(
         Device, on_delete=models.PROTECT, related_name="gradings", verbose_name=_("device")
@@ -334,7 +340,7 @@ class Grading(models.Model):
     class Meta:
         verbose_name = _("grading")
         verbose_name_plural = _("gradings")
-        ordering = ["-graded_on", "-created_at", "-pk"]
+        ordering = list(GRADING_LATEST_FIRST)
         constraints = [
             models.CheckConstraint(
                 condition=Q(grade__in=Grade.values), name="%(app_label)s_%(class)s_grade_valid"
@@ -359,6 +365,25 @@ class WasteRecord(models.Model):
     The producer is the partner holding the devices; the register fields are those of the
     Code de l'environnement, R.541-43 (see :mod:`reuse.choices`).
     """
+
+    # What the partner states of a shipment, in the order forms show it: the one list the
+    # page's form, the API's serializer and :func:`reuse.services.waste_record_create` take
+    # (a new register field is added here and to the model's fields below).
+    REGISTER_FIELDS = (
+        "shipped_on",
+        "waste_code",
+        "weight_kg",
+        "taker_kind",
+        "taker_name",
+        "taker_siren",
+        "destination_name",
+        "destination_address",
+        "treatment_code",
+        "transporter_name",
+        "transporter_siren",
+        "tracking_slip",
+        "notes",
+    )
 
     partner = models.ForeignKey(
         Organisation,

@@ -19,6 +19,7 @@ from inventory.models import Declaration, Device
 from organisations.models import Organisation, Site
 from reuse import permissions
 from reuse.models import (
+    GRADING_LATEST_FIRST,
     Collection,
     Diagnosis,
     ErasureRecord,
@@ -72,13 +73,15 @@ def claims_by_partner(commune: Organisation) -> list[dict]:
 def overdue_claims(*, now: datetime.datetime | None = None) -> QuerySet[Device]:
     """Claims older than the delay: the devices the expiry returns to the inventory."""
     cutoff = (now or timezone.now()) - claim_expiry_delay()
-    return Device.objects.filter(state=DeviceState.CLAIMED, claimed_at__lte=cutoff).order_by("pk")
+    return Device.objects.filter(
+        state__in=lifecycle.transition_sources("expire"), claimed_at__lte=cutoff
+    ).order_by("pk")
 
 
 def claimable_declarations() -> QuerySet[Declaration]:
     """Declarations with devices still declared, with how many, newest first."""
     return (
-        Declaration.objects.filter(devices__state=DeviceState.DECLARED)
+        Declaration.objects.filter(devices__state__in=lifecycle.transition_sources("claim"))
         .select_related("commune", "pickup_site")
         .annotate(claimable=Count("devices"))
         .order_by("-created_at", "-pk")
@@ -88,7 +91,7 @@ def claimable_declarations() -> QuerySet[Declaration]:
 def claimable_sites() -> QuerySet[Site]:
     """Pickup sites with devices still declared, with how many."""
     return (
-        Site.objects.filter(devices__state=DeviceState.DECLARED)
+        Site.objects.filter(devices__state__in=lifecycle.transition_sources("claim"))
         .select_related("organisation")
         .annotate(claimable=Count("devices"))
         .order_by("organisation__name", "name")
@@ -221,7 +224,7 @@ class RefurbishmentHistory:
 
     @property
     def grade(self) -> Grading | None:
-        """The device's grade: its latest grading."""
+        """The device's grade: its latest grading (``gradings`` come latest first)."""
         return self.gradings[0] if self.gradings else None
 
 
@@ -234,14 +237,35 @@ def refurbishment_history(device: Device) -> RefurbishmentHistory:
             Repair.objects.filter(device=device).select_related("operator", "organisation")
         ),
         gradings=list(
-            Grading.objects.filter(device=device).select_related("graded_by", "organisation")
+            Grading.objects.filter(device=device)
+            .select_related("graded_by", "organisation")
+            .order_by(*GRADING_LATEST_FIRST)
         ),
     )
 
 
+def latest_grades(devices: Iterable[Device]) -> dict[int, Grading]:
+    """The grade of each device that has one, by device pk: its latest grading, in one query."""
+    grades: dict[int, Grading] = {}
+    gradings = Grading.objects.filter(device__in=[device.pk for device in devices]).order_by(
+        "device_id", *GRADING_LATEST_FIRST
+    )
+    for grading in gradings:
+        grades.setdefault(grading.device_id, grading)
+    return grades
+
+
 def device_grade(device: Device) -> Grading | None:
-    """The latest grading of ``device``, or ``None`` when it has none."""
-    return Grading.objects.filter(device=device).first()
+    """The grade of ``device`` (its latest grading), or ``None`` when it has none."""
+    return latest_grades([device]).get(device.pk)
+
+
+def label_grades(devices: Iterable[Device]) -> dict[int, dict[str, str]]:
+    """What a device's label shows of its refurbishment: its grade, when it has one.
+
+    Registered with :func:`inventory.labels.register_label_details` (``ReuseConfig.ready``).
+    """
+    return {pk: {"grade": grading.grade} for pk, grading in latest_grades(devices).items()}
 
 
 @dataclass(frozen=True)
@@ -264,8 +288,8 @@ class ReadinessEvidence:
 
 def readiness_evidence(device: Device) -> ReadinessEvidence:
     """The evidence that ``device`` may be ``ready``: why its media are not all erased (None
-    when they are, or it bears no data), its latest diagnosis, whether a repair was recorded
-    after it, and its grade."""
+    when they are; the lifecycle decides whether it matters), its latest diagnosis, whether a
+    repair was recorded after it, and its grade."""
     with_media = device_for_erasure(device.pk)
     diagnosis = Diagnosis.objects.filter(device=device).first()
     repaired = (
@@ -273,7 +297,7 @@ def readiness_evidence(device: Device) -> ReadinessEvidence:
         and Repair.objects.filter(device=device, created_at__gt=diagnosis.created_at).exists()
     )
     return ReadinessEvidence(
-        erasure_refusal=erasure_refusal(with_media) if with_media.data_bearing else None,
+        erasure_refusal=erasure_refusal(with_media),
         diagnosis=diagnosis,
         repaired=repaired,
         grading=device_grade(device),

@@ -81,19 +81,7 @@ def waste_record_new(request: HttpRequest) -> HttpResponse:
                     partner=partner,
                     user=request.user,
                     devices=[device for device in devices if device.code in chosen],
-                    shipped_on=data["shipped_on"],
-                    waste_code=data["waste_code"],
-                    weight_kg=data["weight_kg"],
-                    taker_kind=data["taker_kind"],
-                    taker_name=data["taker_name"],
-                    taker_siren=data["taker_siren"],
-                    destination_name=data["destination_name"],
-                    destination_address=data["destination_address"],
-                    treatment_code=data["treatment_code"],
-                    transporter_name=data["transporter_name"],
-                    transporter_siren=data["transporter_siren"],
-                    tracking_slip=data["tracking_slip"],
-                    notes=data["notes"],
+                    **form.register_values(),
                 )
             except ValidationFailed as error:
                 add_application_error(form, error)

@@ -33,6 +33,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common import limits
 from common.errors import ErrorSerializer, NotFound
 from inventory import exports
 from inventory.api.serializers import OrganisationBriefSerializer, SiteBriefSerializer
@@ -238,7 +239,7 @@ class DeviceImportCreateSerializer(serializers.Serializer):
     sheet = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=100,
+        max_length=limits.max_length(DeviceImport, "sheet"),
         help_text=gettext_lazy("XLSX only: the sheet to read; the first one otherwise."),
     )
     dry_run = serializers.BooleanField(

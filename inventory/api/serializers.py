@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common import limits
 from inventory import labels, permissions
 from inventory.choices import DeviceState, StorageType
 from inventory.lifecycle import allowed_transitions, transition_names
@@ -192,7 +193,7 @@ class DeclarationCreateSerializer(serializers.Serializer):
     reference = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=Declaration._meta.get_field("reference").max_length,
+        max_length=limits.max_length(Declaration, "reference"),
         help_text=_("Your own reference for this declaration (a ticket, a decision)."),
     )
     devices = DeviceDescriptionSerializer(many=True, max_length=MAX_DEVICES_PER_DECLARATION)

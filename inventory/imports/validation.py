@@ -17,6 +17,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common import limits
 from inventory.imports.columns import (
     CATEGORY_SYNONYMS,
     EMPTY_MARKERS,
@@ -27,22 +28,26 @@ from inventory.imports.columns import (
     STORAGE_TYPE_SYNONYMS,
     normalise_label,
 )
-from inventory.models import derive_data_bearing, identity_key
+from inventory.models import CONDITION_NOTES_MAX_LENGTH, Device, derive_data_bearing, identity_key
 from organisations.models import Organisation, Site
 
 # Oldest purchase date taken as real: before it, a typing error is more likely than a device.
 OLDEST_PURCHASE_DATE = datetime.date(1980, 1, 1)
-MAX_RAM_GB = Decimal("4096")
-MAX_STORAGE_GB = 200_000
-MIN_SCREEN, MAX_SCREEN = Decimal("1"), Decimal("120")
+# The model's limits, read from its fields.
+MAX_RAM_GB = limits.max_value(Device, "ram_gb")
+RAM_STEP = limits.decimal_step(Device, "ram_gb")
+MAX_STORAGE_GB = limits.max_value(Device, "storage_gb")
+MIN_SCREEN, MAX_SCREEN = (
+    limits.min_value(Device, "screen_size_inches"),
+    limits.max_value(Device, "screen_size_inches"),
+)
+SCREEN_STEP = limits.decimal_step(Device, "screen_size_inches")
 TEXT_LIMITS = {
-    "brand": 100,
-    "model": 150,
-    "serial_number": 100,
-    "asset_tag": 100,
-    "cpu": 150,
-    "operating_system": 150,
-    "condition_notes": 5000,
+    **{
+        name: limits.max_length(Device, name)
+        for name in ("brand", "model", "serial_number", "asset_tag", "cpu", "operating_system")
+    },
+    "condition_notes": CONDITION_NOTES_MAX_LENGTH,
 }
 # Where GLPI writes a manufacturer's legal name, keep the brand people know.
 BRAND_SUFFIXES = re.compile(
@@ -231,8 +236,10 @@ def _ram_converter(unit_gb: Decimal) -> Callable[[Any], Decimal | None]:
             value, what=_("The memory"), default_unit_gb=unit_gb, units=MEMORY_UNITS_IN_GB
         )
         if gigabytes > MAX_RAM_GB:
-            raise Invalid(_("The memory cannot exceed 4096 GB; give it in GB."))
-        return gigabytes.quantize(Decimal("0.01"))
+            raise Invalid(
+                _("The memory cannot exceed %(max)s GB; give it in GB.") % {"max": MAX_RAM_GB}
+            )
+        return gigabytes.quantize(RAM_STEP)
 
     return convert
 
@@ -242,7 +249,9 @@ def _storage(value: Any) -> int | None:
         return None
     gigabytes = _size_in_gb(value, what=_("The storage"), default_unit_gb=Decimal(1))
     if gigabytes > MAX_STORAGE_GB:
-        raise Invalid(_("The storage cannot exceed 200000 GB; give it in GB."))
+        raise Invalid(
+            _("The storage cannot exceed %(max)s GB; give it in GB.") % {"max": MAX_STORAGE_GB}
+        )
     return int(gigabytes.to_integral_value())
 
 
@@ -253,11 +262,14 @@ def _screen(value: Any) -> Decimal | None:
     if unit not in {"", "pouces", "pouce", "in", "inch", "inches"}:
         raise Invalid(_("The screen size is in inches, such as 15,6."))
     try:
-        number = number.quantize(Decimal("0.1"))
+        number = number.quantize(SCREEN_STEP)
     except InvalidOperation as error:
         raise Invalid(_("The screen size is in inches, such as 15,6.")) from error
     if not MIN_SCREEN <= number <= MAX_SCREEN:
-        raise Invalid(_("The screen size must be between 1 and 120 inches."))
+        raise Invalid(
+            _("The screen size must be between %(min)s and %(max)s inches.")
+            % {"min": MIN_SCREEN, "max": MAX_SCREEN}
+        )
     return number
 
 

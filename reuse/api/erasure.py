@@ -18,9 +18,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common import limits
 from common.api import error_responses
 from common.errors import ErrorSerializer, NotFound
 from inventory.api.lookups import visible_device
+from inventory.models import Device
 from inventory.permissions import can_view_device
 from organisations.permissions import organisations_of
 from reuse import selectors, services
@@ -43,6 +45,10 @@ _404_MEDIUM = OpenApiResponse(
 )
 
 
+def _record_length(name: str) -> int:
+    return limits.max_length(ErasureRecord, name)
+
+
 def _optional(max_length: int) -> serializers.CharField:
     return serializers.CharField(
         max_length=max_length, required=False, allow_blank=True, default=""
@@ -57,27 +63,30 @@ class ErasureRecordSerializer(PartnerChoiceSerializer):
         choices=SanitisationLevel.choices, help_text=gettext_lazy("The NIST SP 800-88 level.")
     )
     method = serializers.CharField(
-        max_length=150, help_text=gettext_lazy("E.g. overwrite, cryptographic erase.")
+        max_length=_record_length("method"),
+        help_text=gettext_lazy("E.g. overwrite, cryptographic erase."),
     )
-    tool = serializers.CharField(max_length=100)
-    tool_version = _optional(50)
-    verification_method = serializers.CharField(max_length=150)
+    tool = serializers.CharField(max_length=_record_length("tool"))
+    tool_version = _optional(_record_length("tool_version"))
+    verification_method = serializers.CharField(max_length=_record_length("verification_method"))
     result = serializers.ChoiceField(choices=ErasureResult.choices)
     operator_name = serializers.CharField(
-        max_length=150, help_text=gettext_lazy("Who sanitised the medium.")
+        max_length=_record_length("operator_name"),
+        help_text=gettext_lazy("Who sanitised the medium."),
     )
-    operator_title = serializers.CharField(max_length=150)
+    operator_title = serializers.CharField(max_length=_record_length("operator_title"))
     verifier_name = serializers.CharField(
-        max_length=150, help_text=gettext_lazy("Who verified the sanitisation.")
+        max_length=_record_length("verifier_name"),
+        help_text=gettext_lazy("Who verified the sanitisation."),
     )
-    verifier_title = serializers.CharField(max_length=150)
+    verifier_title = serializers.CharField(max_length=_record_length("verifier_title"))
     started_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(
         help_text=gettext_lazy("Not before `started_at`, never in the future.")
     )
-    location = serializers.CharField(max_length=200)
+    location = serializers.CharField(max_length=_record_length("location"))
     destination = serializers.CharField(
-        max_length=200,
+        max_length=_record_length("destination"),
         help_text=gettext_lazy("Where the medium goes after sanitisation (reuse, recycling…)."),
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
@@ -99,16 +108,21 @@ class StorageMediumSerializer(PartnerChoiceSerializer):
     id = serializers.IntegerField(read_only=True)
     device = serializers.CharField(source="device.code", read_only=True)
     type = serializers.ChoiceField(choices=MediumType.choices)
-    model = _optional(150)
+    model = _optional(limits.max_length(StorageMedium, "model"))
     serial = serializers.CharField(
-        max_length=100,
+        max_length=limits.max_length(StorageMedium, "serial"),
         required=False,
         allow_blank=True,
         default="",
         help_text=gettext_lazy("The medium's own serial number, as an nwipe log names it."),
     )
     capacity_gb = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=0, max_value=200_000
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        # A medium holds at most what a device does.
+        max_value=limits.max_value(Device, "storage_gb"),
     )
     created_at = serializers.DateTimeField(read_only=True)
     latest_erasure = serializers.SerializerMethodField(

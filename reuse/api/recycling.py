@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common import limits
 from common.api import error_responses
 from common.errors import ErrorSerializer, NotFound, ValidationFailed
 from inventory.models import CODE_LENGTH, Device
@@ -25,15 +26,24 @@ from organisations.permissions import organisations_of
 from reuse import exports, selectors, services
 from reuse.api.common import devices_for_codes, validated
 from reuse.api.serializers import PartnerChoiceSerializer
-from reuse.choices import TakerKind, TreatmentCode, WasteCode
 from reuse.forms import MAX_SELECTION
 from reuse.models import WasteRecord
 from reuse.permissions import recycling_partner
 from reuse.waste_register import register_year
 
+# A SIREN as people write it, in three groups of three digits: two spaces more than its digits
+# (the service checks the digits).
+_SIREN_AS_WRITTEN = {
+    "label": None,
+    "max_length": limits.max_length(WasteRecord, "taker_siren") + 2,
+    "validators": [],
+}
 
-class WasteRecordRequestSerializer(PartnerChoiceSerializer):
+
+class WasteRecordRequestSerializer(PartnerChoiceSerializer, serializers.ModelSerializer):
     """A shipment to recycling: its devices and the waste register's fields."""
+
+    # The register's fields are the model's ``REGISTER_FIELDS``; the service checks their values.
 
     codes = serializers.ListField(
         child=serializers.CharField(max_length=CODE_LENGTH),
@@ -44,23 +54,24 @@ class WasteRecordRequestSerializer(PartnerChoiceSerializer):
             "a data-bearing one only once its media are erased or destroyed."
         ),
     )
-    shipped_on = serializers.DateField(help_text=gettext_lazy("The day of the shipment."))
-    waste_code = serializers.ChoiceField(choices=WasteCode.choices)
-    weight_kg = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=2,
-        help_text=gettext_lazy("The shipment's weight in kilograms."),
-    )
-    taker_kind = serializers.ChoiceField(choices=TakerKind.choices)
-    taker_name = serializers.CharField(max_length=200)
-    taker_siren = serializers.CharField(max_length=11)
-    destination_name = serializers.CharField(max_length=200)
-    destination_address = serializers.CharField(max_length=300)
-    treatment_code = serializers.ChoiceField(choices=TreatmentCode.choices)
-    transporter_name = serializers.CharField(max_length=200)
-    transporter_siren = serializers.CharField(max_length=11, required=False, allow_blank=True)
-    tracking_slip = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+
+    class Meta:
+        model = WasteRecord
+        fields = ["partner", "codes", *WasteRecord.REGISTER_FIELDS]
+        extra_kwargs = {
+            # No title in the schema: the names say it (as before the fields came from the model).
+            **{name: {"label": None} for name in WasteRecord.REGISTER_FIELDS},
+            "shipped_on": {"label": None, "help_text": gettext_lazy("The day of the shipment.")},
+            "weight_kg": {
+                "label": None,
+                "help_text": gettext_lazy("The shipment's weight in kilograms."),
+                # The service says why a weight is refused, in its own words.
+                "min_value": None,
+                "validators": [],
+            },
+            "taker_siren": _SIREN_AS_WRITTEN,
+            "transporter_siren": _SIREN_AS_WRITTEN,
+        }
 
 
 class WasteRecordDeviceSerializer(serializers.ModelSerializer):
@@ -87,20 +98,12 @@ class WasteRecordSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "partner",
-            "shipped_on",
-            "waste_code",
-            "waste_name",
-            "weight_kg",
-            "taker_kind",
-            "taker_name",
-            "taker_siren",
-            "destination_name",
-            "destination_address",
-            "treatment_code",
-            "transporter_name",
-            "transporter_siren",
-            "tracking_slip",
-            "notes",
+            # The register's fields, the waste code followed by its name.
+            *(
+                field
+                for name in WasteRecord.REGISTER_FIELDS
+                for field in ((name, "waste_name") if name == "waste_code" else (name,))
+            ),
             "device_count",
             "devices",
         ]
@@ -217,19 +220,7 @@ class WasteRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             partner=partner,
             user=request.user,
             devices=devices,
-            shipped_on=data["shipped_on"],
-            waste_code=data["waste_code"],
-            weight_kg=data["weight_kg"],
-            taker_kind=data["taker_kind"],
-            taker_name=data["taker_name"],
-            taker_siren=data["taker_siren"],
-            destination_name=data["destination_name"],
-            destination_address=data["destination_address"],
-            treatment_code=data["treatment_code"],
-            transporter_name=data["transporter_name"],
-            transporter_siren=data.get("transporter_siren", ""),
-            tracking_slip=data.get("tracking_slip", ""),
-            notes=data.get("notes", ""),
+            **{name: data[name] for name in WasteRecord.REGISTER_FIELDS if name in data},
         )
         record = selectors.waste_record_get_visible(pk=record.pk, organisations=[partner])
         return Response(WasteRecordSerializer(record).data, status=status.HTTP_201_CREATED)

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common import limits
 from common.api import error_responses
 from common.errors import ErrorSerializer, PermissionDenied
 from inventory.api.lookups import device_response, visible_device
@@ -27,6 +28,7 @@ from organisations.permissions import membership_in
 from reuse import services
 from reuse.api.common import validated
 from reuse.choices import CheckResult, DiagnosisResult, Grade
+from reuse.models import Diagnosis, Grading, Repair
 from reuse.selectors import refurbishment_history
 
 _409 = OpenApiResponse(
@@ -57,14 +59,14 @@ class DiagnosisSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         min_value=0,
-        max_value=100,
+        max_value=limits.max_value(Diagnosis, "battery_health"),
         help_text=gettext_lazy("In percent; laptops, tablets and smartphones only."),
     )
     storage_health = serializers.IntegerField(
         required=False,
         allow_null=True,
         min_value=0,
-        max_value=100,
+        max_value=limits.max_value(Diagnosis, "storage_health"),
         help_text=gettext_lazy("In percent."),
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
@@ -87,8 +89,8 @@ class RepairSerializer(serializers.Serializer):
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     cost = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=2,
+        max_digits=limits.max_digits(Repair, "cost"),
+        decimal_places=limits.decimal_places(Repair, "cost"),
         min_value=0,
         required=False,
         default="0.00",
@@ -106,7 +108,10 @@ class GradingSerializer(serializers.Serializer):
         help_text=gettext_lazy("The platform's cosmetic grade (see /reuse/grades/)."),
     )
     battery_health = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=100
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=limits.max_value(Grading, "battery_health"),
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     graded_on = serializers.DateField(required=False)

@@ -7,13 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common import limits
 from inventory.api.serializers import OrganisationBriefSerializer
-from inventory.models import CODE_LENGTH, Device
+from inventory.models import CODE_LENGTH, EVENT_NOTE_MAX_LENGTH, Device
 from reuse import selectors
 from reuse.forms import MAX_SELECTION
 from reuse.models import Collection
 
-NOTE_MAX_LENGTH = 1000
+NOTE_MAX_LENGTH = EVENT_NOTE_MAX_LENGTH
 
 
 class PartnerChoiceSerializer(serializers.Serializer):
@@ -127,10 +128,18 @@ class CollectionRequestSerializer(PartnerChoiceSerializer):
         allow_null=True,
         help_text=_("The id of the commune's pickup site where the devices were collected."),
     )
-    commune_signatory = serializers.CharField(max_length=150)
-    commune_signatory_title = serializers.CharField(max_length=150)
-    partner_signatory = serializers.CharField(max_length=150)
-    partner_signatory_title = serializers.CharField(max_length=150)
+    commune_signatory = serializers.CharField(
+        max_length=limits.max_length(Collection, "commune_signatory")
+    )
+    commune_signatory_title = serializers.CharField(
+        max_length=limits.max_length(Collection, "commune_signatory_title")
+    )
+    partner_signatory = serializers.CharField(
+        max_length=limits.max_length(Collection, "partner_signatory")
+    )
+    partner_signatory_title = serializers.CharField(
+        max_length=limits.max_length(Collection, "partner_signatory_title")
+    )
 
 
 class CollectionDeviceSerializer(serializers.ModelSerializer):

@@ -18,8 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.errors import PermissionDenied, TransitionNotAllowed
-from inventory import permissions
-from inventory.choices import DeviceState
+from inventory import lifecycle, permissions
 from inventory.models import Declaration, Device
 from inventory.services import device_transition
 from organisations.models import Organisation, Site
@@ -36,7 +35,8 @@ def _require_claimer(*, partner: Organisation, user: AbstractBaseUser) -> None:
 def _claim_pks(
     pks: Iterable[int], *, partner: Organisation, user: AbstractBaseUser
 ) -> list[Device]:
-    """Claim, in one transaction, every device of ``pks`` still declared once locked.
+    """Claim, in one transaction, every device of ``pks`` the lifecycle lets ``partner`` claim
+    once locked (those still declared).
 
     The rows are locked in primary key order (no ``skip_locked``): a concurrent claim of the
     same devices waits for this one, then finds them claimed; two claims never deadlock.
@@ -47,14 +47,13 @@ def _claim_pks(
     with transaction.atomic(durable=True):
         locked = list(
             Device.objects.select_for_update()
-            .filter(pk__in=pks, state=DeviceState.DECLARED)
+            .filter(pk__in=pks, state__in=lifecycle.transition_sources("claim"))
             .order_by("pk")
-            .values_list("pk", flat=True)
         )
-        for pk in locked:
+        for device in lifecycle.transition_check(locked, "claim", organisation=partner).allowed:
             claimed.append(
                 device_transition(
-                    device=Device(pk=pk),
+                    device=device,
                     transition="claim",
                     user=user,
                     organisation=partner,
@@ -129,11 +128,7 @@ def declaration_claim(
 def site_claim(*, site: Site, partner: Organisation, user: AbstractBaseUser) -> list[Device]:
     """Claim every device still declared at a pickup site."""
     _require_claimer(partner=partner, user=user)
-    pks = list(
-        Device.objects.filter(pickup_site=site, state=DeviceState.DECLARED).values_list(
-            "pk", flat=True
-        )
-    )
+    pks = list(Device.objects.claimable().filter(pickup_site=site).values_list("pk", flat=True))
     claimed = _claim_pks(pks, partner=partner, user=user)
     if not claimed:
         _refuse_nothing_claimable(len(pks) or 2)
@@ -172,11 +167,9 @@ def claims_expire_overdue(*, now: datetime.datetime | None = None) -> int:
     for pk in list(selectors.overdue_claims(now=now).values_list("pk", flat=True)):
         with transaction.atomic(durable=True):
             device = (
-                Device.objects.select_for_update()
-                .filter(pk=pk, state=DeviceState.CLAIMED, claimed_at__lte=cutoff)
-                .first()
+                Device.objects.select_for_update().filter(pk=pk, claimed_at__lte=cutoff).first()
             )
-            if device is None:
+            if device is None or not lifecycle.transition_check([device], "expire").allowed:
                 continue
             partner_pk = device.claimed_by_id
             device_transition(

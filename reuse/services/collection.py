@@ -15,8 +15,7 @@ from django.utils.translation import ngettext
 from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from documents.choices import DocumentKind
 from documents.services import document_request
-from inventory import permissions
-from inventory.choices import DeviceState
+from inventory import lifecycle, permissions
 from inventory.models import Device
 from inventory.services import device_transition
 from organisations.models import Organisation, Site
@@ -124,17 +123,25 @@ def collection_record(
         )
 
     with transaction.atomic(durable=True):
-        locked = list(Device.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
+        # The claimant comes with each device: the lifecycle's condition reads it.
+        locked = list(
+            Device.objects.select_for_update(of=("self",))
+            .select_related("claimed_by")
+            .filter(pk__in=pks)
+            .order_by("pk")
+        )
         if len(locked) != len(pks):
             raise NotFound(_("No such device."), code="device_not_found")
         if not partner.has_esus_approval():
             raise TransitionNotAllowed(
-                str(permissions.claimant_has_esus_approval.message), code="partner_not_esus"
+                str(permissions.claimant_has_esus_approval.message),
+                code=permissions.claimant_has_esus_approval.code,
             )
+        check = lifecycle.transition_check(locked, "collect", organisation=partner)
         others = sorted(
-            device.code
-            for device in locked
-            if device.claimed_by_id is not None and device.claimed_by_id != partner.pk
+            refusal.device.code
+            for refusal in check.forbidden
+            if refusal.device.claimed_by_id is not None
         )
         if others:
             raise PermissionDenied(
@@ -142,11 +149,7 @@ def collection_record(
                 % {"codes": ", ".join(others)},
                 code="transition_forbidden",
             )
-        not_claimed = sorted(
-            device.code
-            for device in locked
-            if device.state != DeviceState.CLAIMED or device.claimed_by_id != partner.pk
-        )
+        not_claimed = sorted(refusal.device.code for refusal in check.refused)
         if not_claimed:
             raise ValidationFailed(
                 _("These devices are not claimed by your organisation: %(codes)s.")

@@ -20,8 +20,8 @@ from common.errors import PermissionDenied, TransitionNotAllowed, ValidationFail
 from documents.choices import DocumentKind
 from documents.models import Document
 from documents.services import document_request
-from inventory.choices import DeviceState
-from inventory.models import Device
+from inventory import lifecycle
+from inventory.models import Device, unerased_data
 from organisations.models import Organisation
 from organisations.permissions import require_member
 from reuse import permissions as reuse_permissions
@@ -30,7 +30,9 @@ from reuse.choices import ErasureResult, MediumType, SanitisationLevel
 from reuse.models import ErasureRecord, StorageMedium
 from reuse.nwipe import NwipeDrive, UnreadableLog, parse_nwipe_log
 
-ERASURE_STATES = (DeviceState.COLLECTED, DeviceState.IN_REFURBISHMENT)
+# Media are erased while the device may still leave, for reuse or recycling: while the holder
+# may still ``recycle`` it (the lifecycle's transition that starts from every such state).
+ERASURE_TRANSITION = "recycle"
 ERASURE_CERTIFICATE_TEMPLATE = "reuse/documents/erasure_certificate.html"
 ERASURE_BATCH_CERTIFICATE_TEMPLATE = "reuse/documents/erasure_batch_certificate.html"
 NWIPE_TOOL = "nwipe"
@@ -47,7 +49,7 @@ def _require_erasing_holder(
             _("Only the partner holding this device records its erasure."),
             code="not_holder",
         )
-    if device.state not in ERASURE_STATES:
+    if not lifecycle.transition_check([device], ERASURE_TRANSITION).allowed:
         raise TransitionNotAllowed(
             _("A device is erased while collected or in refurbishment, not while %(state)s.")
             % {"state": device.get_state_display()},
@@ -238,7 +240,9 @@ def nwipe_log_import(
         ) from error
     sha256 = hashlib.sha256(raw).hexdigest()
     operator = user.get_full_name() or user.get_username()
-    held = Device.objects.filter(holder=partner, state__in=ERASURE_STATES)
+    held = Device.objects.filter(
+        holder=partner, state__in=lifecycle.transition_sources(ERASURE_TRANSITION)
+    )
     system_device = (
         held.filter(serial_number__iexact=log.system_serial).order_by("pk").first()
         if log.system_serial
@@ -313,9 +317,7 @@ def nwipe_log_import(
 def device_erasure_status(device: Device) -> bool:
     """Whether ``device`` may leave as erased: not data-bearing, or it has at least one medium
     and each medium's latest record passed (at any level: clear, purge or destroy)."""
-    if not device.data_bearing:
-        return True
-    return selectors.erasure_refusal(device) is None
+    return unerased_data(device, erasure_refusal=selectors.erasure_refusal) is None
 
 
 def _erasure_line(device: Device, medium: StorageMedium, record: ErasureRecord) -> dict:

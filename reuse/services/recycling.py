@@ -3,9 +3,9 @@ waste record (a line of the R.541-43 waste register); each device becomes ``recy
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,12 +14,13 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common import limits
 from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from documents.choices import DocumentKind
 from documents.models import Document
 from documents.services import document_request
 from inventory import lifecycle
-from inventory.models import Device, recycling_refusals
+from inventory.models import Device, recycling_refusals, unerased_data
 from inventory.services import device_transition
 from organisations.models import Organisation
 from organisations.permissions import require_member
@@ -49,7 +50,7 @@ def _weight(value: object, errors: dict[str, list[str]]) -> Decimal | None:
             _("The weight cannot exceed %(max)s kg.") % {"max": f"{MAX_WEIGHT_KG:,.0f}"}
         ]
         return None
-    return weight.quantize(Decimal("0.01"))
+    return weight.quantize(limits.decimal_step(WasteRecord, "weight_kg"))
 
 
 def _siren(name: str, value: str, errors: dict[str, list[str]], *, required: bool) -> str:
@@ -69,33 +70,44 @@ def _device_list(codes: Iterable[str]) -> str:
     return ", ".join(sorted(codes))
 
 
+# The register's fields checked one by one below; the other ones are free text, required
+# unless the model lets them blank.
+_CHECKED_FIELDS = frozenset(
+    {
+        "shipped_on",
+        "waste_code",
+        "weight_kg",
+        "taker_kind",
+        "taker_siren",
+        "treatment_code",
+        "transporter_siren",
+    }
+)
+
+
 def waste_record_create(
     *,
     partner: Organisation,
     user: AbstractBaseUser,
     devices: Iterable[Device],
-    shipped_on: datetime.date,
-    waste_code: str,
-    weight_kg: Decimal | str | float,
-    taker_kind: str,
-    taker_name: str,
-    taker_siren: str,
-    destination_name: str,
-    destination_address: str,
-    treatment_code: str,
-    transporter_name: str,
-    transporter_siren: str = "",
-    tracking_slip: str = "",
-    notes: str = "",
+    **register: Any,
 ) -> WasteRecord:
     """Record that ``partner`` shipped ``devices`` to a DEEE channel, and recycle each of them.
 
-    Refused with every invalid field named (400); when a device is not held by the partner
-    (403); when one is neither collected nor in refurbishment, or bears data whose media are
-    not all erased or destroyed (409, naming the devices and why). The devices are locked in
-    primary key order and recycled in one transaction with the record, each with its event:
-    nothing changes when anything is refused.
+    ``register`` holds the waste register's fields, :attr:`WasteRecord.REGISTER_FIELDS`
+    (``shipped_on``, ``waste_code``, ``weight_kg`` in kilograms, ``taker_kind``,
+    ``taker_name``, ``taker_siren``, ``destination_name``, ``destination_address``,
+    ``treatment_code``, ``transporter_name``, and optionally ``transporter_siren``,
+    ``tracking_slip`` and ``notes``). Refused with every invalid field named (400); when a
+    device is not held by the partner (403); when one is neither collected nor in
+    refurbishment, or bears data whose media are not all erased or destroyed (409, naming the
+    devices and why). The devices are locked in primary key order and recycled in one
+    transaction with the record, each with its event: nothing changes when anything is
+    refused.
     """
+    unknown = set(register) - set(WasteRecord.REGISTER_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown waste record fields: {sorted(unknown)}")
     require_member(user, partner)
     if not reuse_permissions.may_recycle(partner):
         raise PermissionDenied(_("Only a partner recycles devices."), code="transition_forbidden")
@@ -103,47 +115,55 @@ def waste_record_create(
     errors: dict[str, list[str]] = {}
     if not pks:
         errors["codes"] = [_("Select at least one device.")]
+    shipped_on = register.get("shipped_on")
     if shipped_on is None:
         errors["shipped_on"] = [_("Required.")]
     elif shipped_on > timezone.localdate():
         errors["shipped_on"] = [_("The shipping date cannot be in the future.")]
-    if waste_code not in WasteCode.values:
+    if register.get("waste_code") not in WasteCode.values:
         errors["waste_code"] = [_("Choose a waste code.")]
-    if treatment_code not in TreatmentCode.values:
+    if register.get("treatment_code") not in TreatmentCode.values:
         errors["treatment_code"] = [_("Choose a treatment code.")]
-    if taker_kind not in TakerKind.values:
+    if register.get("taker_kind") not in TakerKind.values:
         errors["taker_kind"] = [_("Say whether an eco-organism or a recycler takes the waste.")]
-    weight = _weight(weight_kg, errors)
-    texts = {
-        "taker_name": taker_name.strip(),
-        "destination_name": destination_name.strip(),
-        "destination_address": destination_address.strip(),
-        "transporter_name": transporter_name.strip(),
+    values = {
+        name: str(register.get(name) or "").strip()
+        for name in WasteRecord.REGISTER_FIELDS
+        if name not in _CHECKED_FIELDS
     }
-    for name, value in texts.items():
-        if not value:
+    weight = _weight(register.get("weight_kg"), errors)
+    for name, value in values.items():
+        if not value and not WasteRecord._meta.get_field(name).blank:
             errors[name] = [_("Required.")]
-    taker_siren = _siren("taker_siren", taker_siren, errors, required=True)
-    transporter_siren = _siren("transporter_siren", transporter_siren, errors, required=False)
+    taker_siren = _siren("taker_siren", register.get("taker_siren") or "", errors, required=True)
+    transporter_siren = _siren(
+        "transporter_siren", register.get("transporter_siren") or "", errors, required=False
+    )
     if errors:
         raise ValidationFailed(_("The waste record is incomplete."), code="invalid", fields=errors)
+    values.update(
+        shipped_on=shipped_on,
+        waste_code=register["waste_code"],
+        weight_kg=weight,
+        taker_kind=register["taker_kind"],
+        taker_siren=taker_siren,
+        treatment_code=register["treatment_code"],
+        transporter_siren=transporter_siren,
+    )
 
     with transaction.atomic(durable=True):
         locked = list(Device.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
         if len(locked) != len(pks):
             raise NotFound(_("No such device."), code="device_not_found")
-        not_held = [device.code for device in locked if device.holder_id != partner.pk]
+        check = lifecycle.transition_check(locked, "recycle", organisation=partner)
+        not_held = [refusal.device.code for refusal in check.forbidden]
         if not_held:
             raise PermissionDenied(
                 _("Your organisation does not hold these devices: %(codes)s.")
                 % {"codes": _device_list(not_held)},
                 code="not_holder",
             )
-        wrong_state = [
-            device.code
-            for device in locked
-            if lifecycle.transition_refusal(device, "recycle") is not None
-        ]
+        wrong_state = [refusal.device.code for refusal in check.not_allowed]
         if wrong_state:
             raise TransitionNotAllowed(
                 _(
@@ -158,9 +178,9 @@ def waste_record_create(
             for device in selectors.devices_for_erasure(pks)
         }
         not_erased = [
-            f"{device.code} ({refusals[device.pk]})"
+            f"{device.code} ({reason})"
             for device in locked
-            if device.data_bearing and refusals[device.pk] is not None
+            if (reason := unerased_data(device, erasure_refusal=refusals[device.pk])) is not None
         ]
         if not_erased:
             raise TransitionNotAllowed(
@@ -171,20 +191,7 @@ def waste_record_create(
                 % {"devices": "; ".join(sorted(not_erased))},
                 code="not_erased",
             )
-        record = WasteRecord.objects.create(
-            partner=partner,
-            shipped_on=shipped_on,
-            waste_code=waste_code,
-            weight_kg=weight,
-            taker_kind=taker_kind,
-            taker_siren=taker_siren,
-            treatment_code=treatment_code,
-            transporter_siren=transporter_siren,
-            tracking_slip=tracking_slip.strip(),
-            notes=notes.strip(),
-            created_by=user,
-            **texts,
-        )
+        record = WasteRecord.objects.create(partner=partner, created_by=user, **values)
         WasteRecordDevice.objects.bulk_create(
             WasteRecordDevice(waste_record=record, device=device) for device in locked
         )

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common import limits
 from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from inventory import permissions
-from inventory.choices import DeviceState
+from inventory import lifecycle
 from inventory.models import Device, readiness_refusals
 from inventory.services import device_transition
 from organisations.models import Organisation
@@ -23,11 +23,27 @@ from reuse.checklists import validate_checklist
 from reuse.choices import BATTERY_CATEGORIES, DiagnosisResult, Grade
 from reuse.models import Diagnosis, Grading, Repair
 
+# A record of the refurbishment is taken while the device may still take one of these
+# transitions of the lifecycle: a diagnosis starts the refurbishment (``diagnose``) or checks a
+# device under way again; a repair or a grade is part of the way to ``ready`` (``certify``).
+DIAGNOSIS_TRANSITIONS = ("diagnose", "certify")
+# A repair's cost fits the model's field: its step (cents) and the first amount beyond it.
+COST_STEP = limits.decimal_step(Repair, "cost")
+COST_LIMIT = Decimal(10) ** (
+    limits.max_digits(Repair, "cost") - limits.decimal_places(Repair, "cost")
+)
+REFURBISHMENT_TRANSITIONS = ("certify",)
+
 
 def _require_refurbisher(
-    *, device: Device, organisation: Organisation, user: AbstractBaseUser, states: Iterable[str]
+    *,
+    device: Device,
+    organisation: Organisation,
+    user: AbstractBaseUser,
+    transitions: Iterable[str],
 ) -> Device:
-    """Lock ``device`` and check the organisation holds it and its state allows the record.
+    """Lock ``device`` and ask the lifecycle whether ``organisation`` may move it on by one of
+    ``transitions``: the record is taken only then.
 
     Call inside a transaction. Refused with 403 (not the holder) or 409 (state).
     """
@@ -35,17 +51,19 @@ def _require_refurbisher(
     locked = Device.objects.select_for_update().filter(pk=device.pk).first()
     if locked is None:
         raise NotFound(_("No such device."), code="device_not_found")
-    if not permissions.is_holder(locked, organisation):
+    checks = [
+        lifecycle.transition_check([locked], transition, organisation=organisation)
+        for transition in transitions
+    ]
+    if any(check.allowed for check in checks):
+        return locked
+    refusal = checks[0].refused[0]
+    if refusal.forbidden:
         raise PermissionDenied(
             _("Only the organisation holding the device records its refurbishment."),
             code="not_holder",
         )
-    if locked.state not in states:
-        raise TransitionNotAllowed(
-            _("This action is not possible for a device in state “%(state)s”.")
-            % {"state": locked.get_state_display()}
-        )
-    return locked
+    raise TransitionNotAllowed(refusal.reason, code=refusal.code)
 
 
 def _percent(name: str, value: object, errors: dict[str, list[str]]) -> int | None:
@@ -98,7 +116,7 @@ def diagnosis_record(
             device=device,
             organisation=organisation,
             user=user,
-            states=(DeviceState.COLLECTED, DeviceState.IN_REFURBISHMENT),
+            transitions=DIAGNOSIS_TRANSITIONS,
         )
         cleaned, errors = validate_checklist(locked.category, items)
         if result not in DiagnosisResult.values:
@@ -120,7 +138,10 @@ def diagnosis_record(
             operator=user,
             diagnosed_on=diagnosed_on,
         )
-        if locked.state == DeviceState.COLLECTED and diagnosis.allows_refurbishment:
+        if (
+            diagnosis.allows_refurbishment
+            and lifecycle.transition_check([locked], "diagnose").allowed
+        ):
             device_transition(
                 device=locked,
                 transition="diagnose",
@@ -149,7 +170,7 @@ def repair_record(
             device=device,
             organisation=organisation,
             user=user,
-            states=(DeviceState.IN_REFURBISHMENT,),
+            transitions=REFURBISHMENT_TRANSITIONS,
         )
         errors: dict[str, list[str]] = {}
         if not isinstance(parts, list | tuple) or not all(isinstance(p, str) for p in parts):
@@ -168,8 +189,8 @@ def repair_record(
         if (
             not amount.is_finite()
             or amount < 0
-            or amount != amount.quantize(Decimal("0.01"))
-            or amount >= Decimal("10000000")
+            or amount != amount.quantize(COST_STEP)
+            or amount >= COST_LIMIT
         ):
             errors["cost"] = [_("Enter an amount in euros, at least 0, with 2 decimals at most.")]
         repaired_on = _past_date("repaired_on", repaired_on, errors)
@@ -179,7 +200,7 @@ def repair_record(
             organisation=organisation,
             parts=parts,
             notes=notes,
-            cost=amount.quantize(Decimal("0.01")),
+            cost=amount.quantize(COST_STEP),
             operator=user,
             repaired_on=repaired_on,
         )
@@ -202,7 +223,7 @@ def grading_record(
             device=device,
             organisation=organisation,
             user=user,
-            states=(DeviceState.IN_REFURBISHMENT,),
+            transitions=REFURBISHMENT_TRANSITIONS,
         )
         errors: dict[str, list[str]] = {}
         if grade not in Grade.values:
