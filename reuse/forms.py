@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common import limits
-from inventory.models import CODE_ALPHABET, CODE_LENGTH, EVENT_NOTE_MAX_LENGTH
+from inventory.models import CODE_ALPHABET, CODE_LENGTH, EVENT_NOTE_MAX_LENGTH, Device
 from organisations.models import Organisation, Site
 from reuse import selectors
 from reuse.checklists import check_label, checklist_for
@@ -26,7 +26,7 @@ from reuse.choices import (
     MediumType,
     SanitisationLevel,
 )
-from reuse.models import Collection, WasteRecord
+from reuse.models import Collection, ErasureRecord, StorageMedium, WasteRecord
 
 MAX_SELECTION = 1000
 _CODE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
@@ -324,10 +324,21 @@ _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-
 
 class MediumForm(forms.Form):
     type = forms.ChoiceField(label=gettext_lazy("Media type"), choices=MediumType.choices)
-    model = forms.CharField(label=gettext_lazy("Model"), max_length=150, required=False)
-    serial = forms.CharField(label=gettext_lazy("Serial number"), max_length=100, required=False)
+    model = forms.CharField(
+        label=gettext_lazy("Model"),
+        max_length=limits.max_length(StorageMedium, "model"),
+        required=False,
+    )
+    serial = forms.CharField(
+        label=gettext_lazy("Serial number"),
+        max_length=limits.max_length(StorageMedium, "serial"),
+        required=False,
+    )
     capacity_gb = forms.IntegerField(
-        label=gettext_lazy("Capacity (GB)"), min_value=0, max_value=200_000, required=False
+        label=gettext_lazy("Capacity (GB)"),
+        min_value=0,
+        max_value=limits.max_value(Device, "storage_gb"),
+        required=False,
     )
 
 
@@ -336,22 +347,46 @@ class ErasureRecordForm(forms.Form):
     level = forms.ChoiceField(
         label=gettext_lazy("NIST SP 800-88 level"), choices=SanitisationLevel.choices
     )
-    method = forms.CharField(label=gettext_lazy("Method"), max_length=150)
-    tool = forms.CharField(label=gettext_lazy("Tool"), max_length=100)
-    tool_version = forms.CharField(
-        label=gettext_lazy("Tool version"), max_length=50, required=False
+    method = forms.CharField(
+        label=gettext_lazy("Method"), max_length=limits.max_length(ErasureRecord, "method")
     )
-    verification_method = forms.CharField(label=gettext_lazy("Verification method"), max_length=150)
+    tool = forms.CharField(
+        label=gettext_lazy("Tool"), max_length=limits.max_length(ErasureRecord, "tool")
+    )
+    tool_version = forms.CharField(
+        label=gettext_lazy("Tool version"),
+        max_length=limits.max_length(ErasureRecord, "tool_version"),
+        required=False,
+    )
+    verification_method = forms.CharField(
+        label=gettext_lazy("Verification method"),
+        max_length=limits.max_length(ErasureRecord, "verification_method"),
+    )
     result = forms.ChoiceField(label=gettext_lazy("Result"), choices=ErasureResult.choices)
-    operator_name = forms.CharField(label=gettext_lazy("Sanitised by (name)"), max_length=150)
-    operator_title = forms.CharField(label=gettext_lazy("Their title"), max_length=150)
-    verifier_name = forms.CharField(label=gettext_lazy("Verified by (name)"), max_length=150)
-    verifier_title = forms.CharField(label=gettext_lazy("Their title"), max_length=150)
+    operator_name = forms.CharField(
+        label=gettext_lazy("Sanitised by (name)"),
+        max_length=limits.max_length(ErasureRecord, "operator_name"),
+    )
+    operator_title = forms.CharField(
+        label=gettext_lazy("Their title"),
+        max_length=limits.max_length(ErasureRecord, "operator_title"),
+    )
+    verifier_name = forms.CharField(
+        label=gettext_lazy("Verified by (name)"),
+        max_length=limits.max_length(ErasureRecord, "verifier_name"),
+    )
+    verifier_title = forms.CharField(
+        label=gettext_lazy("Their title"),
+        max_length=limits.max_length(ErasureRecord, "verifier_title"),
+    )
     started_at = forms.DateTimeField(label=gettext_lazy("Started at"), widget=_DATETIME)
     finished_at = forms.DateTimeField(label=gettext_lazy("Finished at"), widget=_DATETIME)
-    location = forms.CharField(label=gettext_lazy("Location"), max_length=200)
+    location = forms.CharField(
+        label=gettext_lazy("Location"), max_length=limits.max_length(ErasureRecord, "location")
+    )
     destination = forms.CharField(
-        label=gettext_lazy("Post-sanitisation destination"), max_length=200
+        label=gettext_lazy("Post-sanitisation destination"),
+        max_length=limits.max_length(ErasureRecord, "destination"),
     )
     evidence = forms.FileField(label=gettext_lazy("Evidence file"), required=False)
 
@@ -363,10 +398,14 @@ class ErasureRecordForm(forms.Form):
 class NwipeImportForm(forms.Form):
     log = forms.FileField(label=gettext_lazy("nwipe log"))
     verifier_name = forms.CharField(
-        label=gettext_lazy("Verified by (name)"), max_length=150, required=False
+        label=gettext_lazy("Verified by (name)"),
+        max_length=limits.max_length(ErasureRecord, "verifier_name"),
+        required=False,
     )
     verifier_title = forms.CharField(
-        label=gettext_lazy("Their title"), max_length=150, required=False
+        label=gettext_lazy("Their title"),
+        max_length=limits.max_length(ErasureRecord, "verifier_title"),
+        required=False,
     )
 
 

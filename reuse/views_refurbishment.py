@@ -19,7 +19,6 @@ from common.errors import TransitionNotAllowed, ValidationFailed
 from common.pages import add_application_error, error_summary
 from inventory import lifecycle
 from inventory import permissions as inventory_permissions
-from inventory.choices import DeviceState
 from inventory.models import Device
 from inventory.pages import visible_device
 from organisations.active import active_organisation
@@ -39,11 +38,8 @@ def _may_record(organisation: Organisation | None, device: Device) -> bool:
 def _render_page(request: HttpRequest, device: Device, status: int = 200, **forms_given):
     organisation = active_organisation(request)
     holder = _may_record(organisation, device)
-    diagnosable = holder and device.state in (
-        DeviceState.COLLECTED,
-        DeviceState.IN_REFURBISHMENT,
-    )
-    refurbishing = holder and device.state == DeviceState.IN_REFURBISHMENT
+    steps = services.refurbishment_steps(device=device, organisation=organisation)
+    diagnosable, refurbishing = steps["diagnosis"], steps["refurbishment"]
     page_forms = {
         "diagnosis_form": forms_given.get("diagnosis_form")
         or (DiagnosisForm(category=device.category) if diagnosable else None),

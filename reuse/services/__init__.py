@@ -30,6 +30,7 @@ from reuse.services.refurbishment import (
     device_readiness_missing,
     diagnosis_record,
     grading_record,
+    refurbishment_steps,
     repair_record,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "grading_record",
     "medium_add",
     "nwipe_log_import",
+    "refurbishment_steps",
     "repair_record",
     "site_claim",
     "waste_record_create",

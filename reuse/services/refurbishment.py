@@ -66,6 +66,23 @@ def _require_refurbisher(
     raise TransitionNotAllowed(refusal.reason, code=refusal.code)
 
 
+def refurbishment_steps(*, device: Device, organisation: Organisation | None) -> dict[str, bool]:
+    """Which records ``organisation`` may take for ``device`` now, as the services decide:
+    ``diagnosis``, and ``refurbishment`` (a repair, a grade, marking it ready). For pages,
+    to offer only the forms that will be accepted."""
+
+    def may(transitions: Iterable[str]) -> bool:
+        return organisation is not None and any(
+            lifecycle.transition_check([device], transition, organisation=organisation).allowed
+            for transition in transitions
+        )
+
+    return {
+        "diagnosis": may(DIAGNOSIS_TRANSITIONS),
+        "refurbishment": may(REFURBISHMENT_TRANSITIONS),
+    }
+
+
 def _percent(name: str, value: object, errors: dict[str, list[str]]) -> int | None:
     if value is None or value == "":
         return None
