@@ -10,7 +10,10 @@ PYTEST_ARGS ?=
 
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
-# Touched after each install: the environment is installed again when pyproject.toml is newer.
+# What CI and make install: every package pinned, compiled from pyproject.toml by `make pins`.
+CONSTRAINTS := requirements/constraints.txt
+# Touched after each install: the environment is installed again when pyproject.toml or the
+# pins are newer.
 STAMP := $(VENV)/.installed
 
 # The browser tests' Chromium; pytest reads the same variable.
@@ -33,7 +36,7 @@ BROWSER_PACKAGES := chromium
 HAS_BROWSER := [ -x "$(BOUCLE_CHROMIUM)" ]
 
 .DEFAULT_GOAL := help
-.PHONY: help venv system-deps gettext pdf-deps browser-deps messages migrate run test lint \
+.PHONY: help venv pins system-deps gettext pdf-deps browser-deps messages migrate run test lint \
 	worker beat
 
 # $(call debian_packages,installed test,packages,what they are for,required|optional): when the
@@ -58,8 +61,10 @@ help:
 	@echo "make run          start Boucle with demo data on http://$(HOST):$(PORT)/ (PORT=... to change)"
 	@echo "make test         run the whole test suite (PYTEST_ARGS=... to pass options to pytest)"
 	@echo "make lint         check the code with ruff"
-	@echo "make venv         create or update the virtual environment in $(VENV)"
-	@echo "make system-deps  install the Debian packages below that are missing (as root)"
+	@echo "make venv         create or update the virtual environment in $(VENV), with the pinned versions"
+	@echo "make pins         compile the pinned versions ($(CONSTRAINTS)) from pyproject.toml;"
+	@echo "                  UPGRADE=1 moves every package to its newest version allowed"
+	@echo "make system-deps  install, as root, what the three targets below install when it is missing"
 	@echo "make gettext      install gettext, to compile the translations (as root)"
 	@echo "make pdf-deps     install Pango, HarfBuzz's subsetter and DejaVu fonts, for the PDFs (as root)"
 	@echo "make browser-deps install chromium, for the browser tests (as root; skipped without it)"
@@ -79,9 +84,22 @@ $(BIN)/python:
 		exit 1; \
 	}
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		--constraint $(CONSTRAINTS) -e ".[dev]"
 	@touch "$@"
+
+# pip-compile reads the dependencies (with the dev extra) from pyproject.toml and keeps the pins
+# it finds in $(CONSTRAINTS) unless UPGRADE is set; the environment is installed again after.
+# It needs only pip-tools: the rest of the environment may not install while pyproject.toml
+# and the pins disagree, which is when the pins are compiled again.
+pins: | $(BIN)/python
+	@test -x "$(BIN)/pip-compile" || $(BIN)/python -m pip install --quiet \
+		--disable-pip-version-check --constraint $(CONSTRAINTS) pip-tools
+	CUSTOM_COMPILE_COMMAND="make pins" $(BIN)/pip-compile --quiet --extra dev --strip-extras \
+		--no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
+		$(if $(UPGRADE),--upgrade) --output-file $(CONSTRAINTS) pyproject.toml
+	@$(MAKE) --no-print-directory venv
 
 system-deps: gettext pdf-deps browser-deps
 
