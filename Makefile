@@ -29,7 +29,7 @@ HAS_GETTEXT := command -v msgfmt >/dev/null 2>&1
 PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 HAS_PDF := $(LDCONFIG) | grep -q 'libpango-1.0.so.0' && $(LDCONFIG) | grep -q 'libpangoft2-1.0.so.0' && [ -d /usr/share/fonts/truetype/dejavu ]
 # Without HarfBuzz's subsetter WeasyPrint still works, but subsets fonts with fontTools: slower,
-# and it says so on every start.
+# and it warns about it for each font of each PDF.
 SUBSET_PACKAGES := libharfbuzz-subset0
 HAS_SUBSET := $(LDCONFIG) | grep -q 'libharfbuzz-subset.so.0'
 BROWSER_PACKAGES := chromium
