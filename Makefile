@@ -10,75 +10,109 @@ PYTEST_ARGS ?=
 
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
-# Touched after each install: the environment is installed again when pyproject.toml is newer.
+# What CI and make install: every package pinned, compiled from pyproject.toml by `make pins`.
+CONSTRAINTS := requirements/constraints.txt
+# Touched after each install: the environment is installed again when pyproject.toml or the
+# pins are newer.
 STAMP := $(VENV)/.installed
 
-.DEFAULT_GOAL := help
-.PHONY: help venv system-deps pdf-deps gettext messages migrate run test lint worker beat
+# The browser tests' Chromium; pytest reads the same variable.
+BOUCLE_CHROMIUM ?= /usr/bin/chromium
+export BOUCLE_CHROMIUM
 
-# $(call debian_packages,command:package ...): install, with apt-get, the Debian package of
-# each missing command; only as root, otherwise say what to install and stop.
+# The Debian packages Boucle uses, each with the shell test that finds it installed. ldconfig
+# lives in /sbin, which is not on a Debian user's PATH.
+LDCONFIG := PATH="$$PATH:/sbin:/usr/sbin" ldconfig -p 2>/dev/null
+GETTEXT_PACKAGES := gettext
+HAS_GETTEXT := command -v msgfmt >/dev/null 2>&1
+# WeasyPrint renders the PDFs with Pango and a font.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+HAS_PDF := $(LDCONFIG) | grep -q 'libpango-1.0.so.0' && $(LDCONFIG) | grep -q 'libpangoft2-1.0.so.0' && [ -d /usr/share/fonts/truetype/dejavu ]
+# Without HarfBuzz's subsetter WeasyPrint still works, but subsets fonts with fontTools: slower,
+# and it warns about it for each font of each PDF.
+SUBSET_PACKAGES := libharfbuzz-subset0
+HAS_SUBSET := $(LDCONFIG) | grep -q 'libharfbuzz-subset.so.0'
+BROWSER_PACKAGES := chromium
+HAS_BROWSER := [ -x "$(BOUCLE_CHROMIUM)" ]
+
+.DEFAULT_GOAL := help
+.PHONY: help venv pins system-deps gettext pdf-deps browser-deps messages migrate run test lint \
+	worker beat
+
+# $(call debian_packages,installed test,packages,what they are for,required|optional): when the
+# test fails, install the packages with apt-get as root; otherwise say what to install, then
+# stop if they are required or go on without them if they are optional.
 define debian_packages
-	@missing=""; \
-	for pair in $(1); do \
-		command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
-	done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
+	@if $(1); then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Debian packages:$$missing"; \
-		apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+		echo "Installing Debian packages $(strip $(3)): $(2)"; \
+		scripts/apt-install $(2); \
+	elif [ "$(4)" = optional ]; then \
+		echo "Missing Debian packages $(strip $(3)): $(2); going on without them."; \
+		echo "  To install them: sudo apt-get install $(2)"; \
 	else \
-		echo "Boucle needs these Debian packages:$$missing"; \
-		echo "Install them as root, then run make again: sudo apt-get install$$missing"; \
+		echo "Boucle needs these Debian packages, $(strip $(3)): $(2)"; \
+		echo "Install them as root, then run make again: sudo apt-get install $(2)"; \
 		exit 1; \
 	fi
 endef
 
 help:
-	@echo "make run      start Boucle with demo data on http://$(HOST):$(PORT)/ (PORT=... to change)"
-	@echo "make test     run the whole test suite (PYTEST_ARGS=... to pass options to pytest)"
-	@echo "make lint     check the code with ruff, and the apps' layers with import-linter"
-	@echo "make venv     create or update the virtual environment in $(VENV)"
-	@echo "make system-deps  install Debian's chromium and gettext (as root)"
-	@echo "make messages compile the translations"
-	@echo "make migrate  apply the database migrations"
-	@echo "make worker   run a Celery worker (needs REDIS_URL)"
-	@echo "make beat     run Celery beat (needs REDIS_URL)"
+	@echo "make run          start Boucle with demo data on http://$(HOST):$(PORT)/ (PORT=... to change)"
+	@echo "make test         run the whole test suite (PYTEST_ARGS=... to pass options to pytest)"
+	@echo "make lint         check the code with ruff, and the apps' layers with import-linter"
+	@echo "make venv         create or update the virtual environment in $(VENV), with the pinned versions"
+	@echo "make pins         compile the pinned versions ($(CONSTRAINTS)) from pyproject.toml;"
+	@echo "                  UPGRADE=1 moves every package to its newest version allowed"
+	@echo "make system-deps  install, as root, what the three targets below install when it is missing"
+	@echo "make gettext      install gettext, to compile the translations (as root)"
+	@echo "make pdf-deps     install Pango, HarfBuzz's subsetter and DejaVu fonts, for the PDFs (as root)"
+	@echo "make browser-deps install chromium, for the browser tests (as root; skipped without it)"
+	@echo "make messages     compile the translations"
+	@echo "make migrate      apply the database migrations"
+	@echo "make worker       run a Celery worker (needs REDIS_URL)"
+	@echo "make beat         run Celery beat (needs REDIS_URL)"
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
-	@if [ ! -x "$(BIN)/python" ]; then \
-		echo "Creating the virtual environment in $(VENV)"; \
-		$(PYTHON) -m venv "$(VENV)" || { \
-			rm -rf "$(VENV)"; \
-			echo "$(PYTHON) could not create a virtual environment."; \
-			echo "On Debian, install python3-venv (as root: apt-get install python3-venv)."; \
-			exit 1; \
-		}; \
-	fi
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+$(BIN)/python:
+	@echo "Creating the virtual environment in $(VENV)"
+	@$(PYTHON) -m venv "$(VENV)" || { \
+		rm -rf "$(VENV)"; \
+		echo "$(PYTHON) could not create a virtual environment."; \
+		echo "On Debian, install python3-venv (as root: apt-get install python3-venv)."; \
+		exit 1; \
+	}
+
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		--constraint $(CONSTRAINTS) -e ".[dev]"
 	@touch "$@"
 
-system-deps: pdf-deps
-	$(call debian_packages,chromium:chromium msgfmt:gettext)
+# pip-compile reads the dependencies (with the dev extra) from pyproject.toml and keeps the pins
+# it finds in $(CONSTRAINTS) unless UPGRADE is set; the environment is installed again after.
+# It needs only pip-tools: the rest of the environment may not install while pyproject.toml
+# and the pins disagree, which is when the pins are compiled again.
+pins: | $(BIN)/python
+	@test -x "$(BIN)/pip-compile" || $(BIN)/python -m pip install --quiet \
+		--disable-pip-version-check --constraint $(CONSTRAINTS) pip-tools
+	CUSTOM_COMPILE_COMMAND="make pins" $(BIN)/pip-compile --quiet --extra dev --strip-extras \
+		--no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
+		$(if $(UPGRADE),--upgrade) --output-file $(CONSTRAINTS) pyproject.toml
+	@$(MAKE) --no-print-directory venv
 
-# WeasyPrint renders the PDF documents with Debian's Pango and fonts.
-pdf-deps:
-	@if ldconfig -p | grep -q "libpangoft2-1.0.so.0" && [ -d /usr/share/fonts/truetype/dejavu ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Pango and fonts for WeasyPrint"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; \
-	else \
-		echo "Boucle renders PDFs with WeasyPrint, which needs Pango and fonts:"; \
-		echo "  sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; \
-		exit 1; \
-	fi
+system-deps: gettext pdf-deps browser-deps
 
 gettext:
-	$(call debian_packages,msgfmt:gettext)
+	$(call debian_packages,$(HAS_GETTEXT),$(GETTEXT_PACKAGES),to compile the translations,required)
+
+pdf-deps:
+	$(call debian_packages,$(HAS_PDF),$(PDF_PACKAGES),for WeasyPrint's PDFs,required)
+	$(call debian_packages,$(HAS_SUBSET),$(SUBSET_PACKAGES),for WeasyPrint to subset fonts quickly,optional)
+
+# Without Chromium the browser tests are skipped and say why; in CI (CI=true) they fail.
+browser-deps:
+	$(call debian_packages,$(HAS_BROWSER),$(BROWSER_PACKAGES),for the browser tests,optional)
 
 messages: venv gettext
 	@if ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \

@@ -144,7 +144,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Boucle <noreply@boucl
 
 # Celery: eager (inline) without a broker, Redis with one.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Without Redis, tasks run inline but Celery still opens a producer on the broker: an in-memory
+# one, named by host so that kombu does not warn "No hostname was supplied".
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -219,16 +221,23 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 
+# Libraries that report their steps at INFO say only what goes wrong (WARNING and above):
+# otherwise WeasyPrint and fontTools log each render and font subset, and a task run inline (no
+# broker) its success, in the middle of the command or page that ran it. A worker's own log
+# (celery -A config worker --loglevel=…) keeps Celery's INFO lines, its "ready." among them.
+QUIET_LIBRARIES = ["fontTools", "weasyprint", "PIL", "kombu", "amqp", "redis", "asyncio"]
+if CELERY_TASK_ALWAYS_EAGER:
+    QUIET_LIBRARIES.append("celery")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # WeasyPrint reports each step of a render at INFO; a task run inline (no broker) reports
-    # its success at INFO too, in the middle of the command or page that ran it.
     "loggers": {
-        "weasyprint.progress": {"level": "WARNING"},
-        **({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
+        # Django's own console handler would print each of its lines a second time, through the
+        # root logger's (the autoreloader's "Watching for file changes", say).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        **{library: {"level": "WARNING"} for library in QUIET_LIBRARIES},
     },
 }
 
