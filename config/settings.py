@@ -244,6 +244,11 @@ if env_bool("BOUCLE_TESTING", False):
 BOUCLE_IMPORT_MAX_BYTES = int(os.environ.get("BOUCLE_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 BOUCLE_IMPORT_ASYNC_BYTES = int(os.environ.get("BOUCLE_IMPORT_ASYNC_BYTES", str(1024 * 1024)))
 
+# nwipe logs: the largest log accepted (checked before it is read), and the most drives it
+# may list (a run erases a few; each drive is a record written in the request).
+BOUCLE_NWIPE_MAX_BYTES = int(os.environ.get("BOUCLE_NWIPE_MAX_BYTES", str(2 * 1024 * 1024)))
+BOUCLE_NWIPE_MAX_DRIVES = int(os.environ.get("BOUCLE_NWIPE_MAX_DRIVES", "64"))
+
 # Claims: a partner's claim lapses after this many days without collection.
 BOUCLE_CLAIM_EXPIRY_DAYS = int(os.environ.get("BOUCLE_CLAIM_EXPIRY_DAYS", "14"))
 
