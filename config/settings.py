@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "organisations",
     "inventory",
     "reuse",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "common.headers.SecurityHeaders",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -196,6 +198,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI served by Boucle itself (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "DeviceStateEnum": "inventory.choices.DeviceState",
         "DeviceCategoryEnum": "inventory.choices.DeviceCategory",
@@ -206,6 +212,21 @@ SPECTACULAR_SETTINGS = {
 
 # Boucle's own settings.
 BOUCLE_DEVICE_PAGE_SIZE = int(os.environ.get("BOUCLE_DEVICE_PAGE_SIZE", "50"))
+
+# What a browser may load and use: everything from Boucle itself, images also as data: URIs
+# (QR codes), no inline script or style, no plugin, no framing; no camera, microphone,
+# location, payment or USB.
+BOUCLE_CONTENT_SECURITY_POLICY = os.environ.get(
+    "BOUCLE_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+BOUCLE_PERMISSIONS_POLICY = os.environ.get(
+    "BOUCLE_PERMISSIONS_POLICY",
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "accelerometer=(), gyroscope=(), magnetometer=(), display-capture=()",
+)
 
 # Production hardening, active whenever DEBUG is off.
 if not DEBUG:
