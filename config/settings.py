@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "organisations",
     "inventory",
     "reuse",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "common.headers.SecurityHeaders",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -198,6 +200,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI served by Boucle itself (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "DeviceStateEnum": "inventory.choices.DeviceState",
         "DeviceCategoryEnum": "inventory.choices.DeviceCategory",
@@ -208,6 +214,21 @@ SPECTACULAR_SETTINGS = {
 
 # Boucle's own settings.
 BOUCLE_DEVICE_PAGE_SIZE = int(os.environ.get("BOUCLE_DEVICE_PAGE_SIZE", "50"))
+
+# What a browser may load and use: everything from Boucle itself, images also as data: URIs
+# (QR codes), no inline script or style, no plugin, no framing; no camera, microphone,
+# location, payment or USB.
+BOUCLE_CONTENT_SECURITY_POLICY = os.environ.get(
+    "BOUCLE_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+BOUCLE_PERMISSIONS_POLICY = os.environ.get(
+    "BOUCLE_PERMISSIONS_POLICY",
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "accelerometer=(), gyroscope=(), magnetometer=(), display-capture=()",
+)
 
 # Production hardening, active whenever DEBUG is off.
 if not DEBUG:
@@ -252,6 +273,11 @@ if env_bool("BOUCLE_TESTING", False):
 # Device imports: the largest file accepted, and the size above which a Celery task imports it.
 BOUCLE_IMPORT_MAX_BYTES = int(os.environ.get("BOUCLE_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 BOUCLE_IMPORT_ASYNC_BYTES = int(os.environ.get("BOUCLE_IMPORT_ASYNC_BYTES", str(1024 * 1024)))
+
+# nwipe logs: the largest log accepted (checked before it is read), and the most drives it
+# may list (a run erases a few; each drive is a record written in the request).
+BOUCLE_NWIPE_MAX_BYTES = int(os.environ.get("BOUCLE_NWIPE_MAX_BYTES", str(2 * 1024 * 1024)))
+BOUCLE_NWIPE_MAX_DRIVES = int(os.environ.get("BOUCLE_NWIPE_MAX_DRIVES", "64"))
 
 # Claims: a partner's claim lapses after this many days without collection.
 BOUCLE_CLAIM_EXPIRY_DAYS = int(os.environ.get("BOUCLE_CLAIM_EXPIRY_DAYS", "14"))

@@ -3,8 +3,10 @@
 The headers and the category and storage labels are those of a French declaration file
 (``Type``, ``Marque``, ``Portable``, ``Unité centrale``…), so that an exported file, once
 corrected, can be imported again. Rows are read with ``iterator()`` and written as they come:
-a whole territory's inventory is never held in memory. Every text cell goes through
-:func:`inventory.tabular.neutralise_cell`, so that a spreadsheet never runs a cell as a formula.
+a whole territory's inventory is never held in memory. A spreadsheet never runs a cell as a
+formula: a CSV text cell goes through :func:`inventory.tabular.neutralise_cell` (a leading
+apostrophe), an XLSX one is stored as text with Excel's quote prefix
+(:func:`inventory.tabular.xlsx_text_cell`), so that it shows exactly what was typed.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from openpyxl.utils import get_column_letter
 
 from inventory.choices import DeviceCategory, StorageType
 from inventory.models import Device
-from inventory.tabular import csv_cell, neutralise_cell
+from inventory.tabular import csv_cell, runs_as_formula, xlsx_text_cell
 
 # Devices fetched from the database per round trip, and CSV rows sent per chunk.
 FETCH_CHUNK = 2000
@@ -164,7 +166,9 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
         return cell
     if value == "":
         return None
-    return neutralise_cell(value)
+    if runs_as_formula(value):
+        return xlsx_text_cell(sheet, value)
+    return value
 
 
 def xlsx_file(devices: QuerySet[Device]) -> IO[bytes]:

@@ -30,12 +30,34 @@ _STATUS_ROW = re.compile(
     r"\s*(?P<throughput>[^|]*?)\s*\|\s*(?P<duration>\d+:\d{2}:\d{2})\s*\|\s*(?P<identity>.*?)\s*$"
 )
 _DURATION = re.compile(r"(\d+):(\d{2}):(\d{2})")
+# Dates outside these years, and longer wipes, are not a real nwipe run: refused, so that no
+# later arithmetic on them overflows.
+_YEARS = range(1970, 3000)
+_MAX_HOURS = 10_000
 
 STATUS_ERASED = "Erased"
 
 
 class UnreadableLog(ValueError):
     """The text is not an nwipe log with a "Drive Status" table."""
+
+
+class ImpossibleTimestamp(UnreadableLog):
+    """A line gives a date, a time or a duration that cannot be (month 13, 25:61, the year
+    1024, a wipe of a million hours…)."""
+
+    def __init__(self, *, line_number: int, stamp: str) -> None:
+        super().__init__(f"Line {line_number}: impossible date or time {stamp}.")
+        self.line_number = line_number
+        self.stamp = stamp
+
+
+class TooManyDrives(UnreadableLog):
+    """The "Drive Status" table lists more drives than a log may hold."""
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(f"More than {limit} drives.")
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -64,8 +86,20 @@ class NwipeLog:
     drives: list[NwipeDrive] = field(default_factory=list)
 
 
-def _duration(text: str) -> datetime.timedelta:
+def _timestamp(text: str, line_number: int) -> datetime.datetime:
+    try:
+        at = datetime.datetime.strptime(text, "%Y/%m/%d %H:%M:%S")
+    except ValueError as error:
+        raise ImpossibleTimestamp(line_number=line_number, stamp=text) from error
+    if at.year not in _YEARS:
+        raise ImpossibleTimestamp(line_number=line_number, stamp=text)
+    return at
+
+
+def _duration(text: str, line_number: int) -> datetime.timedelta:
     hours, minutes, seconds = (int(part) for part in _DURATION.fullmatch(text).groups())
+    if hours >= _MAX_HOURS or minutes > 59 or seconds > 59:
+        raise ImpossibleTimestamp(line_number=line_number, stamp=text)
     return datetime.timedelta(hours=hours, minutes=minutes, seconds=seconds)
 
 
@@ -75,18 +109,20 @@ def _split_identity(identity: str) -> tuple[str, str]:
     return model.strip(), serial.strip()
 
 
-def parse_nwipe_log(text: str) -> NwipeLog:
-    """Parse an nwipe log; raise :class:`UnreadableLog` when it has no drive status row."""
+def parse_nwipe_log(text: str, *, max_drives: int | None = None) -> NwipeLog:
+    """Parse an nwipe log; raise :class:`UnreadableLog` when it has no drive status row,
+    :class:`ImpossibleTimestamp` for a date that does not exist, and :class:`TooManyDrives` as
+    soon as the status table lists more than ``max_drives`` drives."""
     log = NwipeLog()
     found: dict[str, tuple[str, str, int]] = {}
     methods: dict[str, str] = {}
     verified: set[str] = set()
     rows: list[dict] = []
     in_status_table = False
-    for line in text.splitlines():
+    for line_number, line in enumerate(text.splitlines(), start=1):
         stamp = _TIMESTAMP.match(line)
         if stamp:
-            at = datetime.datetime.strptime(stamp.group(1), "%Y/%m/%d %H:%M:%S")
+            at = _timestamp(stamp.group(1), line_number)
             log.started_at = log.started_at or at
             log.finished_at = at
         if "Drive Status" in line:
@@ -98,7 +134,11 @@ def parse_nwipe_log(text: str) -> NwipeLog:
                 continue
             row = _STATUS_ROW.match(line)
             if row and row.group("device") != "Device":
-                rows.append(row.groupdict())
+                rows.append(
+                    {**row.groupdict(), "duration": _duration(row.group("duration"), line_number)}
+                )
+                if max_drives is not None and len(rows) > max_drives:
+                    raise TooManyDrives(limit=max_drives)
             continue
         if match := _VERSION.search(line):
             log.version = match.group(1)
@@ -125,7 +165,7 @@ def parse_nwipe_log(text: str) -> NwipeLog:
                 device=device,
                 status=row["status"].strip(),
                 throughput=row["throughput"],
-                duration=_duration(row["duration"]),
+                duration=row["duration"],
                 model=model or found_model,
                 serial=serial or found_serial,
                 capacity_gb=capacity,

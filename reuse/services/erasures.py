@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -28,7 +31,14 @@ from reuse import permissions as reuse_permissions
 from reuse import selectors
 from reuse.choices import ErasureResult, MediumType, SanitisationLevel
 from reuse.models import ErasureRecord, StorageMedium
-from reuse.nwipe import NwipeDrive, UnreadableLog, parse_nwipe_log
+from reuse.nwipe import (
+    ImpossibleTimestamp,
+    NwipeDrive,
+    NwipeLog,
+    TooManyDrives,
+    UnreadableLog,
+    parse_nwipe_log,
+)
 
 # Media are erased while the device may still leave, for reuse or recycling: while the holder
 # may still ``recycle`` it (the lifecycle's transition that starts from every such state).
@@ -36,6 +46,12 @@ ERASURE_TRANSITION = "recycle"
 ERASURE_CERTIFICATE_TEMPLATE = "reuse/documents/erasure_certificate.html"
 ERASURE_BATCH_CERTIFICATE_TEMPLATE = "reuse/documents/erasure_batch_certificate.html"
 NWIPE_TOOL = "nwipe"
+# The largest capacity a medium may have, as the API accepts it.
+MAX_CAPACITY_GB = 200_000
+_SERIAL_LENGTH = StorageMedium._meta.get_field("serial").max_length
+_MODEL_LENGTH = StorageMedium._meta.get_field("model").max_length
+_METHOD_LENGTH = ErasureRecord._meta.get_field("method").max_length
+_VERSION_LENGTH = ErasureRecord._meta.get_field("tool_version").max_length
 
 
 def _require_erasing_holder(
@@ -177,10 +193,11 @@ def erasure_record_create(
         created_by=user,
         **values,
     )
-    with transaction.atomic(durable=True):
+    with _stored_files_removed_on_rollback() as stored, transaction.atomic(durable=True):
         if evidence is not None:
             record.evidence_sha256 = _sha256_of(evidence)
             record.evidence.save(getattr(evidence, "name", "evidence"), evidence, save=False)
+            stored.append(record.evidence.name)
         record.save()
     return record
 
@@ -206,6 +223,85 @@ def _medium_type_of(model: str) -> str:
     return MediumType.HDD
 
 
+@contextmanager
+def _stored_files_removed_on_rollback() -> Iterator[list[str]]:
+    """The names of the files stored inside the transaction this wraps; they are deleted when
+    it does not commit, so that no evidence file stays on disk without its record. Wrap the
+    transaction (outside it), so that a failed commit removes them too."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
+def _nwipe_log_bytes(log_file) -> bytes:
+    """The log's bytes, its size checked before they are read (400 above
+    ``BOUCLE_NWIPE_MAX_BYTES``)."""
+    limit = settings.BOUCLE_NWIPE_MAX_BYTES
+    size = getattr(log_file, "size", None)
+    too_large = size is not None and size > limit
+    raw = b"" if too_large else log_file.read(limit + 1)
+    if too_large or len(raw) > limit:
+        message = _("This nwipe log is larger than %(limit)s: send the log of one run.") % {
+            "limit": filesizeformat(limit)
+        }
+        raise ValidationFailed(message, code="log_too_large", fields={"log": [message]})
+    return raw
+
+
+def _parsed_nwipe_log(raw: bytes) -> NwipeLog:
+    """The parsed log, its drives at most ``BOUCLE_NWIPE_MAX_DRIVES``; 400 with the reason
+    (and the line) for a file that is not an nwipe log or says what cannot be."""
+    limit = settings.BOUCLE_NWIPE_MAX_DRIVES
+    try:
+        log = parse_nwipe_log(raw.decode("utf-8", errors="replace"), max_drives=limit)
+    except ImpossibleTimestamp as error:
+        message = _(
+            "Line %(line)d of the nwipe log gives an impossible date or time: %(value)s."
+        ) % {
+            "line": error.line_number,
+            "value": error.stamp,
+        }
+        raise ValidationFailed(
+            message, code="impossible_timestamp", fields={"log": [message]}
+        ) from error
+    except TooManyDrives as error:
+        message = ngettext(
+            "This nwipe log lists more than %(limit)d drive: import one run at a time.",
+            "This nwipe log lists more than %(limit)d drives: import one run at a time.",
+            limit,
+        ) % {"limit": limit}
+        raise ValidationFailed(
+            message, code="too_many_drives", fields={"log": [message]}
+        ) from error
+    except UnreadableLog as error:
+        raise ValidationFailed(
+            _("This file is not an nwipe log: it has no Drive Status table."),
+            code="unreadable_log",
+            fields={"log": [_("No Drive Status table found.")]},
+        ) from error
+    for drive in log.drives:
+        too_long = (
+            len(drive.serial) > _SERIAL_LENGTH
+            or len(drive.model) > _MODEL_LENGTH
+            or len(drive.method) > _METHOD_LENGTH
+            or (drive.capacity_gb or 0) > MAX_CAPACITY_GB
+        )
+        if too_long:
+            message = _(
+                "The drive %(drive)s of the nwipe log has an impossible value: a name or serial "
+                "too long, or a capacity too large."
+            ) % {"drive": drive.device[:20]}
+            raise ValidationFailed(message, code="unreadable_log", fields={"log": [message]})
+    if len(log.version) > _VERSION_LENGTH:
+        message = _("The nwipe version of this log is too long to be true.")
+        raise ValidationFailed(message, code="unreadable_log", fields={"log": [message]})
+    return log
+
+
 def nwipe_log_import(
     *,
     partner: Organisation,
@@ -229,15 +325,8 @@ def nwipe_log_import(
     require_member(user, partner)
     if not reuse_permissions.may_record_collection(partner):
         raise PermissionDenied(_("Only a partner records erasures."), code="transition_forbidden")
-    raw = log_file.read()
-    try:
-        log = parse_nwipe_log(raw.decode("utf-8", errors="replace"))
-    except UnreadableLog as error:
-        raise ValidationFailed(
-            _("This file is not an nwipe log: it has no Drive Status table."),
-            code="unreadable_log",
-            fields={"log": [_("No Drive Status table found.")]},
-        ) from error
+    raw = _nwipe_log_bytes(log_file)
+    log = _parsed_nwipe_log(raw)
     sha256 = hashlib.sha256(raw).hexdigest()
     operator = user.get_full_name() or user.get_username()
     held = Device.objects.filter(
@@ -252,7 +341,7 @@ def nwipe_log_import(
     started = timezone.make_aware(log.started_at) if log.started_at else timezone.now()
     finished_log = timezone.make_aware(log.finished_at) if log.finished_at else started
     stored_name = ""
-    with transaction.atomic(durable=True):
+    with _stored_files_removed_on_rollback() as stored, transaction.atomic(durable=True):
         for drive in log.drives:
             medium = (
                 StorageMedium.objects.filter(device__in=held, serial__iexact=drive.serial)
@@ -278,6 +367,7 @@ def nwipe_log_import(
                     f"erasure/{timezone.now():%Y/%m}/nwipe-{sha256[:12]}.log",
                     ContentFile(raw),
                 )
+                stored.append(stored_name)
             record = ErasureRecord(
                 medium=medium,
                 level=SanitisationLevel.CLEAR,

@@ -31,6 +31,31 @@
     });
   });
 
+  // The search box asks as one types (after a pause), not again when it loses the focus: its
+  // change event is no request. (Here rather than an hx-trigger filter: the CSP allows no eval.)
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.detail.elt;
+    var triggering = event.detail.triggeringEvent;
+    if (!form.matches || !form.matches("form[data-search-input]") || !triggering) {
+      return;
+    }
+    if (triggering.type === "change" && triggering.target.id === form.dataset.searchInput) {
+      event.preventDefault();
+    }
+  });
+
+  // A request answered by a redirection (HX-Redirect) replaces nothing: the results are no
+  // longer busy.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.getResponseHeader("HX-Redirect")) {
+      var results = document.getElementById("device-results");
+      if (results) {
+        results.removeAttribute("aria-busy");
+      }
+    }
+  });
+
   // While htmx replaces the device results, mark them busy.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var target = event.detail.target;

@@ -263,18 +263,45 @@ def test_cells_a_spreadsheet_would_run_are_neutralised(as_commune, declare):
 
     # when
     csv_row = csv_rows(as_commune.get(CSV_URL))[1]
-    xlsx_row = xlsx_rows(as_commune.get(XLSX_URL))[1]
+    workbook = load_workbook(io.BytesIO(b"".join(as_commune.get(XLSX_URL).streaming_content)))
+
+    # then: the CSV cell starts with an apostrophe, the only way a CSV cell says "text"
+    assert csv_row[0] == device.code
+    assert csv_row[3] == "'" + HYPERLINK
+    assert csv_row[7] == "'+cmd|' /C calc'!A0"
+    assert csv_row[12] == "'@SUM(1+1)"
+    assert csv_row[13] == "'-2+3"
+    # and the XLSX cell shows what was typed, stored as text with the quote prefix
+    row = workbook["Inventaire"][2]
+    assert row[0].value == device.code
+    for index, typed in (
+        (3, HYPERLINK),
+        (7, "+cmd|' /C calc'!A0"),
+        (12, "@SUM(1+1)"),
+        (13, "-2+3"),
+    ):
+        assert (row[index].value, row[index].data_type, row[index].quotePrefix) == (
+            typed,
+            "s",
+            True,
+        )
+    assert row[0].quotePrefix is False
+
+
+@pytest.mark.django_db
+def test_a_formula_in_the_xlsx_export_reads_as_typed_and_never_runs(as_commune, declare):
+    # given
+    declare(condition_notes="=1+1")
+
+    # when
+    response = as_commune.get(XLSX_URL)
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
     # then
-    for row in (csv_row, list(xlsx_row)):
-        assert row[0] == device.code
-        assert row[3] == "'" + HYPERLINK
-        assert row[7] == "'+cmd|' /C calc'!A0"
-        assert row[12] == "'@SUM(1+1)"
-        assert row[13] == "'-2+3"
-    workbook = load_workbook(io.BytesIO(b"".join(as_commune.get(XLSX_URL).streaming_content)))
-    cell = workbook["Inventaire"]["D2"]
-    assert (cell.data_type, cell.value) == ("s", "'" + HYPERLINK)
+    cell = workbook["Inventaire"]["N2"]
+    assert cell.value == "=1+1"
+    assert cell.data_type == "s"
+    assert cell.quotePrefix is True
 
 
 @pytest.mark.django_db
