@@ -99,6 +99,12 @@ def devices_by_codes(codes: Iterable[str]) -> QuerySet[Device]:
     return Device.objects.filter(code__in={code.strip().upper() for code in codes})
 
 
+def devices_held_by(partner: Organisation, codes: Iterable[str]) -> QuerySet[Device]:
+    """The devices of these codes that ``partner`` holds; the others are left out, whether
+    no device has the code or another organisation holds it."""
+    return devices_by_codes(codes).filter(holder=partner)
+
+
 def notification_addresses(organisation: Organisation) -> list[str]:
     """Where to write to an organisation: its members' addresses, else its contact e-mail."""
     addresses = sorted(
