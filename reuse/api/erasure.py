@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import error_responses
 from common.errors import ErrorSerializer, NotFound
+from common.parsers import FormParser, JSONParser, MultiPartParser
 from inventory.api.lookups import visible_device
 from inventory.permissions import can_view_device
 from organisations.permissions import organisations_of
