@@ -21,11 +21,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.errors import NotFound, ValidationFailed
+from common.errors import NotFound, PermissionDenied, ValidationFailed
 from documents.choices import DocumentKind
 from documents.models import Document
 from documents.services import document_request
-from inventory import selectors
+from inventory import permissions, selectors
 from inventory.models import Device
 from organisations.models import Organisation
 
@@ -220,11 +220,17 @@ def label_sheet_request(
     """Request the label sheet of the devices ``codes`` for ``organisation``, in ``layout``.
 
     ``passport_url(code)`` gives the absolute address of a device's passport, which its QR
-    code opens. Refused, with nothing issued, when the layout is unknown, when no device or
-    too many are asked for, or when one of them is not visible to the organisation.
+    code opens. Refused, with nothing issued, when the organisation may not print labels (the
+    territory, read-only), when the layout is unknown, when no device or too many are asked
+    for, or when one of them is not visible to the organisation.
     The labels follow the order of ``codes``; a sheet holds ``layout.per_sheet`` of them,
     more devices make more pages.
     """
+    if not permissions.may_print_labels(organisation):
+        raise PermissionDenied(
+            _("The territory reads the inventory but does not print labels."),
+            code="labels_not_allowed",
+        )
     if layout not in LAYOUTS:
         raise ValidationFailed(
             _("Unknown label layout."), code="invalid", fields={"layout": [layout]}

@@ -73,6 +73,12 @@ def can_edit_device(organisation: Organisation, device: Device) -> bool:
     return device.state == DeviceState.DECLARED and organisation.pk == device.commune_id
 
 
+def may_print_labels(organisation: Organisation) -> bool:
+    """Communes and partners print label sheets of the devices they see; the territory reads
+    the inventory but issues nothing (a label sheet is a numbered document)."""
+    return not organisation.is_territory
+
+
 def may_claim(organisation: Organisation) -> bool:
     """Partners claim declared devices (ESUS approval is checked at the collection)."""
     return organisation.is_partner

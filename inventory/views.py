@@ -72,6 +72,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "organisation": organisation,
+        "may_print_labels": organisation is not None and permissions.may_print_labels(organisation),
         "htmx": is_htmx(request),
         "filter_form": device_filter.form,
         "page": page,

@@ -91,3 +91,22 @@ def visible_waste_records_q(organisations: Iterable[Organisation]) -> Q | None:
         return Q()
     pks = [organisation.pk for organisation in organisations]
     return Q(partner__in=pks) | Q(items__device__commune__in=pks)
+
+
+def visible_waste_devices_q(organisations: Iterable[Organisation], *, prefix: str = "") -> Q | None:
+    """A filter on the devices of waste records: the partner that shipped a record reads all
+    its devices, a commune only its own (never another commune's codes or serial numbers),
+    the territory all. ``prefix`` leads from the queried model to the device
+    (``"items__device__"`` from a waste record).
+
+    ``None`` when nothing is visible.
+    """
+    organisations = list(organisations)
+    if not organisations:
+        return None
+    if any(organisation.is_territory for organisation in organisations):
+        return Q()
+    pks = [organisation.pk for organisation in organisations]
+    return Q(**{f"{prefix}commune__in": pks}) | Q(
+        **{f"{prefix}waste_item__waste_record__partner__in": pks}
+    )

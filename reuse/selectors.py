@@ -102,6 +102,12 @@ def devices_by_codes(codes: Iterable[str]) -> QuerySet[Device]:
     return Device.objects.filter(code__in={code.strip().upper() for code in codes})
 
 
+def devices_held_by(partner: Organisation, codes: Iterable[str]) -> QuerySet[Device]:
+    """The devices of these codes that ``partner`` holds; the others are left out, whether
+    no device has the code or another organisation holds it."""
+    return devices_by_codes(codes).filter(holder=partner)
+
+
 def notification_addresses(organisation: Organisation) -> list[str]:
     """Where to write to an organisation: its members' addresses, else its contact e-mail."""
     addresses = sorted(
@@ -308,25 +314,41 @@ def readiness_evidence(device: Device) -> ReadinessEvidence:
 
 
 def waste_records_visible_to(organisations: Iterable[Organisation]) -> QuerySet[WasteRecord]:
-    """The waste records the organisations may read, newest first, with their device count."""
+    """The waste records the organisations may read, newest first, with the count of their
+    devices the organisations may read (:func:`waste_record_devices`)."""
+    organisations = list(organisations)
     q = permissions.visible_waste_records_q(organisations)
     if q is None:
         return WasteRecord.objects.none()
     visible = WasteRecord.objects.filter(q).values("pk")
+    devices_q = permissions.visible_waste_devices_q(organisations, prefix="items__device__")
     return (
         WasteRecord.objects.filter(pk__in=visible)
         .select_related("partner", "created_by")
-        .annotate(device_count=Count("items"))
+        .annotate(device_count=Count("items", filter=devices_q, distinct=True))
         .order_by("-shipped_on", "-pk")
     )
 
 
+def waste_record_devices(organisations: Iterable[Organisation]) -> QuerySet[Device]:
+    """The devices of waste records the organisations may read: a commune its own only, the
+    shipping partner and the territory all; to prefetch as a record's ``devices``."""
+    q = permissions.visible_waste_devices_q(organisations)
+    return Device.objects.none() if q is None else Device.objects.filter(q)
+
+
 def waste_record_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> WasteRecord:
     """One visible waste record with its devices; :class:`NotFound` otherwise (404, not 403)."""
+    organisations = list(organisations)
     record = (
         waste_records_visible_to(organisations)
         .prefetch_related(
-            Prefetch("devices", queryset=Device.objects.select_related("commune").order_by("code"))
+            Prefetch(
+                "devices",
+                queryset=waste_record_devices(organisations)
+                .select_related("commune")
+                .order_by("code"),
+            )
         )
         .filter(pk=pk)
         .first()
@@ -341,8 +363,12 @@ def waste_register(
 ) -> QuerySet[WasteRecord]:
     """The register's lines the organisations may read, oldest first, those shipped in
     ``year`` only when one is given, each with its devices' codes."""
+    organisations = list(organisations)
     records = waste_records_visible_to(organisations).prefetch_related(
-        Prefetch("devices", queryset=Device.objects.only("pk", "code").order_by("code"))
+        Prefetch(
+            "devices",
+            queryset=waste_record_devices(organisations).only("pk", "code").order_by("code"),
+        )
     )
     if year is not None:
         records = records.filter(shipped_on__year=year)

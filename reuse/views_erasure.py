@@ -135,11 +135,14 @@ def erasure_batch_certificate(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             codes = form.cleaned_data["codes"]
-            devices = list(selectors.devices_by_codes(codes))
+            # A code of no device and one of a device held elsewhere get the same answer.
+            devices = list(selectors.devices_held_by(partner, codes))
             missing = sorted(set(codes) - {device.code for device in devices})
             if missing:
                 form.add_error(
-                    "codes", _("No such device: %(codes)s.") % {"codes": ", ".join(missing)}
+                    "codes",
+                    _("No device your organisation holds has these codes: %(codes)s.")
+                    % {"codes": ", ".join(missing)},
                 )
             else:
                 try:

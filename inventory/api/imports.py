@@ -28,13 +28,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common import limits
 from common.errors import ErrorSerializer, NotFound
+from common.parsers import FormParser, MultiPartParser
 from inventory import exports
 from inventory.api.serializers import OrganisationBriefSerializer, SiteBriefSerializer
 from inventory.choices import ImportState

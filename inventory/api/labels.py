@@ -51,7 +51,11 @@ class LabelSheetAPIView(APIView):
         responses={
             201: LabelSheetSerializer,
             400: OpenApiResponse(ErrorSerializer, description="The data sent is invalid."),
-            403: OpenApiResponse(ErrorSerializer, description="Not a member of it."),
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="Not a member of it, or the territory (read-only: it prints no "
+                "labels).",
+            ),
             404: OpenApiResponse(
                 ErrorSerializer, description="A device is unknown or not visible."
             ),

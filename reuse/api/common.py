@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from common.errors import NotFound, ValidationFailed, flatten_errors
 from inventory.models import Device
+from organisations.models import Organisation
 from reuse import selectors
 
 
@@ -30,6 +31,22 @@ def devices_for_codes(codes: Iterable[str]) -> list[Device]:
     if unknown:
         raise NotFound(
             _("No device has these codes: %(codes)s.") % {"codes": ", ".join(unknown)},
+            code="device_not_found",
+        )
+    return devices
+
+
+def held_devices_for_codes(codes: Iterable[str], *, partner: Organisation) -> list[Device]:
+    """The devices of these codes that ``partner`` holds; 404 ``device_not_found`` naming
+    every other code, with the same answer whether no device has the code or another
+    organisation holds it, so that codes cannot be probed."""
+    wanted = {code.strip().upper() for code in codes}
+    devices = list(selectors.devices_held_by(partner, wanted))
+    others = sorted(wanted - {device.code for device in devices})
+    if others:
+        raise NotFound(
+            _("No device your organisation holds has these codes: %(codes)s.")
+            % {"codes": ", ".join(others)},
             code="device_not_found",
         )
     return devices

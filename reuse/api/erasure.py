@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,12 +20,13 @@ from rest_framework.views import APIView
 from common import limits
 from common.api import error_responses
 from common.errors import ErrorSerializer, NotFound
+from common.parsers import FormParser, JSONParser, MultiPartParser
 from inventory.api.lookups import visible_device
 from inventory.models import Device
 from inventory.permissions import can_view_device
 from organisations.permissions import organisations_of
 from reuse import selectors, services
-from reuse.api.common import devices_for_codes, validated
+from reuse.api.common import held_devices_for_codes, validated
 from reuse.api.serializers import PartnerChoiceSerializer
 from reuse.choices import ErasureResult, MediumType, SanitisationLevel
 from reuse.models import ErasureRecord, StorageMedium
@@ -348,21 +348,24 @@ class ErasureCertificateView(APIView):
         summary="Request an erasure certificate",
         description=(
             "Every medium of every device must have a passed latest erasure record, else 409 "
-            "with the reason. The PDF is produced in the background: download it from the "
-            "documents API once issued."
+            "with the reason. A code of no device and a code of a device another organisation "
+            "holds get the same 404, so that codes cannot be probed. The PDF is produced in "
+            "the background: download it from the documents API once issued."
         ),
         request=ErasureCertificateRequestSerializer,
         responses={
             201: ErasureCertificateSerializer,
             **error_responses(400, 403),
-            404: OpenApiResponse(ErrorSerializer, description="No such device."),
+            404: OpenApiResponse(
+                ErrorSerializer, description="No device your partner holds has one of the codes."
+            ),
             409: OpenApiResponse(ErrorSerializer, description="An erasure is missing or failed."),
         },
     )
     def post(self, request: Request) -> Response:
         data = validated(ErasureCertificateRequestSerializer(data=request.data))
         partner = collecting_partner(request.user, data.get("partner"))
-        devices = devices_for_codes(data["codes"])
+        devices = held_devices_for_codes(data["codes"], partner=partner)
         if len(devices) == 1:
             document = services.erasure_certificate_issue(
                 partner=partner, user=request.user, device=devices[0]

@@ -157,7 +157,8 @@ YEAR_PARAMETER = OpenApiParameter(
         summary="List the waste records your organisations may read",
         description=(
             "A partner reads its own shipments, a commune those holding devices it declared, "
-            "the territory every one; newest first."
+            "the territory every one; newest first. A commune reads and counts only its own "
+            "devices of a shipment, never another commune's."
         ),
         responses={200: WasteRecordSummarySerializer(many=True)},
     ),

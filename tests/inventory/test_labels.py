@@ -15,9 +15,9 @@ from PIL import Image
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
-from common.errors import NotFound, ValidationFailed
+from common.errors import NotFound, PermissionDenied, ValidationFailed
 from documents.choices import DocumentKind, DocumentState
-from documents.models import Document
+from documents.models import Document, DocumentSequence
 from documents.services import document_render
 from inventory import labels
 from inventory.choices import DeviceCategory
@@ -355,3 +355,72 @@ def test_the_sheet_is_rendered_with_the_layout_geometry(db, commune, declare):
     assert "margin: 15.15mm 4.65mm 15.15mm 4.65mm;" in html
     assert "width: 99.1mm; height: 38.1mm;" in html
     assert len(pdf_reader(issued).pages) == 1
+
+
+def _sequence_numbers() -> list[tuple[str, int, int]]:
+    return list(DocumentSequence.objects.values_list("kind", "year", "last_number"))
+
+
+@pytest.mark.django_db
+def test_the_territory_may_not_issue_a_label_sheet_and_nothing_is_numbered(territory, declare):
+    # given
+    device = declare(1)[0]
+    numbers_before = _sequence_numbers()
+
+    # when
+    with pytest.raises(PermissionDenied) as refusal:
+        request_sheet(territory, [device])
+
+    # then
+    assert refusal.value.code == "labels_not_allowed"
+    assert Document.objects.count() == 0
+    assert _sequence_numbers() == numbers_before
+
+
+@pytest.mark.django_db
+def test_api_refuses_a_label_sheet_to_the_territory(territory_user, declare, client_for):
+    # given
+    device = declare(1)[0]
+    numbers_before = _sequence_numbers()
+
+    # when
+    response = client_for(territory_user).post(
+        "/api/v1/labels/", {"codes": [device.code]}, format="json"
+    )
+
+    # then
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "labels_not_allowed"
+    assert Document.objects.count() == 0
+    assert _sequence_numbers() == numbers_before
+
+
+@pytest.mark.django_db
+def test_the_page_refuses_a_label_sheet_to_the_territory(territory_user, declare, page_as):
+    # given
+    device = declare(1)[0]
+    numbers_before = _sequence_numbers()
+
+    # when
+    response = page_as(territory_user).post(
+        reverse("inventory:label-sheet-print"), {"devices": [device.code], "layout": "3x8"}
+    )
+
+    # then
+    assert response.status_code == 403
+    assert Document.objects.count() == 0
+    assert _sequence_numbers() == numbers_before
+
+
+@pytest.mark.django_db
+def test_the_inventory_list_offers_no_labels_to_the_territory(territory_user, declare, page_as):
+    # given
+    device = declare(1)[0]
+
+    # when
+    content = page_as(territory_user).get(reverse("inventory:device-list")).content.decode()
+
+    # then
+    assert device.code in content
+    assert reverse("inventory:label-sheet-print") not in content
+    assert 'form="label-selection"' not in content

@@ -133,5 +133,37 @@ def test_another_partner_gets_no_certificate(
         CERTIFICATES, {"codes": [device.code]}, format="json"
     )
 
-    assert response.status_code == 403
+    # A device held elsewhere gets the answer of a code no device has (see below).
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "device_not_found"
     assert not Document.objects.filter(kind=DocumentKind.ERASURE_CERTIFICATE).exists()
+
+
+def test_a_code_held_elsewhere_is_answered_as_a_code_no_device_has(
+    client_for, collected, partner, partner_user, other_partner_user
+):
+    # given: the other partner asks for a device it does not hold and for a code of no device
+    device = collected()[0]
+    erase(partner, partner_user, device, serial="S-1")
+    client = client_for(other_partner_user)
+    documents_before = Document.objects.count()
+
+    # when
+    held_elsewhere = client.post(CERTIFICATES, {"codes": [device.code]}, format="json")
+    unknown = client.post(CERTIFICATES, {"codes": ["ZZZZ9999"]}, format="json")
+
+    # then: the same status, code and message, but for the code itself
+    assert held_elsewhere.status_code == unknown.status_code == 404
+    assert held_elsewhere.json() == {
+        "error": {
+            "code": "device_not_found",
+            "message": f"No device your organisation holds has these codes: {device.code}.",
+        }
+    }
+    assert unknown.json() == {
+        "error": {
+            "code": "device_not_found",
+            "message": "No device your organisation holds has these codes: ZZZZ9999.",
+        }
+    }
+    assert Document.objects.count() == documents_before

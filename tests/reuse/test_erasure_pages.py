@@ -146,3 +146,26 @@ def test_the_batch_certificate_page(page_client, collected, partner, partner_use
         f"S-{first.code}",
         f"S-{second.code}",
     ]
+
+
+def test_the_batch_certificate_page_answers_alike_for_unknown_and_foreign_codes(
+    page_client, collected, other_partner_user
+):
+    # given
+    device = collected()[0]
+    client = page_client(other_partner_user)
+
+    # when
+    held_elsewhere = client.post("/reuse/erasure/certificate/", {"codes": device.code})
+    unknown = client.post("/reuse/erasure/certificate/", {"codes": "ZZZZ9999"})
+
+    # then
+    assert held_elsewhere.status_code == unknown.status_code == 400
+    assert (
+        f"No device your organisation holds has these codes: {device.code}."
+        in held_elsewhere.content.decode()
+    )
+    assert "No device your organisation holds has these codes: ZZZZ9999." in (
+        unknown.content.decode()
+    )
+    assert not Document.objects.filter(kind=DocumentKind.ERASURE_BATCH_CERTIFICATE).exists()

@@ -306,3 +306,59 @@ def test_the_list_and_the_register_cost_the_same_queries_for_one_record_or_many(
         )
 
     assert (queries(URL), queries(f"{URL}register/")) == one
+
+
+def test_each_organisation_reads_only_its_own_devices_of_a_shared_waste_record(
+    client_for,
+    page_client,
+    declare,
+    partner,
+    partner_user,
+    commune_user,
+    other_commune,
+    other_commune_user,
+    territory_user,
+):
+    # given: one shipment holding a device of each commune
+    ours = monitor(declare, partner, partner_user)
+
+    def declare_elsewhere(count, **overrides):
+        return declare(count, by=other_commune_user, for_commune=other_commune, **overrides)
+
+    theirs = monitor(declare_elsewhere, partner, partner_user)
+    record = waste_record_create(
+        partner=partner, user=partner_user, devices=[ours, theirs], **shipment()
+    )
+    detail = f"{URL}{record.pk}/"
+
+    # when
+    commune_api = client_for(commune_user)
+    commune_detail = commune_api.get(detail).json()
+    commune_list = commune_api.get(URL).json()["results"]
+    commune_register = register_rows(commune_api.get(f"{URL}register/"))
+    commune_page = page_client(commune_user).get(f"/reuse/recycling/{record.pk}/")
+    commune_csv = b"".join(
+        page_client(commune_user).get("/reuse/recycling/register.csv").streaming_content
+    ).decode("utf-8")
+
+    # then: the commune reads its own device's line only, nowhere the other commune's
+    assert [item["code"] for item in commune_detail["devices"]] == [ours.code]
+    assert commune_detail["device_count"] == 1
+    assert [item["device_count"] for item in commune_list] == [1]
+    header, line = commune_register
+    assert dict(zip(header, line, strict=True))["Devices"] == ours.code
+    assert commune_page.status_code == 200
+    for text in (commune_page.content.decode(), commune_csv):
+        assert ours.code in text
+        assert theirs.code not in text
+        assert theirs.serial_number not in text
+    # the other commune reads its own only; the producer and the territory read both
+    other_detail = client_for(other_commune_user).get(detail).json()
+    assert [item["code"] for item in other_detail["devices"]] == [theirs.code]
+    both = sorted([ours.code, theirs.code])
+    for user in (partner_user, territory_user):
+        body = client_for(user).get(detail).json()
+        assert [item["code"] for item in body["devices"]] == both
+        assert body["device_count"] == 2
+        header, line = register_rows(client_for(user).get(f"{URL}register/"))
+        assert dict(zip(header, line, strict=True))["Devices"] == " ".join(both)
