@@ -9,7 +9,6 @@ import re
 from django import forms
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common import limits
@@ -241,17 +240,17 @@ def _date_field(label: str) -> forms.DateField:
 
 def _percent_field(label: str) -> forms.IntegerField:
     return forms.IntegerField(
-        label=label, required=False, min_value=0, max_value=100, help_text=gettext_lazy("In %.")
+        label=label, required=False, min_value=0, max_value=100, help_text=_("In %.")
     )
 
 
 class DiagnosisForm(forms.Form):
     """The device category's checklist (a result and a note per check), then the verdict."""
 
-    result = forms.ChoiceField(label=gettext_lazy("Result"), choices=DiagnosisResult.choices)
-    storage_health = _percent_field(gettext_lazy("Storage health"))
-    notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea)
-    diagnosed_on = _date_field(gettext_lazy("Diagnosed on"))
+    result = forms.ChoiceField(label=_("Result"), choices=DiagnosisResult.choices)
+    storage_health = _percent_field(_("Storage health"))
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
+    diagnosed_on = _date_field(_("Diagnosed on"))
 
     def __init__(self, *args, category: str, **kwargs) -> None:
         super().__init__(*args, prefix="diagnosis", **kwargs)
@@ -266,7 +265,7 @@ class DiagnosisForm(forms.Form):
                 max_length=500,
             )
         if category in BATTERY_CATEGORIES:
-            self.fields["battery_health"] = _percent_field(gettext_lazy("Battery health"))
+            self.fields["battery_health"] = _percent_field(_("Battery health"))
         self.order_fields([f"check_{c}" for c in self.checks])
 
     def check_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
@@ -286,18 +285,16 @@ class DiagnosisForm(forms.Form):
 
 class RepairForm(forms.Form):
     parts = forms.CharField(
-        label=gettext_lazy("Parts replaced"),
+        label=_("Parts replaced"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("One part a line."),
+        help_text=_("One part a line."),
     )
-    notes = forms.CharField(
-        label=gettext_lazy("What was done"), required=False, widget=forms.Textarea
-    )
+    notes = forms.CharField(label=_("What was done"), required=False, widget=forms.Textarea)
     cost = forms.DecimalField(
-        label=gettext_lazy("Cost (€)"), max_digits=9, decimal_places=2, min_value=0, initial=0
+        label=_("Cost (€)"), max_digits=9, decimal_places=2, min_value=0, initial=0
     )
-    repaired_on = _date_field(gettext_lazy("Repaired on"))
+    repaired_on = _date_field(_("Repaired on"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, prefix="repair", **kwargs)
@@ -307,35 +304,33 @@ class RepairForm(forms.Form):
 
 
 class GradeForm(forms.Form):
-    grade = forms.ChoiceField(
-        label=gettext_lazy("Grade"), choices=Grade.choices, widget=forms.RadioSelect
-    )
-    notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea)
-    graded_on = _date_field(gettext_lazy("Graded on"))
+    grade = forms.ChoiceField(label=_("Grade"), choices=Grade.choices, widget=forms.RadioSelect)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
+    graded_on = _date_field(_("Graded on"))
 
     def __init__(self, *args, category: str, **kwargs) -> None:
         super().__init__(*args, prefix="grade", **kwargs)
         if category in BATTERY_CATEGORIES:
-            self.fields["battery_health"] = _percent_field(gettext_lazy("Battery health"))
+            self.fields["battery_health"] = _percent_field(_("Battery health"))
 
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class MediumForm(forms.Form):
-    type = forms.ChoiceField(label=gettext_lazy("Media type"), choices=MediumType.choices)
+    type = forms.ChoiceField(label=_("Media type"), choices=MediumType.choices)
     model = forms.CharField(
-        label=gettext_lazy("Model"),
+        label=_("Model"),
         max_length=limits.max_length(StorageMedium, "model"),
         required=False,
     )
     serial = forms.CharField(
-        label=gettext_lazy("Serial number"),
+        label=_("Serial number"),
         max_length=limits.max_length(StorageMedium, "serial"),
         required=False,
     )
     capacity_gb = forms.IntegerField(
-        label=gettext_lazy("Capacity (GB)"),
+        label=_("Capacity (GB)"),
         min_value=0,
         max_value=limits.max_value(Device, "storage_gb"),
         required=False,
@@ -343,52 +338,48 @@ class MediumForm(forms.Form):
 
 
 class ErasureRecordForm(forms.Form):
-    medium = forms.TypedChoiceField(label=gettext_lazy("Medium"), coerce=int)
-    level = forms.ChoiceField(
-        label=gettext_lazy("NIST SP 800-88 level"), choices=SanitisationLevel.choices
-    )
+    medium = forms.TypedChoiceField(label=_("Medium"), coerce=int)
+    level = forms.ChoiceField(label=_("NIST SP 800-88 level"), choices=SanitisationLevel.choices)
     method = forms.CharField(
-        label=gettext_lazy("Method"), max_length=limits.max_length(ErasureRecord, "method")
+        label=_("Method"), max_length=limits.max_length(ErasureRecord, "method")
     )
-    tool = forms.CharField(
-        label=gettext_lazy("Tool"), max_length=limits.max_length(ErasureRecord, "tool")
-    )
+    tool = forms.CharField(label=_("Tool"), max_length=limits.max_length(ErasureRecord, "tool"))
     tool_version = forms.CharField(
-        label=gettext_lazy("Tool version"),
+        label=_("Tool version"),
         max_length=limits.max_length(ErasureRecord, "tool_version"),
         required=False,
     )
     verification_method = forms.CharField(
-        label=gettext_lazy("Verification method"),
+        label=_("Verification method"),
         max_length=limits.max_length(ErasureRecord, "verification_method"),
     )
-    result = forms.ChoiceField(label=gettext_lazy("Result"), choices=ErasureResult.choices)
+    result = forms.ChoiceField(label=_("Result"), choices=ErasureResult.choices)
     operator_name = forms.CharField(
-        label=gettext_lazy("Sanitised by (name)"),
+        label=_("Sanitised by (name)"),
         max_length=limits.max_length(ErasureRecord, "operator_name"),
     )
     operator_title = forms.CharField(
-        label=gettext_lazy("Their title"),
+        label=_("Their title"),
         max_length=limits.max_length(ErasureRecord, "operator_title"),
     )
     verifier_name = forms.CharField(
-        label=gettext_lazy("Verified by (name)"),
+        label=_("Verified by (name)"),
         max_length=limits.max_length(ErasureRecord, "verifier_name"),
     )
     verifier_title = forms.CharField(
-        label=gettext_lazy("Their title"),
+        label=_("Their title"),
         max_length=limits.max_length(ErasureRecord, "verifier_title"),
     )
-    started_at = forms.DateTimeField(label=gettext_lazy("Started at"), widget=_DATETIME)
-    finished_at = forms.DateTimeField(label=gettext_lazy("Finished at"), widget=_DATETIME)
+    started_at = forms.DateTimeField(label=_("Started at"), widget=_DATETIME)
+    finished_at = forms.DateTimeField(label=_("Finished at"), widget=_DATETIME)
     location = forms.CharField(
-        label=gettext_lazy("Location"), max_length=limits.max_length(ErasureRecord, "location")
+        label=_("Location"), max_length=limits.max_length(ErasureRecord, "location")
     )
     destination = forms.CharField(
-        label=gettext_lazy("Post-sanitisation destination"),
+        label=_("Post-sanitisation destination"),
         max_length=limits.max_length(ErasureRecord, "destination"),
     )
-    evidence = forms.FileField(label=gettext_lazy("Evidence file"), required=False)
+    evidence = forms.FileField(label=_("Evidence file"), required=False)
 
     def __init__(self, *args, media=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -396,14 +387,14 @@ class ErasureRecordForm(forms.Form):
 
 
 class NwipeImportForm(forms.Form):
-    log = forms.FileField(label=gettext_lazy("nwipe log"))
+    log = forms.FileField(label=_("nwipe log"))
     verifier_name = forms.CharField(
-        label=gettext_lazy("Verified by (name)"),
+        label=_("Verified by (name)"),
         max_length=limits.max_length(ErasureRecord, "verifier_name"),
         required=False,
     )
     verifier_title = forms.CharField(
-        label=gettext_lazy("Their title"),
+        label=_("Their title"),
         max_length=limits.max_length(ErasureRecord, "verifier_title"),
         required=False,
     )
@@ -411,8 +402,8 @@ class NwipeImportForm(forms.Form):
 
 class BatchCertificateForm(forms.Form):
     codes = forms.CharField(
-        label=gettext_lazy("Device codes"),
-        help_text=gettext_lazy("Separated by spaces, commas or new lines."),
+        label=_("Device codes"),
+        help_text=_("Separated by spaces, commas or new lines."),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
