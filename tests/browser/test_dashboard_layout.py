@@ -1,0 +1,30 @@
+"""The dashboard in headless Chromium: the panels apps register sit side by side, top-aligned."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.helpers import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_territory_dashboard_cards_start_at_the_same_height(
+    new_tab, live_server, declare, territory_user
+):
+    # given: devices of a commune, so that the "awaiting a claim" card is taller than its
+    # neighbour
+    declare(5)
+    tab = new_tab(viewport={"width": 1280, "height": 1000}, locale="en")
+    log_in(tab, live_server, territory_user)
+
+    # when
+    cards = tab.locator(".dashboard-grid > .card")
+    boxes = [cards.nth(index).bounding_box() for index in range(cards.count())]
+
+    # then: two cards in one row, both starting at its top, whatever their heights
+    assert len(boxes) == 2
+    assert boxes[0]["x"] < boxes[1]["x"]
+    assert boxes[0]["y"] == boxes[1]["y"]
+    assert boxes[0]["height"] != boxes[1]["height"]
+    assert tab.locator("#communes-title").is_visible()
