@@ -74,7 +74,8 @@ def device_erasure(request: HttpRequest, code: str) -> HttpResponse:
                     services.medium_add(partner=partner, user=request.user, device=device, **data)
                     messages.success(request, _("Medium recorded."))
                 elif action == "record":
-                    medium = next(m for m in media if m.pk == data.pop("medium"))
+                    chosen = data.pop("medium")
+                    medium = next(medium for medium in media if medium.pk == chosen)
                     services.erasure_record_create(
                         partner=partner, user=request.user, medium=medium, **data
                     )

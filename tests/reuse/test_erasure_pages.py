@@ -169,3 +169,27 @@ def test_the_batch_certificate_page_answers_alike_for_unknown_and_foreign_codes(
         unknown.content.decode()
     )
     assert not Document.objects.filter(kind=DocumentKind.ERASURE_BATCH_CERTIFICATE).exists()
+
+
+def test_an_erasure_is_recorded_on_any_medium_of_the_device_not_only_the_first(
+    page_client, collected, partner_user
+):
+    # given: a device with two drives
+    device = collected()[0]
+    client = page_client(partner_user)
+    for serial in ("SN-FIRST", "SN-SECOND"):
+        client.post(
+            _url(device), {"action": "medium", "medium-type": "hdd", "medium-serial": serial}
+        )
+    second = StorageMedium.objects.get(serial="SN-SECOND")
+
+    # when: the second drive is destroyed by hand
+    response = client.post(
+        _url(device), {**RECORD, "record-medium": second.pk, "record-level": "destroy"}
+    )
+
+    # then
+    assert response.status_code == 302
+    record = ErasureRecord.objects.get()
+    assert (record.medium_id, record.level) == (second.pk, "destroy")
+    assert not StorageMedium.objects.get(serial="SN-FIRST").records.exists()
