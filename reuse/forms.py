@@ -244,10 +244,19 @@ def _percent_field(label: str) -> forms.IntegerField:
     )
 
 
-class DiagnosisForm(forms.Form):
-    """The device category's checklist (a result and a note per check), then the verdict."""
+# A check and the verdict start unanswered: a device not tested cannot be saved as working.
+NOT_ANSWERED = ("", _("— to be checked —"))
 
-    result = forms.ChoiceField(label=_("Result"), choices=DiagnosisResult.choices)
+
+class DiagnosisForm(forms.Form):
+    """The device category's checklist (a result and a note per check), then the verdict.
+
+    Nothing is answered beforehand: each check and the verdict are chosen by the technician.
+    """
+
+    result = forms.ChoiceField(
+        label=_("Result"), choices=[("", _("— to be decided —")), *DiagnosisResult.choices]
+    )
     storage_health = _percent_field(_("Storage health"))
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
     diagnosed_on = _date_field(_("Diagnosed on"))
@@ -257,7 +266,7 @@ class DiagnosisForm(forms.Form):
         self.checks = checklist_for(category)
         for check in self.checks:
             self.fields[f"check_{check}"] = forms.ChoiceField(
-                label=check_label(check), choices=CheckResult.choices, initial=CheckResult.OK
+                label=check_label(check), choices=[NOT_ANSWERED, *CheckResult.choices]
             )
             self.fields[f"note_{check}"] = forms.CharField(
                 label=_("Note on “%(check)s”") % {"check": check_label(check)},

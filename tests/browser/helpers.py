@@ -49,3 +49,10 @@ def sign_collection(tab) -> None:
     tab.fill("#id_partner_signatory", "Karim Benali")
     tab.fill("#id_partner_signatory_title", "Responsable d’atelier")
     tab.click("form[action='/reuse/collections/new/'] button[type=submit]")
+
+
+def answer_every_check(tab, result: str = "ok") -> None:
+    """Answers each check of the diagnosis checklist (none is answered beforehand)."""
+    checks = tab.locator("select[id^='id_diagnosis-check_']")
+    for index in range(checks.count()):
+        checks.nth(index).select_option(result)

@@ -27,6 +27,7 @@ from inventory.choices import DeviceState, EventKind
 from inventory.models import Device
 from reuse.models import Diagnosis, ErasureRecord, StorageMedium, WasteRecord
 from tests.browser.helpers import (
+    answer_every_check,
     declare_laptop,
     expect_message,
     local_minutes,
@@ -111,6 +112,7 @@ def test_a_laptop_goes_from_declared_to_recycled_through_the_pages(
     expect(tab.locator(".device-identity .badge")).to_have_text("Collecté")
     tab.click(f".page-header__actions a[href='/reuse/devices/{code}/refurbishment/']")
     expect(tab.locator("h1")).to_have_text(f"Reconditionnement de {code}")
+    answer_every_check(tab)
     tab.select_option("#id_diagnosis-check_power", "fault")
     tab.fill("#id_diagnosis-note_power", "Carte mère hors service, ne démarre pas.")
     tab.select_option("#id_diagnosis-result", "not_repairable")

@@ -28,6 +28,7 @@ from inventory.choices import DeviceState, EventKind
 from inventory.models import Device
 from reuse.models import Collection, Diagnosis, ErasureRecord, Grading, StorageMedium
 from tests.browser.helpers import (
+    answer_every_check,
     declare_laptop,
     expect_message,
     local_minutes,
@@ -168,6 +169,7 @@ def test_a_laptop_goes_from_declared_to_ready_through_the_pages(
     tab.click(f".page-header__actions a[href='/reuse/devices/{code}/refurbishment/']")
     expect(tab.locator("h1")).to_have_text(f"Reconditionnement de {code}")
     expect(tab.locator("#diagnosis-form-title")).to_have_text("Enregistrer un diagnostic")
+    answer_every_check(tab)
     tab.select_option("#id_diagnosis-result", "works")
     tab.fill("#id_diagnosis-battery_health", "83")
     tab.fill("#id_diagnosis-storage_health", "97")

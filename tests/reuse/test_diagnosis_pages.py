@@ -174,3 +174,39 @@ def test_another_partner_does_not_find_the_device(
 
     # then
     assert response.status_code == 404
+
+
+def test_no_check_nor_verdict_is_answered_beforehand(page_client, declare, partner, partner_user):
+    # given
+    device = collected_device(declare, partner, partner_user)
+    client = page_client(partner_user)
+
+    # when
+    form = client.get(page(device)).context["diagnosis_form"]
+
+    # then: every check and the verdict start on the empty choice
+    answers = {name: form[name].value() for name in form.fields if name.startswith("check_")}
+    assert answers
+    assert set(answers.values()) == {None}
+    assert form["result"].value() is None
+    html = str(form["check_power"])
+    assert '<option value="" selected>' in html
+
+
+def test_a_diagnosis_with_unanswered_checks_is_refused_and_nothing_saved(
+    page_client, declare, partner, partner_user
+):
+    # given
+    device = collected_device(declare, partner, partner_user)
+    data = diagnosis_post(checklist_for(device.category))
+    data["diagnosis-check_power"] = ""
+
+    # when
+    response = page_client(partner_user).post(f"/reuse/devices/{device.code}/diagnosis/", data)
+
+    # then
+    assert response.status_code == 400
+    assert "check_power" in response.context["diagnosis_form"].errors
+    assert not Diagnosis.objects.filter(device=device).exists()
+    device.refresh_from_db()
+    assert device.state == "collected"
