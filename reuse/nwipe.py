@@ -3,7 +3,8 @@
 nwipe (also inside ShredOS) has no JSON export; its text log is the evidence. The parts read:
 
 - ``nwipe 0.37`` (the tool's version), ``Invoking method 'PRNG Stream' on /dev/sda``;
-- ``Found /dev/sda, ATA , <model>, 250 GB, S/N=<serial>`` (the capacity of each drive);
+- ``Found /dev/sda, ATA , <model>, 250 GB, S/N=<serial>`` (the capacity of each drive, in
+  whichever unit nwipe chose: MB, GB, TB; the serial may be empty, as for USB sticks);
 - ``system-serial-number = 7HXK2Q2`` (the computer's serial, when nwipe could read it);
 - ``Verifying pass …`` (a verification ran), and the dated lines (start and end times);
 - the "Drive Status" table: device, status (``Erased`` or ``-FAILED-``), throughput, duration,
@@ -19,9 +20,24 @@ from dataclasses import dataclass, field
 _TIMESTAMP = re.compile(r"^\[(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2})\]")
 _VERSION = re.compile(r"info: nwipe (\S+)")
 _FOUND = re.compile(
-    r"Found /dev/(?P<device>\S+?),\s*[^,]*,\s*(?P<model>[^,]*?)\s*,\s*(?P<size>\d+)\s*GB,"
-    r"\s*S/N=(?P<serial>\S*)"
+    r"Found /dev/(?P<device>\S+?),\s*[^,]*,\s*(?P<model>[^,]*?)\s*,"
+    r"\s*(?P<size>\d+(?:[.,]\d+)?)\s*(?P<unit>[kKMGTP]i?B)\s*,\s*S/N=(?P<serial>\S*)"
 )
+# nwipe prints a drive's size in the unit that fits it (976 MB, 250 GB, 1 TB); Boucle keeps
+# gigabytes. Decimal units as drive makers count them, and the binary ones some builds print.
+_GIGABYTES_PER_UNIT = {
+    "kB": 1e-6,
+    "KB": 1e-6,
+    "MB": 1e-3,
+    "GB": 1,
+    "TB": 1e3,
+    "PB": 1e6,
+    "KiB": 2**10 / 1e9,
+    "MiB": 2**20 / 1e9,
+    "GiB": 2**30 / 1e9,
+    "TiB": 2**40 / 1e9,
+    "PiB": 2**50 / 1e9,
+}
 _SYSTEM_SERIAL = re.compile(r"system-serial-number = (.+?)\s*$")
 _METHOD = re.compile(r"Invoking method '(?P<method>[^']+)' on /dev/(?P<device>\S+)")
 _VERIFYING = re.compile(r"Verif(?:y|ied)\w* pass .* on '?/dev/(?P<device>[^\s']+?)'?\.?$")
@@ -103,6 +119,13 @@ def _duration(text: str, line_number: int) -> datetime.timedelta:
     return datetime.timedelta(hours=hours, minutes=minutes, seconds=seconds)
 
 
+def _capacity_gb(size: str, unit: str) -> int:
+    """A drive's size as nwipe prints it, in whole gigabytes; at least 1 for a drive that
+    holds anything (a 512 MB stick is not an empty one)."""
+    gigabytes = float(size.replace(",", ".")) * _GIGABYTES_PER_UNIT[unit]
+    return max(1, round(gigabytes)) if gigabytes > 0 else 0
+
+
 def _split_identity(identity: str) -> tuple[str, str]:
     """``Samsung SSD 860 EVO 250GB/S3YJNB0K123456A`` → model, serial (split on the last /)."""
     model, _slash, serial = identity.rpartition("/")
@@ -146,7 +169,7 @@ def parse_nwipe_log(text: str, *, max_drives: int | None = None) -> NwipeLog:
             found[match.group("device")] = (
                 match.group("model").strip(),
                 match.group("serial"),
-                int(match.group("size")),
+                _capacity_gb(match.group("size"), match.group("unit")),
             )
         elif match := _SYSTEM_SERIAL.search(line):
             log.system_serial = match.group(1).strip()

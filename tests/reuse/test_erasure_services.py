@@ -471,3 +471,29 @@ def test_the_batch_certificate_has_a_summary_then_one_line_per_medium(
         assert device.code in rest
     for serial in serials:
         assert serial in rest
+
+
+def test_an_nwipe_0_34_log_records_each_drive_with_its_capacity_a_usb_stick_included(
+    collected, partner, partner_user
+):
+    # given: the desktop the 0.34 log was made on, with a hard disk and a USB stick
+    desktop = collected(1)[0]
+    Device.objects.filter(pk=desktop.pk).update(serial_number="CZC8123ABC")
+    log = (SAMPLE.parent / "nwipe-0.34.log").read_bytes()
+
+    # when
+    report = nwipe_log_import(
+        partner=partner,
+        user=partner_user,
+        log_file=SimpleUploadedFile("nwipe-0.34.log", log, content_type="text/plain"),
+    )
+
+    # then
+    media = list(StorageMedium.objects.order_by("pk"))
+    assert [(m.device_id, m.model, m.serial, m.capacity_gb) for m in media] == [
+        (desktop.pk, "ST1000DM003-1SB1", "Z9A1B2C3", 1000),
+        (desktop.pk, "DataTraveler 3.0", "", 1),
+    ]
+    assert len(report.created) == 2
+    assert report.failed == []
+    assert device_erasure_status(Device.objects.get(pk=desktop.pk)) is True
