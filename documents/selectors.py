@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from common.errors import NotFound
+from documents.choices import DocumentKind
 from documents.models import Document
 from documents.permissions import can_view_document, visible_documents_q
 from organisations.models import Organisation
@@ -38,3 +39,10 @@ def document_get_visible(*, number: str, organisations: Iterable[Organisation]) 
 def document_years(documents: QuerySet[Document]) -> list[int]:
     """The years the given documents were numbered in, newest first (for a filter)."""
     return list(documents.order_by("-year").values_list("year", flat=True).distinct())
+
+
+def document_kinds(documents: QuerySet[Document]) -> list[tuple[str, str]]:
+    """The kinds of the given documents as choices, in the kinds' order (for a filter): only
+    kinds that have documents, not those of steps yet to come."""
+    present = set(documents.order_by().values_list("kind", flat=True).distinct())
+    return [(value, label) for value, label in DocumentKind.choices if value in present]

@@ -13,7 +13,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from documents import selectors
-from documents.choices import DocumentKind
 from documents.filters import DocumentFilter
 from documents.models import Document
 from organisations.active import acting_as
@@ -34,7 +33,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
     context = {
         "organisation": organisations[0] if organisations else None,
         "filter_form": document_filter.form,
-        "kinds": DocumentKind.choices,
+        "kinds": selectors.document_kinds(visible),
         "years": selectors.document_years(visible),
         "selected_kind": request.GET.get("kind", ""),
         "selected_year": request.GET.get("year", ""),

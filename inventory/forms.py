@@ -70,19 +70,25 @@ class DeviceDescriptionForm(_NeverSaves, forms.ModelForm):
         widgets = {
             "purchase_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "condition_notes": forms.Textarea(attrs={"rows": 2}),
-            "ram_gb": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-            "screen_size_inches": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+            # Text, not number inputs: a number input refuses the decimal comma French staff
+            # type; the fields read it in the page's language (localize below).
+            "ram_gb": forms.TextInput(attrs={"inputmode": "decimal"}),
+            "screen_size_inches": forms.TextInput(attrs={"inputmode": "decimal"}),
         }
         help_texts = {
             "serial_number": _("As printed on the device; a device is declared once."),
             "asset_tag": _("Your own inventory number, if any."),
             "condition_notes": _("Missing parts, damage, known faults, password set…"),
+            "ram_gb": _("For example 15.5: a comma or a point."),
+            "screen_size_inches": _("For example 23.8: a comma or a point."),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("Choose a category")), *DeviceCategory.choices]
         self.fields["storage_type"].choices = [("", _("Unknown or none")), *StorageType.choices]
+        for name in ("ram_gb", "screen_size_inches"):
+            self.fields[name].localize = True
         if self.instance.pk is not None and self.instance.data_bearing_overridden:
             self.initial["data_bearing"] = "yes" if self.instance.data_bearing else "no"
         for field in self.fields.values():

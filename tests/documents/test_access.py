@@ -391,3 +391,20 @@ def test_the_list_page_costs_the_same_queries_for_one_or_many_documents(
     # then
     assert len(response.context["documents"]) == 10
     assert len(many) == len(one)
+
+
+def test_the_kind_filter_lists_only_kinds_the_organisation_has(
+    client, partner, partner_user, request_collection_note
+):
+    # given: a collection note, and no document of the steps still to come
+    request_collection_note(1)
+    client.force_login(partner_user)
+
+    # when
+    response = client.get("/documents/")
+
+    # then
+    assert response.context["kinds"] == [
+        (DocumentKind.COLLECTION_NOTE, DocumentKind.COLLECTION_NOTE.label)
+    ]
+    assert f'value="{DocumentKind.DELIVERY_NOTE}"' not in response.content.decode()

@@ -739,3 +739,25 @@ def test_a_partner_cannot_withdraw(as_partner, declare):
     # then
     assert response.status_code == 403
     assert device_snapshot(device) == before
+
+
+@pytest.mark.django_db
+def test_a_decimal_comma_is_accepted_and_the_form_says_so(
+    as_commune, commune, commune_user, pickup_site
+):
+    # given: numbers as French staff type them, on French pages
+    as_commune.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    description = device_description(category="monitor", screen_size_inches="23,8", ram_gb="")
+    description.pop("ram_gb", None)
+
+    # when
+    page = as_commune.get(reverse("inventory:declare")).content.decode()
+    response = as_commune.post(
+        reverse("inventory:declare"), declaration_data([description], site=pickup_site)
+    )
+
+    # then
+    assert response.status_code == 302
+    assert Device.objects.get().screen_size_inches == Decimal("23.8")
+    assert "23,8" in page  # the help text shows the comma
+    assert 'inputmode="decimal"' in page

@@ -2,7 +2,9 @@
 
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 
 from inventory.choices import DeviceState
@@ -309,3 +311,14 @@ def test_the_500_page_renders_without_a_request_or_a_database():
     # then
     assert "<main" in page
     assert 'href="/"' in page
+
+
+@pytest.mark.django_db
+def test_favicon_ico_leads_to_the_sites_icon(client):
+    # when
+    response = client.get("/favicon.ico")
+
+    # then
+    assert response.status_code == 301
+    assert response.url == static("img/boucle-mark.svg")
+    assert finders.find("img/boucle-mark.svg")
