@@ -228,7 +228,7 @@ def label_sheet_request(
     """
     if not permissions.may_print_labels(organisation):
         raise PermissionDenied(
-            _("The territory reads the inventory but does not print labels."),
+            _("Only communes and partners print label sheets."),
             code="labels_not_allowed",
         )
     if layout not in LAYOUTS:

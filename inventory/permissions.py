@@ -22,9 +22,15 @@ if TYPE_CHECKING:
     from inventory.models import Device, DeviceEvent
 
 
+def shares_declared_inventory(organisation: Organisation) -> bool:
+    """Communes and partners read the shared inventory of declared devices (partners claim
+    from it); a buyer reads only the devices that are its own."""
+    return organisation.is_commune or organisation.is_partner
+
+
 def visible_devices_q(organisations: Iterable[Organisation]) -> Q | None:
-    """A filter on devices: the shared declared inventory, plus what the organisations own
-    or claimed.
+    """A filter on devices: the shared declared inventory (for communes and partners), plus
+    what the organisations own or claimed.
 
     Returns ``None`` when nothing is visible (no organisation), and an empty ``Q`` for the
     territory, which reads everything.
@@ -35,19 +41,17 @@ def visible_devices_q(organisations: Iterable[Organisation]) -> Q | None:
     if any(organisation.is_territory for organisation in organisations):
         return Q()
     pks = [organisation.pk for organisation in organisations]
-    return (
-        Q(state=DeviceState.DECLARED)
-        | Q(commune__in=pks)
-        | Q(holder__in=pks)
-        | Q(claimed_by__in=pks)
-    )
+    own = Q(commune__in=pks) | Q(holder__in=pks) | Q(claimed_by__in=pks)
+    if any(shares_declared_inventory(organisation) for organisation in organisations):
+        return Q(state=DeviceState.DECLARED) | own
+    return own
 
 
 def can_view_device(organisations: Iterable[Organisation], device: Device) -> bool:
     for organisation in organisations:
         if (
             organisation.is_territory
-            or device.state == DeviceState.DECLARED
+            or (device.state == DeviceState.DECLARED and shares_declared_inventory(organisation))
             or organisation.pk in (device.commune_id, device.holder_id, device.claimed_by_id)
         ):
             return True
@@ -75,8 +79,9 @@ def can_edit_device(organisation: Organisation, device: Device) -> bool:
 
 def may_print_labels(organisation: Organisation) -> bool:
     """Communes and partners print label sheets of the devices they see; the territory reads
-    the inventory but issues nothing (a label sheet is a numbered document)."""
-    return not organisation.is_territory
+    the inventory but issues nothing (a label sheet is a numbered document), and a buyer
+    receives devices already labelled."""
+    return organisation.is_commune or organisation.is_partner
 
 
 def may_claim(organisation: Organisation) -> bool:
