@@ -177,10 +177,13 @@ def test_the_watchdog_queues_a_stalled_document_again_once_then_fails_it(
     # when
     handoff_watch_stalled()
 
-    # then
+    # then: the reason in the document's language (French)
     second.refresh_from_db()
     assert second.state == DocumentState.FAILED
-    assert second.failure_reason.startswith("The worker producing this document stopped, twice")
+    assert second.failure_reason == (
+        "Le processus qui produisait ce document s’est arrêté, deux fois\u00a0; il n’a pas été "
+        "produit. Demandez-le à nouveau, ou contactez les opérateurs de la plateforme."
+    )
 
 
 def test_cancel_ends_a_stalled_import_at_once(commune, commune_user):
