@@ -68,6 +68,14 @@ class TransitionNotAllowed(ApplicationError):
     default_message = gettext_lazy("This action is not possible in the device's current state.")
 
 
+class ServiceUnavailable(ApplicationError):
+    """A part Boucle needs for this request (Redis, say) does not answer for now."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_message = gettext_lazy("This service is unavailable for a moment; try again shortly.")
+
+
 class ErrorBodySerializer(serializers.Serializer):
     code = serializers.CharField(help_text=gettext_lazy("A machine code, stable across languages."))
     message = serializers.CharField(

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "common",
     "organisations",
     "inventory",
     "reuse",
@@ -161,6 +162,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("BOUCLE_CELERY_VISIBILITY_TIMEOUT", "3600"))
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Queuing a task after its request committed gives up quickly when Redis does not answer: the
+# work stays committed as pending and the re-queue task below queues it again (a request
+# whose change committed answers success).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 
 CACHES = {
     "default": (
@@ -289,8 +300,24 @@ BOUCLE_NWIPE_MAX_DRIVES = int(os.environ.get("BOUCLE_NWIPE_MAX_DRIVES", "64"))
 # Claims: a partner's claim lapses after this many days without collection.
 BOUCLE_CLAIM_EXPIRY_DAYS = int(os.environ.get("BOUCLE_CLAIM_EXPIRY_DAYS", "14"))
 
+# Work handed to the worker: queued again when still waiting after this many seconds (the
+# broker was unreachable, or lost it), and, once started, recovered when its heartbeat
+# stopped for this many seconds (queued again once, then failed). The heartbeat of a running
+# import beats at each step of a few thousand rows, a document's when its rendering starts:
+# keep the threshold well above the longest step (a minute for the largest import).
+BOUCLE_REQUEUE_AFTER_SECONDS = int(os.environ.get("BOUCLE_REQUEUE_AFTER_SECONDS", "60"))
+BOUCLE_WORKER_STALLED_SECONDS = int(os.environ.get("BOUCLE_WORKER_STALLED_SECONDS", "180"))
+
 # Periodic work, run by `celery -A config beat`.
 CELERY_BEAT_SCHEDULE = {
+    "requeue-pending-work": {
+        "task": "common.tasks.requeue_pending_work",
+        "schedule": 60,
+    },
+    "watch-stalled-work": {
+        "task": "common.tasks.watch_stalled_work",
+        "schedule": 60,
+    },
     "expire-claims": {
         "task": "reuse.tasks.expire_overdue_claims",
         "schedule": 60 * 60,  # hourly; an expiry is due to the day, not the minute

@@ -140,6 +140,23 @@ class Document(models.Model):
         verbose_name=_("requested by"),
     )
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    queued_at = models.DateTimeField(
+        _("last queued at"),
+        null=True,
+        blank=True,
+        help_text=_("When the production was last handed to a worker."),
+    )
+    heartbeat_at = models.DateTimeField(
+        _("last heartbeat"),
+        null=True,
+        blank=True,
+        help_text=_("When a worker started producing the document."),
+    )
+    recoveries = models.PositiveSmallIntegerField(
+        _("recoveries"),
+        default=0,
+        help_text=_("Times the production was queued again after its worker stopped."),
+    )
 
     class Meta:
         verbose_name = _("document")

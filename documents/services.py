@@ -16,17 +16,22 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Coalesce
 from django.template.loader import get_template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.errors import ValidationFailed
+from common.handoff import enqueue, enqueue_on_commit
 from documents.choices import DocumentKind, DocumentState
 from documents.models import Document, DocumentSequence, format_number
 from documents.rendering import context_snapshot, render_pdf, storage_name
 from organisations.models import Organisation
 
 logger = logging.getLogger(__name__)
+
+# Times a production whose worker stopped is queued again before the document is failed.
+MAX_RECOVERIES = 1
 
 
 def _locked_sequence(*, kind: str, year: int) -> DocumentSequence:
@@ -91,6 +96,7 @@ def document_request(
                 created_by=created_by,
                 replaces=replaces,
                 idempotency_key=idempotency_key or None,
+                queued_at=timezone.now(),
             )
     except IntegrityError:
         # The same key sent at once for another kind or year: the first one made it.
@@ -102,14 +108,71 @@ def document_request(
         if existing is None:
             raise
         return existing
-    transaction.on_commit(lambda: _queue_render(document.pk))
+    # Committed as pending first: a broker that does not answer is logged, and the document
+    # is queued again by documents_requeue_pending.
+    enqueue_on_commit(_render_task(), document.pk)
     return document
 
 
-def _queue_render(document_pk: int) -> None:
+def _render_task():
     from documents.tasks import render_document  # the task module imports this one
 
-    render_document.delay(document_pk)
+    return render_document
+
+
+def documents_requeue_pending(cutoff) -> int:
+    """Queue again the production of every document no worker started, handed off before
+    ``cutoff`` (its queuing failed, or the broker lost it); safe to repeat."""
+    pks = list(
+        Document.objects.filter(state=DocumentState.PENDING, heartbeat_at__isnull=True)
+        .annotate(handed_off_at=Coalesce("queued_at", "created_at"))
+        .filter(handed_off_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in pks:
+        Document.objects.filter(pk=pk).update(queued_at=timezone.now())
+        enqueue(_render_task(), pk)
+    if pks:
+        logger.info("Queued again the production of %d pending document(s)", len(pks))
+    return len(pks)
+
+
+def documents_recover_stalled(cutoff) -> int:
+    """Recover the productions started whose heartbeat is older than ``cutoff``: the worker
+    died. Each is queued again once, then failed with a reason its reader sees."""
+    pks = list(
+        Document.objects.filter(state=DocumentState.PENDING, heartbeat_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in pks:
+        with transaction.atomic(durable=True):
+            locked = (
+                Document.objects.select_for_update()
+                .filter(pk=pk, state=DocumentState.PENDING, heartbeat_at__lt=cutoff)
+                .first()
+            )
+            if locked is None:  # issued or started again meanwhile
+                continue
+            if locked.recoveries < MAX_RECOVERIES:
+                locked.recoveries += 1
+                locked.heartbeat_at = None
+                locked.queued_at = timezone.now()
+                locked.save(update_fields=["recoveries", "heartbeat_at", "queued_at"])
+                logger.warning("Document %s stalled; queued again", locked.number)
+                enqueue_on_commit(_render_task(), locked.pk)
+                continue
+            with translation.override(locked.language):
+                reason = _(
+                    "The worker producing this document stopped, twice; it was not produced. "
+                    "Request it again, or ask the platform's operators."
+                )
+            locked.state = DocumentState.FAILED
+            locked.failure_reason = reason
+            locked.save(update_fields=["state", "failure_reason"])
+            logger.warning("Document %s stalled again; failed", locked.number)
+    return len(pks)
 
 
 def document_render(*, document: Document) -> Document:
@@ -123,6 +186,11 @@ def document_render(*, document: Document) -> Document:
     """
     if document.is_issued:
         return document
+    # The heartbeat says a worker started: from now on the watchdog, not the re-queue task,
+    # recovers the document if this worker dies.
+    Document.objects.filter(pk=document.pk, state=DocumentState.PENDING).update(
+        heartbeat_at=timezone.now()
+    )
     try:
         pdf = render_pdf(document)
     except Exception as error:  # any failure of the template or of WeasyPrint

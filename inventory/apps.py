@@ -7,6 +7,18 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self) -> None:
+        from common.handoff import Handoff, register_handoff
         from inventory import dashboard
+        from inventory.imports.services import (
+            device_imports_recover_stalled,
+            device_imports_requeue_pending,
+        )
 
         dashboard.register()
+        register_handoff(
+            Handoff(
+                name="device imports",
+                requeue_pending=device_imports_requeue_pending,
+                watch_stalled=device_imports_recover_stalled,
+            )
+        )

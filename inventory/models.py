@@ -170,7 +170,24 @@ class DeviceImport(models.Model):
     task_id = models.CharField(_("task"), max_length=64, blank=True)
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    queued_at = models.DateTimeField(
+        _("last queued at"),
+        null=True,
+        blank=True,
+        help_text=_("When the import was last handed to a worker."),
+    )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        _("last heartbeat"),
+        null=True,
+        blank=True,
+        help_text=_("When the worker running the import last showed it was alive."),
+    )
+    recoveries = models.PositiveSmallIntegerField(
+        _("recoveries"),
+        default=0,
+        help_text=_("Times the import was queued again after its worker stopped."),
+    )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

@@ -20,11 +20,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.errors import PermissionDenied, ValidationFailed
+from common.handoff import enqueue, enqueue_on_commit, stalled_threshold
 from inventory import permissions
 from inventory.choices import DeclarationSource, ImportState
 from inventory.imports.readers import Table, UnreadableFile, open_table
@@ -42,6 +44,8 @@ PROGRESS_EVERY = 5000
 # Errors kept on the import for the page; the report file holds them all.
 PREVIEW_ERRORS = 200
 REPORT_HEADERS = ("line", "column", "value", "reason")
+# Times an import whose worker stopped is queued again before it is failed.
+MAX_RECOVERIES = 1
 
 
 class ImportCancelled(Exception):
@@ -120,10 +124,86 @@ def device_import_create(
     if run_now:
         return device_import_run(device_import=device_import)
 
-    from inventory.tasks import run_device_import
-
-    transaction.on_commit(lambda: run_device_import.delay(device_import.pk))
+    # Committed as pending first: a broker that does not answer is logged, and the import is
+    # queued again by device_imports_requeue_pending.
+    DeviceImport.objects.filter(pk=device_import.pk).update(queued_at=timezone.now())
+    enqueue_on_commit(_run_task(), device_import.pk)
     return device_import
+
+
+def _run_task():
+    from inventory.tasks import run_device_import  # the task module imports this one
+
+    return run_device_import
+
+
+def device_imports_requeue_pending(cutoff) -> int:
+    """Queue again every import still waiting for a worker, handed off before ``cutoff`` (its
+    queuing failed, or the broker lost it); safe to repeat: a run claims the import once."""
+    pks = list(
+        DeviceImport.objects.filter(state=ImportState.PENDING)
+        .annotate(handed_off_at=Coalesce("queued_at", "created_at"))
+        .filter(handed_off_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in pks:
+        DeviceImport.objects.filter(pk=pk).update(queued_at=timezone.now())
+        enqueue(_run_task(), pk)
+    if pks:
+        logger.info("Queued again %d pending device import(s)", len(pks))
+    return len(pks)
+
+
+def _stalled(cutoff):
+    """Running imports whose last sign of life is older than ``cutoff``."""
+    return (
+        DeviceImport.objects.filter(state=ImportState.RUNNING)
+        .annotate(last_beat=Coalesce("heartbeat_at", "started_at"))
+        .filter(last_beat__lt=cutoff)
+    )
+
+
+def device_imports_recover_stalled(cutoff) -> int:
+    """Recover the running imports whose heartbeat is older than ``cutoff``: their worker
+    died. Each is queued again once (nothing of it was written), then failed with a reason
+    the importer reads."""
+    pks = list(_stalled(cutoff).order_by("pk").values_list("pk", flat=True))
+    for pk in pks:
+        with transaction.atomic(durable=True):
+            locked = _stalled(cutoff).select_for_update(of=("self",)).filter(pk=pk).first()
+            if locked is None:  # finished or beating again meanwhile
+                continue
+            with translation.override(locked.language):
+                if locked.recoveries < MAX_RECOVERIES:
+                    locked.state = ImportState.PENDING
+                    locked.recoveries += 1
+                    locked.heartbeat_at = None
+                    locked.queued_at = timezone.now()
+                    locked.message = _(
+                        "The worker running this import stopped; the import was queued again."
+                    )
+                    locked.save(
+                        update_fields=[
+                            "state",
+                            "recoveries",
+                            "heartbeat_at",
+                            "queued_at",
+                            "message",
+                        ]
+                    )
+                    logger.warning("Device import %s stalled; queued again", locked.pk)
+                    enqueue_on_commit(_run_task(), locked.pk)
+                    continue
+                locked.state = ImportState.FAILED
+                locked.finished_at = timezone.now()
+                locked.message = _(
+                    "The worker running this import stopped, twice; nothing was imported. "
+                    "Import the file again."
+                )
+                locked.save(update_fields=["state", "finished_at", "message"])
+                logger.warning("Device import %s stalled again; failed", locked.pk)
+    return len(pks)
 
 
 def _storage_name(original_name: str) -> str:
@@ -142,6 +222,13 @@ def device_import_cancel(*, device_import: DeviceImport, user: AbstractBaseUser)
             locked.state = ImportState.CANCELLED
             locked.message = _("Cancelled before it started; nothing was imported.")
             locked.finished_at = timezone.now()
+        elif _stalled(timezone.now() - stalled_threshold()).filter(pk=locked.pk).exists():
+            # No live worker will look at the cancel request: end the import now.
+            locked.state = ImportState.CANCELLED
+            locked.message = _(
+                "Cancelled; the worker running it had stopped. Nothing was imported."
+            )
+            locked.finished_at = timezone.now()
         locked.cancel_requested = True
         locked.save(update_fields=["state", "message", "finished_at", "cancel_requested"])
     return locked
@@ -151,7 +238,7 @@ def device_import_run(*, device_import: DeviceImport) -> DeviceImport:
     """Check the file, then declare all its devices in one transaction, or none of them."""
     claimed = DeviceImport.objects.filter(
         pk=device_import.pk, state__in=[ImportState.PENDING, ImportState.RUNNING]
-    ).update(state=ImportState.RUNNING, started_at=timezone.now())
+    ).update(state=ImportState.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now())
     device_import.refresh_from_db()
     if not claimed:
         return device_import  # already finished: a repeated task changes nothing
@@ -255,6 +342,7 @@ def _run(device_import: DeviceImport, staging: Staging) -> None:
         else:
             _check_rows(device_import, table, plan, staging)
 
+    _beat(device_import)
     if "serial_number" in plan.columns:
         staging.serial_label = table.headers[plan.columns["serial_number"]]
         staging.index()
@@ -278,7 +366,13 @@ def _run(device_import: DeviceImport, staging: Staging) -> None:
         )
         return
     staging.renew_colliding_codes()
+    _beat(device_import)
     _insert(device_import, staging)
+
+
+def _beat(device_import: DeviceImport) -> None:
+    """Tell the watchdog the worker running the import is alive."""
+    DeviceImport.objects.filter(pk=device_import.pk).update(heartbeat_at=timezone.now())
 
 
 def _duplicate_template() -> str:
@@ -352,7 +446,7 @@ def _report_progress(device_import: DeviceImport, rows_read: int, rows_valid: in
     """Publish the counts for the page and the API, and stop if a cancel was asked for."""
     device_import.rows_read, device_import.rows_valid = rows_read, rows_valid
     DeviceImport.objects.filter(pk=device_import.pk).update(
-        rows_read=rows_read, rows_valid=rows_valid
+        rows_read=rows_read, rows_valid=rows_valid, heartbeat_at=timezone.now()
     )
     if DeviceImport.objects.filter(pk=device_import.pk, cancel_requested=True).exists():
         raise ImportCancelled

@@ -17,9 +17,9 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from common.errors import ErrorSerializer, ValidationFailed
+from common.throttling import ScopedRateThrottle
 from organisations.api.serializers import (
     AuthTokenResponseSerializer,
     OrganisationSerializer,
@@ -111,7 +111,8 @@ class AuthTokenView(ObtainAuthToken):
 
     # The token is asked for with credentials, never with a session: no CSRF to trip over.
     authentication_classes = ()
-    # Password guessing is slowed down per client address (settings: auth_token rate).
+    # Password guessing is slowed down per client address (settings: auth_token rate); while
+    # the throttle's cache (Redis) is unreachable the endpoint answers 503, never 500.
     throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "auth_token"
 
@@ -125,6 +126,9 @@ class AuthTokenView(ObtainAuthToken):
         responses={
             200: AuthTokenResponseSerializer,
             400: OpenApiResponse(ErrorSerializer, description="Wrong or missing credentials."),
+            503: OpenApiResponse(
+                ErrorSerializer, description="The throttle's cache is unreachable; retry shortly."
+            ),
         },
         auth=[],
         tags=["auth"],

@@ -1,8 +1,9 @@
 """Claims: a partner reserves declared devices, releases them, or the system expires them.
 
 Each change runs a transition of the lifecycle through
-:func:`inventory.services.device_transition`, which writes the device's event. E-mails leave
-once the transaction commits.
+:func:`inventory.services.device_transition`, which writes the device's event. E-mails are
+queued to the worker once the transaction commits; a broker that does not answer is logged and
+the change still stands (the e-mail is then not sent).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.errors import PermissionDenied, TransitionNotAllowed
+from common.handoff import enqueue_on_commit
 from inventory import lifecycle, permissions
 from inventory.models import Declaration, Device
 from inventory.services import device_transition
@@ -65,11 +67,7 @@ def _claim_pks(
         for device in claimed:
             by_commune[device.commune_id].append(device.pk)
         for commune_pk, device_pks in by_commune.items():
-            transaction.on_commit(
-                lambda commune_pk=commune_pk, device_pks=device_pks: (
-                    tasks.notify_devices_claimed.delay(partner.pk, commune_pk, device_pks)
-                )
-            )
+            enqueue_on_commit(tasks.notify_devices_claimed, partner.pk, commune_pk, device_pks)
     return claimed
 
 
@@ -144,10 +142,8 @@ def device_release(
         released = device_transition(
             device=device, transition="release", user=user, organisation=partner, note=note
         )
-        transaction.on_commit(
-            lambda: tasks.notify_claim_released.delay(
-                partner.pk, released.commune_id, [released.pk], note
-            )
+        enqueue_on_commit(
+            tasks.notify_claim_released, partner.pk, released.commune_id, [released.pk], note
         )
     return released
 
@@ -182,9 +178,5 @@ def claims_expire_overdue(*, now: datetime.datetime | None = None) -> int:
             )
             expired[(device.commune_id, partner_pk)].append(pk)
     for (commune_pk, partner_pk), device_pks in expired.items():
-        transaction.on_commit(
-            lambda commune_pk=commune_pk, partner_pk=partner_pk, device_pks=device_pks: (
-                tasks.notify_claims_expired.delay(partner_pk, commune_pk, device_pks)
-            )
-        )
+        enqueue_on_commit(tasks.notify_claims_expired, partner_pk, commune_pk, device_pks)
     return sum(len(device_pks) for device_pks in expired.values())
