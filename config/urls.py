@@ -1,12 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static as static_url
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from inventory import views_passport
+from organisations import views as organisation_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -29,11 +28,7 @@ urlpatterns = [
     # What a device label's QR code opens: public, short enough for a small QR code.
     path("d/<str:code>/", views_passport.device_passport, name="device-passport"),
     # Browsers and feed readers ask for /favicon.ico whatever the pages link to.
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=static_url("img/boucle-mark.svg"), permanent=True),
-        name="favicon",
-    ),
+    path("favicon.ico", organisation_views.favicon, name="favicon"),
     path("", include("organisations.urls")),
 ]
 

@@ -7,12 +7,18 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render, resolve_url
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from organisations.active import activate, active_membership
 from organisations.dashboard import dashboard_action, dashboard_panels
@@ -65,3 +71,9 @@ def _safe_next(request: HttpRequest, target: str) -> str:
     ):
         return target
     return resolve_url("dashboard")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The site's icon, for the browsers and readers that ask for /favicon.ico."""
+    return HttpResponsePermanentRedirect(static("img/boucle-mark.svg"))
