@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import DeviceCategory, DeviceState
 from inventory.models import Device
-from organisations.models import Organisation
+from organisations.choices import OrganisationKind
+from organisations.models import Organisation, Site
 
 
 class DeviceFilter(django_filters.FilterSet):
@@ -25,6 +26,19 @@ class DeviceFilter(django_filters.FilterSet):
         choices=DeviceCategory.choices, label=_("Category")
     )
     state = django_filters.MultipleChoiceFilter(choices=DeviceState.choices, label=_("State"))
+    pickup_site = django_filters.ModelChoiceFilter(
+        queryset=Site.objects.filter(is_pickup=True, organisation__kind=OrganisationKind.COMMUNE)
+        .select_related("organisation")
+        .order_by("organisation__name", "name"),
+        label=_("Pickup site"),
+        empty_label=_("All sites"),
+    )
+    declared_from = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label=_("Declared from")
+    )
+    declared_until = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label=_("Declared until")
+    )
     declaration = django_filters.NumberFilter(
         field_name="declaration",
         label=_("Declaration"),
@@ -33,7 +47,16 @@ class DeviceFilter(django_filters.FilterSet):
 
     class Meta:
         model = Device
-        fields = ["q", "commune", "category", "state", "declaration"]
+        fields = [
+            "q",
+            "commune",
+            "category",
+            "state",
+            "pickup_site",
+            "declared_from",
+            "declared_until",
+            "declaration",
+        ]
 
     def filter_text(self, queryset, name, value):
         for word in value.split():
@@ -45,3 +68,30 @@ class DeviceFilter(django_filters.FilterSet):
                 | Q(asset_tag__iexact=word)
             )
         return queryset
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Sorts by the chosen column, then by primary key: pages do not shuffle equal values."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        return qs.order_by(*qs.query.order_by, "pk") if value else qs
+
+
+class DevicePageFilter(DeviceFilter):
+    """The inventory page's filters: the shared ones, and the columns the table sorts by
+    (the API sorts with its own ``ordering`` parameter)."""
+
+    sort = StableOrderingFilter(
+        fields=(
+            ("code", "code"),
+            ("brand", "device"),
+            ("commune__name", "commune"),
+            ("state", "state"),
+            ("created_at", "declared"),
+        ),
+        label=_("Sort by"),
+    )
+
+    class Meta(DeviceFilter.Meta):
+        fields = [*DeviceFilter.Meta.fields, "sort"]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common import limits
 from inventory.choices import DeviceCategory, StorageType
-from inventory.filters import DeviceFilter
+from inventory.filters import DevicePageFilter
 from inventory.models import EVENT_NOTE_MAX_LENGTH, Declaration, Device, DeviceImport
 from inventory.services import DESCRIPTION_FIELDS
 from organisations.models import Organisation, Site
@@ -35,14 +35,23 @@ _DATA_BEARING_VALUES = {DATA_BEARING_AUTO: None, "yes": True, "no": False}
 MAX_DEVICES_PER_FORM = 100
 
 
-def device_filter_for_page(data: QueryDict, queryset: QuerySet[Device]) -> DeviceFilter:
-    """The shared :class:`DeviceFilter`, with widgets suited to a page instead of the API."""
-    device_filter = DeviceFilter(data, queryset=queryset)
+def device_filter_for_page(
+    data: QueryDict, queryset: QuerySet[Device], *, organisation: Organisation | None = None
+) -> DevicePageFilter:
+    """The shared device filters with the page's sorting, and widgets suited to a page; a
+    commune picks among its own pickup sites."""
+    device_filter = DevicePageFilter(data, queryset=queryset)
     fields = device_filter.form.fields
     fields["q"].widget.input_type = "search"
     fields["q"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
     for name in ("category", "state"):
         fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
+    for name in ("declared_from", "declared_until"):
+        fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    if organisation is not None and organisation.is_commune:
+        fields["pickup_site"].queryset = fields["pickup_site"].queryset.filter(
+            organisation=organisation
+        )
     return device_filter
 
 

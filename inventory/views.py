@@ -65,8 +65,15 @@ TRANSITION_PAGES = {
 def device_list(request: HttpRequest) -> HttpResponse:
     """The shared inventory as the active organisation sees it, filtered and paginated."""
     organisation = active_organisation(request)
+    data = request.GET.copy()
+    # A commune opens the list on its own devices; "all communes" (an empty choice) shows the
+    # territory's shared inventory.
+    if organisation is not None and organisation.is_commune and "commune" not in data:
+        data["commune"] = organisation.slug
     device_filter = device_filter_for_page(
-        request.GET, queryset=selectors.devices_visible_to(acting_as(request))
+        data,
+        queryset=selectors.devices_visible_to(acting_as(request)),
+        organisation=organisation,
     )
     paginator = Paginator(device_filter.qs, settings.BOUCLE_DEVICE_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -78,14 +85,38 @@ def device_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "devices": page.object_list,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "scope": _commune_scope(organisation, device_filter),
         "is_filtered": any(
-            value for name in device_filter.form.fields for value in request.GET.getlist(name)
+            value
+            for name in device_filter.form.fields
+            if name != "sort"
+            for value in request.GET.getlist(name)
         ),
+        "declaration": _declaration_filtered(device_filter),
     }
     template = "inventory/partials/device_results.html" if context["htmx"] else None
     response = render(request, template or "inventory/device_list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _commune_scope(organisation: Organisation | None, device_filter) -> str | None:
+    """For a commune, whether the list shows its own devices ("own") or the territory's
+    shared inventory ("territory"), to offer the other; None otherwise."""
+    if organisation is None or not organisation.is_commune or not device_filter.is_valid():
+        return None
+    chosen = device_filter.form.cleaned_data.get("commune")
+    if chosen == organisation:
+        return "own"
+    return "territory" if chosen is None else None
+
+
+def _declaration_filtered(device_filter) -> int | None:
+    """The number of the declaration the list is narrowed to, shown as a removable filter."""
+    if not device_filter.is_valid():
+        return None
+    number = device_filter.form.cleaned_data.get("declaration")
+    return None if number is None else int(number)
 
 
 @login_required

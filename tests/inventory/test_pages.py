@@ -109,8 +109,8 @@ def test_list_shows_what_the_active_organisation_may_see(
     )
     device_withdraw(device=foreign_withdrawn, user=other_commune_user, organisation=other_commune)
 
-    # when
-    response = as_commune.get(reverse("inventory:device-list"))
+    # when: the territory's shared inventory (a commune's list opens on its own devices)
+    response = as_commune.get(reverse("inventory:device-list"), {"commune": ""})
 
     # then
     assert response.status_code == 200
@@ -135,9 +135,10 @@ def test_list_filters_by_text_commune_category_and_state(
     url = reverse("inventory:device-list")
 
     # when / then
-    assert sorted(codes(as_commune.get(url, {"q": "lenovo"}))) == sorted(
+    assert sorted(codes(as_commune.get(url, {"q": "lenovo", "commune": ""}))) == sorted(
         [laptop.code, foreign.code]
     )
+    assert codes(as_commune.get(url, {"q": "lenovo"})) == [laptop.code]
     assert codes(as_commune.get(url, {"q": "thinkpad pf1abc"})) == [laptop.code]
     assert codes(as_commune.get(url, {"q": monitor.code.lower()})) == [monitor.code]
     assert codes(as_commune.get(url, {"commune": "arcueil"})) == [foreign.code]
@@ -222,8 +223,9 @@ def test_list_costs_the_same_queries_for_10_and_60_devices(as_commune, declare):
     # then
     assert len(codes(response)) == 50
     assert len(sixty) == len(ten)
-    # session, user, memberships, commune choices of the filter, count, page of devices
-    assert len(sixty) == 6
+    # session, user, memberships, the commune the list opens on, the commune and pickup site
+    # choices of the filters, count, page of devices
+    assert len(sixty) == 8
 
 
 # --- The device page ---
@@ -761,3 +763,90 @@ def test_a_decimal_comma_is_accepted_and_the_form_says_so(
     assert Device.objects.get().screen_size_inches == Decimal("23.8")
     assert "23,8" in page  # the help text shows the comma
     assert 'inputmode="decimal"' in page
+
+
+# --- The list's scope, filters and sorting ---
+
+
+@pytest.mark.django_db
+def test_a_communes_list_opens_on_its_own_devices_the_territory_one_click_away(
+    as_commune, declare, other_commune, other_commune_user
+):
+    # given
+    own = declare(2)
+    [theirs] = declare(1, by=other_commune_user, for_commune=other_commune)
+    url = reverse("inventory:device-list")
+
+    # when
+    opened = as_commune.get(url)
+    territory = as_commune.get(url, {"commune": ""})
+
+    # then
+    assert sorted(codes(opened)) == sorted(device.code for device in own)
+    assert opened.context["scope"] == "own"
+    assert 'href="?commune="' in opened.content.decode()
+    assert sorted(codes(territory)) == sorted([*(d.code for d in own), theirs.code])
+    assert territory.context["scope"] == "territory"
+
+
+@pytest.mark.django_db
+def test_the_columns_sort_both_ways(as_commune, declare):
+    # given
+    declare(1, brand="Lenovo")
+    declare(1, brand="Dell")
+    declare(1, brand="HP")
+    url = reverse("inventory:device-list")
+
+    # when
+    ascending = as_commune.get(url, {"sort": "device"})
+    descending = as_commune.get(url, {"sort": "-device"})
+
+    # then
+    assert [d.brand for d in ascending.context["devices"]] == ["Dell", "HP", "Lenovo"]
+    assert [d.brand for d in descending.context["devices"]] == ["Lenovo", "HP", "Dell"]
+    assert 'aria-sort="ascending"' in ascending.content.decode()
+    assert "sort=-device" in ascending.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_list_filters_by_pickup_site_and_declaration_dates(
+    as_commune, declare, commune, pickup_site
+):
+    # given
+    other_site = SiteFactory(organisation=commune, name="Centre technique municipal")
+    at_town_hall = declare(1, site=pickup_site)
+    at_workshop = declare(1, site=other_site)
+    Device.objects.filter(pk=at_workshop[0].pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=40)
+    )
+    url = reverse("inventory:device-list")
+    recent = (timezone.localdate() - datetime.timedelta(days=7)).isoformat()
+
+    # when
+    by_site = as_commune.get(url, {"pickup_site": other_site.pk})
+    by_date = as_commune.get(url, {"declared_from": recent})
+
+    # then
+    assert codes(by_site) == [at_workshop[0].code]
+    assert codes(by_date) == [at_town_hall[0].code]
+
+
+@pytest.mark.django_db
+def test_a_declaration_filter_shows_as_a_filter_one_can_remove(as_commune, declare):
+    # given
+    [device] = declare(1)
+    declare(1)
+    url = reverse("inventory:device-list")
+
+    # when
+    response = as_commune.get(url, {"declaration": device.declaration_id})
+
+    # then
+    content = response.content.decode()
+    assert codes(response) == [device.code]
+    assert f"Declaration no. {device.declaration_id}" in content
+    assert 'data-testid="remove-declaration"' in content
+    assert (
+        f"declaration={device.declaration_id}"
+        not in content.split('data-testid="remove-declaration"')[0].rsplit("href=", 1)[1]
+    )
