@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from inventory import views_passport
 
+# Under /api/, a path no route matches answers the API's error shape, not the 404 page.
+handler404 = "common.api.page_not_found"
+
 # No route serves MEDIA_ROOT, not even with DEBUG on: documents, imported files, import reports
 # and erasure evidence are read only through the views that check who may read them.
 urlpatterns = [

@@ -1,12 +1,19 @@
 """The one filter set of the device list, shared by the inventory page, its API and exports."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from inventory.choices import DeviceCategory, DeviceState
 from inventory.models import Device
 from organisations.models import Organisation
+
+
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A number filter accepting whole numbers only: ``0.5`` is refused, not matched."""
+
+    field_class = forms.IntegerField
 
 
 class DeviceFilter(django_filters.FilterSet):
@@ -25,7 +32,7 @@ class DeviceFilter(django_filters.FilterSet):
         choices=DeviceCategory.choices, label=_("Category")
     )
     state = django_filters.MultipleChoiceFilter(choices=DeviceState.choices, label=_("State"))
-    declaration = django_filters.NumberFilter(
+    declaration = WholeNumberFilter(
         field_name="declaration",
         label=_("Declaration"),
         help_text=_("The devices declared together, by the declaration's number."),
