@@ -8,11 +8,17 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
 
-from common.errors import ErrorSerializer
+from common.errors import ErrorSerializer, ValidationFailed
+from common.errors import NotFound as ApplicationNotFound
+
+API_PREFIX = "/api/"
 
 _ERROR_DESCRIPTIONS = {
     400: "The data sent is invalid; `fields` tells which field and why.",
@@ -35,6 +41,30 @@ def error_responses(*statuses: int, **descriptions: str) -> dict[int, OpenApiRes
     }
 
 
+def document_every_error_answer(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: every operation of the API may answer 400 (a bad
+    query parameter, cursor or filter) and 404 (no such object, or a page past the end), in
+    the one error shape; an operation that documents its own keeps its description."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in (
+                (400, _ERROR_DESCRIPTIONS[400]),
+                (404, _ERROR_DESCRIPTIONS[404]),
+            ):
+                responses.setdefault(str(status), {"description": description, "content": error})
+    return result
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 answer: the API's error shape under /api/, the 404 page elsewhere."""
+    if request.path.startswith(API_PREFIX):
+        error = ApplicationNotFound()
+        return JsonResponse(error.as_dict(), status=error.status_code)
+    return defaults.page_not_found(request, exception)
+
+
 class KeysetCursorPagination(CursorPagination):
     """Cursor pagination whose position is the whole ordering key, the primary key last.
 
@@ -44,6 +74,20 @@ class KeysetCursorPagination(CursorPagination):
     value and the primary key, so a page starts exactly after the last one shown, whatever
     the ties, in both directions.
     """
+
+    def get_page_size(self, request) -> int:
+        """The page size asked for, refused with 400 unless a whole number from 1 (DRF would
+        fall back to the default for ``page_size=null``); above the maximum, the maximum."""
+        name = self.page_size_query_param
+        if not name or name not in request.query_params:
+            return self.page_size
+        value = request.query_params[name]
+        if not value.isascii() or not value.isdigit() or int(value) < 1:
+            message = _("Give a whole number from 1.")
+            raise ValidationFailed(
+                _("The data sent is invalid."), code="invalid", fields={name: [message]}
+            )
+        return min(int(value), self.max_page_size or int(value))
 
     def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
         ordering = tuple(super().get_ordering(request, queryset, view))

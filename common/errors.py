@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import serializers, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -116,7 +117,13 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Answer every error of the API in the same shape."""
+    """Answer every error of the API in the same shape, as JSON even where the success is
+    CSV or a file (``?format=csv``)."""
+    request = context.get("request")
+    if request is not None:
+        renderer = JSONRenderer()
+        request.accepted_renderer = renderer
+        request.accepted_media_type = renderer.media_type
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, Http404):

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -7,6 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from inventory import views_passport
 from organisations import views as organisation_views
 
+# Under /api/, a path no route matches answers the API's error shape, not the 404 page.
+handler404 = "common.api.page_not_found"
+
+# No route serves MEDIA_ROOT, not even with DEBUG on: documents, imported files, import reports
+# and erasure evidence are read only through the views that check who may read them.
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -31,8 +35,3 @@ urlpatterns = [
     path("favicon.ico", organisation_views.favicon, name="favicon"),
     path("", include("organisations.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

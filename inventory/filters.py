@@ -1,6 +1,7 @@
 """The one filter set of the device list, shared by the inventory page, its API and exports."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +9,12 @@ from inventory.choices import DeviceCategory, DeviceState
 from inventory.models import Device
 from organisations.choices import OrganisationKind
 from organisations.models import Organisation, Site
+
+
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A number filter accepting whole numbers only: ``0.5`` is refused, not matched."""
+
+    field_class = forms.IntegerField
 
 
 class DeviceFilter(django_filters.FilterSet):
@@ -39,7 +46,7 @@ class DeviceFilter(django_filters.FilterSet):
     declared_until = django_filters.DateFilter(
         field_name="created_at", lookup_expr="date__lte", label=_("Declared until")
     )
-    declaration = django_filters.NumberFilter(
+    declaration = WholeNumberFilter(
         field_name="declaration",
         label=_("Declaration"),
         help_text=_("The devices declared together, by the declaration's number."),

@@ -27,6 +27,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     replaces = serializers.SlugRelatedField(
         slug_field="number",
         read_only=True,
+        allow_null=True,
         help_text=_("The number of the document this one corrects, if any."),
     )
     download_url = serializers.SerializerMethodField(

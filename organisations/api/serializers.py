@@ -11,6 +11,11 @@ class OrganisationSerializer(serializers.ModelSerializer):
         view_name="api-organisation-detail", lookup_field="slug"
     )
 
+    # Blank when the organisation gave none, which the e-mail format of the schema refuses.
+    email = serializers.CharField(
+        read_only=True, help_text=_("A contact e-mail address, or blank.")
+    )
+
     class Meta:
         model = Organisation
         fields = [

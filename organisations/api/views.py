@@ -126,6 +126,9 @@ class AuthTokenView(ObtainAuthToken):
         responses={
             200: AuthTokenResponseSerializer,
             400: OpenApiResponse(ErrorSerializer, description="Wrong or missing credentials."),
+            429: OpenApiResponse(
+                ErrorSerializer, description="Too many requests from this address: retry later."
+            ),
             503: OpenApiResponse(
                 ErrorSerializer, description="The throttle's cache is unreachable; retry shortly."
             ),

@@ -502,7 +502,7 @@ def test_schema_documents_the_upload_the_files_and_the_errors(api_client):
     # then
     create = paths["/api/v1/imports/"]["post"]
     assert set(create["requestBody"]["content"]) == {"multipart/form-data"}
-    assert set(create["responses"]) == {"201", "202", "400", "403"}
+    assert set(create["responses"]) == {"201", "202", "400", "403", "404"}
     report = paths["/api/v1/imports/{id}/report/"]["get"]
     assert set(report["responses"]["200"]["content"]) == {"text/csv"}
     assert set(report["responses"]["404"]["content"]) == {"application/json"}
