@@ -17,9 +17,10 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
+from common.client_address import ScopedRateThrottle
 from common.errors import ErrorSerializer, ValidationFailed
+from common.lockout import lockout_response
 from organisations.api.serializers import (
     AuthTokenResponseSerializer,
     OrganisationSerializer,
@@ -111,7 +112,9 @@ class AuthTokenView(ObtainAuthToken):
 
     # The token is asked for with credentials, never with a session: no CSRF to trip over.
     authentication_classes = ()
-    # Password guessing is slowed down per client address (settings: auth_token rate).
+    # Password guessing is slowed down per client address (settings: auth_token rate), and
+    # stopped by the login lockout: the serializer authenticates with the request, which
+    # django-axes' backend checks and counts.
     throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "auth_token"
 
@@ -125,6 +128,14 @@ class AuthTokenView(ObtainAuthToken):
         responses={
             200: AuthTokenResponseSerializer,
             400: OpenApiResponse(ErrorSerializer, description="Wrong or missing credentials."),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "Too many requests from this address (`throttled`), or too many failed "
+                    "logins for this account or address (`locked_out`): retry after the "
+                    "seconds of the Retry-After header."
+                ),
+            ),
         },
         auth=[],
         tags=["auth"],
@@ -132,6 +143,8 @@ class AuthTokenView(ObtainAuthToken):
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request)
             errors = serializer.errors.get("non_field_errors")
             raise ValidationFailed(
                 errors[0] if errors else _("Give a username and a password."),
