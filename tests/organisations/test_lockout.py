@@ -10,6 +10,8 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -470,3 +472,44 @@ def test_operators_see_the_lockouts_in_the_admin(admin_client, commune_user):
     # then
     assert response.status_code == 200
     assert commune_user.username in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_members_page_costs_the_same_queries_for_one_member_or_ten_three_locked(commune):
+    # given
+    admin = member(commune, MembershipRole.ADMIN)
+    client = english_client()
+    client.force_login(admin)
+    with CaptureQueriesContext(connection) as alone:
+        client.get(members_url(commune))
+    members = [member(commune) for _ in range(9)]
+    for locked in members[:3]:
+        fail_five_times(english_client(), LOGIN, locked.username)
+
+    # when
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(members_url(commune))
+
+    # then
+    content = response.content.decode()
+    assert content.count('data-member="') == 10
+    assert content.count("/unlock/") == 3
+    assert len(many) == len(alone)
+
+
+@pytest.mark.django_db
+def test_the_members_link_is_shown_to_the_organisations_admins_only(commune, commune_user):
+    # given
+    admin = member(commune, MembershipRole.ADMIN)
+    admin_client = english_client()
+    admin_client.force_login(admin)
+    staff_client = english_client()
+    staff_client.force_login(commune_user)
+
+    # when
+    for_admin = admin_client.get(reverse("dashboard")).content.decode()
+    for_staff = staff_client.get(reverse("dashboard")).content.decode()
+
+    # then
+    assert f'href="{members_url(commune)}"' in for_admin
+    assert f'href="{members_url(commune)}"' not in for_staff
