@@ -6,6 +6,7 @@ mail on the console. Production sets at least ``SECRET_KEY``, ``DEBUG=false``,
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "common",
+    "axes",
     "organisations",
     "inventory",
     "reuse",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "common.null_characters.RefuseNullCharacters",
     "common.pages.ApplicationErrorPages",
+    # Last, as django-axes asks: it turns a login refused for a lockout into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -105,6 +109,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes first: it refuses a locked-out client before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -181,12 +190,31 @@ CACHES = {
     )
 }
 
+# Reverse proxies in front of Boucle whose X-Forwarded-For is trusted for the client's address
+# (login lockout and API throttles); 0: the connection's address only, the header ignored.
+BOUCLE_TRUSTED_PROXIES = int(os.environ.get("BOUCLE_TRUSTED_PROXIES", "0"))
+
+# Login lockout (django-axes, its state in the database, so shared by every process): after
+# BOUCLE_LOGIN_FAILURE_LIMIT failures, an account is locked whatever the address it is tried
+# from (guessing one password from many addresses), and an address is locked whatever the
+# accounts it tries (trying one password on many accounts), for BOUCLE_LOGIN_COOLOFF_MINUTES
+# counted from the last failure. A success forgets the failures of that account.
+AXES_FAILURE_LIMIT = int(os.environ.get("BOUCLE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("BOUCLE_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "common.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "common.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+
 REST_FRAMEWORK = {
     # Token first: an anonymous call then gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Throttles count per client address, X-Forwarded-For trusted only behind trusted proxies.
+    "NUM_PROXIES": BOUCLE_TRUSTED_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "auth_token": os.environ.get("BOUCLE_TOKEN_THROTTLE_RATE", "10/minute"),
     },
@@ -268,7 +296,17 @@ if not DEBUG:
 # otherwise WeasyPrint and fontTools log each render and font subset, and a task run inline (no
 # broker) its success, in the middle of the command or page that ran it. A worker's own log
 # (celery -A config worker --loglevel=…) keeps Celery's INFO lines, its "ready." among them.
-QUIET_LIBRARIES = ["fontTools", "weasyprint", "PIL", "kombu", "amqp", "redis", "asyncio"]
+QUIET_LIBRARIES = [
+    "fontTools",
+    "weasyprint",
+    "PIL",
+    "kombu",
+    "amqp",
+    "redis",
+    "asyncio",
+    # django-axes logs each login at INFO; its warnings (failures, lockouts) stay.
+    "axes",
+]
 if CELERY_TASK_ALWAYS_EAGER:
     QUIET_LIBRARIES.append("celery")
 LOGGING = {

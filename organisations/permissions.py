@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils.translation import gettext as _
 
 from common.errors import PermissionDenied
 from organisations.choices import MembershipRole
@@ -81,3 +82,17 @@ def may_view(
 def may_change(actor: Organisation, *, owner: Organisation) -> bool:
     """Only the owner changes its own data; the territory's read access is read-only."""
     return actor.pk == owner.pk
+
+
+def may_manage_members(user: User, organisation: Organisation) -> bool:
+    """An organisation's administrators see its members and unlock their accounts."""
+    return is_admin_of(user, organisation)
+
+
+def require_members_manager(user: User, organisation: Organisation) -> None:
+    """Nothing, or a refusal when ``user`` may not manage the members of ``organisation``."""
+    if not may_manage_members(user, organisation):
+        raise PermissionDenied(
+            _("Only an administrator of the organisation may manage its members."),
+            code="not_an_admin",
+        )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 
 from organisations.models import Membership, Organisation, Site
 
@@ -20,3 +23,16 @@ def organisation_members(organisation: Organisation) -> QuerySet[Membership]:
 def organisation_by_code(code: str) -> Organisation | None:
     """The organisation whose INSEE code (a commune) or short name is ``code``."""
     return Organisation.objects.filter(Q(insee_code=code) | Q(slug=code)).first()
+
+
+def locked_out_usernames(usernames: list[str]) -> set[str]:
+    """Which of ``usernames`` are locked out by their own login failures (django-axes' database
+    records: failures within the cool-off, whatever the address, up to the limit)."""
+    threshold = timezone.now() - settings.AXES_COOLOFF_TIME
+    return set(
+        AccessAttempt.objects.filter(username__in=usernames, attempt_time__gte=threshold)
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .values_list("username", flat=True)
+    )

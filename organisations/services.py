@@ -9,15 +9,19 @@ sites and members in one transaction of its own (``organisations/demo.py``).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from common.errors import ValidationFailed
+from common.errors import NotFound, ValidationFailed
 from organisations.choices import MembershipRole
 from organisations.models import Membership, Organisation, Site
+from organisations.permissions import require_members_manager
 
 
 def _save_valid(instance: Organisation | Site | Membership) -> None:
@@ -58,3 +62,31 @@ def membership_create(
     membership = Membership(organisation=organisation, user=user, role=role)
     _save_valid(membership)
     return membership
+
+
+logger = logging.getLogger(__name__)
+
+
+def member_unlock(*, organisation: Organisation, username: str, actor: AbstractBaseUser) -> int:
+    """Forget the login failures of a member of ``organisation``, which unlocks their account
+    at once; returns the number of failure records removed.
+
+    Only an administrator of ``organisation`` may, and only for its own members: another
+    organisation's user is answered as an unknown one, so usernames cannot be probed.
+    """
+    require_members_manager(actor, organisation)
+    if not Membership.objects.filter(organisation=organisation, user__username=username).exists():
+        raise NotFound(
+            _("%(organisation)s has no member with this username.")
+            % {"organisation": organisation.name},
+            code="not_a_member",
+        )
+    removed = axes_reset(username=username)
+    logger.info(
+        "Login failures of %s forgotten by %s for %s: %d record(s).",
+        username,
+        actor.get_username(),
+        organisation.slug,
+        removed,
+    )
+    return removed

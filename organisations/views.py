@@ -1,4 +1,5 @@
-"""Pages of the organisations: the dashboard and the organisation switcher."""
+"""Pages of the organisations: the dashboard, the organisation switcher, and the members of an
+organisation for its administrators (who unlock an account locked by login failures)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.http import (
     HttpResponsePermanentRedirect,
     HttpResponseRedirect,
 )
-from django.shortcuts import render, resolve_url
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,7 +24,10 @@ from django.views.decorators.http import require_GET, require_POST
 from organisations.active import activate, active_membership
 from organisations.dashboard import dashboard_action, dashboard_panels
 from organisations.forms import OrganisationSwitchForm
-from organisations.permissions import memberships_of
+from organisations.models import Organisation
+from organisations.permissions import memberships_of, require_members_manager
+from organisations.selectors import locked_out_usernames, organisation_members
+from organisations.services import member_unlock
 
 
 @login_required
@@ -77,3 +81,29 @@ def _safe_next(request: HttpRequest, target: str) -> str:
 def favicon(request: HttpRequest) -> HttpResponse:
     """The site's icon, for the browsers and readers that ask for /favicon.ico."""
     return HttpResponsePermanentRedirect(static("img/boucle-mark.svg"))
+
+
+@login_required
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    """The members of an organisation, for its administrators: who is locked out, and unlock."""
+    organisation = get_object_or_404(Organisation, slug=slug, is_active=True)
+    require_members_manager(request.user, organisation)
+    memberships = list(organisation_members(organisation))
+    locked = locked_out_usernames([membership.user.username for membership in memberships])
+    rows = [
+        {"membership": membership, "locked": membership.user.username in locked}
+        for membership in memberships
+    ]
+    return render(
+        request, "organisations/members.html", {"organisation": organisation, "rows": rows}
+    )
+
+
+@login_required
+@require_POST
+def unlock_member(request: HttpRequest, slug: str, username: str) -> HttpResponse:
+    """Unlock the account of a member locked out by login failures."""
+    organisation = get_object_or_404(Organisation, slug=slug, is_active=True)
+    member_unlock(organisation=organisation, username=username, actor=request.user)
+    messages.success(request, _("The account %(username)s is unlocked.") % {"username": username})
+    return redirect("organisation-members", slug=organisation.slug)

@@ -19,6 +19,7 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
 from common.errors import ErrorSerializer, ValidationFailed
+from common.lockout import lockout_response
 from common.throttling import ScopedRateThrottle
 from organisations.api.serializers import (
     AuthTokenResponseSerializer,
@@ -111,8 +112,10 @@ class AuthTokenView(ObtainAuthToken):
 
     # The token is asked for with credentials, never with a session: no CSRF to trip over.
     authentication_classes = ()
-    # Password guessing is slowed down per client address (settings: auth_token rate); while
-    # the throttle's cache (Redis) is unreachable the endpoint answers 503, never 500.
+    # Password guessing is slowed down per client address (settings: auth_token rate), and
+    # stopped by the login lockout: the serializer authenticates with the request, which
+    # django-axes' backend checks and counts. While the throttle's cache (Redis) is
+    # unreachable the endpoint answers 503, never 500.
     throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "auth_token"
 
@@ -127,7 +130,12 @@ class AuthTokenView(ObtainAuthToken):
             200: AuthTokenResponseSerializer,
             400: OpenApiResponse(ErrorSerializer, description="Wrong or missing credentials."),
             429: OpenApiResponse(
-                ErrorSerializer, description="Too many requests from this address: retry later."
+                ErrorSerializer,
+                description=(
+                    "Too many requests from this address (`throttled`), or too many failed "
+                    "logins for this account or address (`locked_out`): retry after the "
+                    "seconds of the Retry-After header."
+                ),
             ),
             503: OpenApiResponse(
                 ErrorSerializer, description="The throttle's cache is unreachable; retry shortly."
@@ -139,6 +147,8 @@ class AuthTokenView(ObtainAuthToken):
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request)
             errors = serializer.errors.get("non_field_errors")
             raise ValidationFailed(
                 errors[0] if errors else _("Give a username and a password."),
