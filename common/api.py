@@ -65,6 +65,15 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 400 answer to a request Django refuses before any view (too many fields, a
+    suspicious header): the API's error shape under /api/, the 400 page elsewhere."""
+    if request.path.startswith(API_PREFIX):
+        error = ValidationFailed(_("The request is malformed or too large."), code="invalid")
+        return JsonResponse(error.as_dict(), status=error.status_code)
+    return defaults.bad_request(request, exception)
+
+
 class KeysetCursorPagination(CursorPagination):
     """Cursor pagination whose position is the whole ordering key, the primary key last.
 

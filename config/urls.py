@@ -7,6 +7,7 @@ from inventory import views_passport
 from organisations import views as organisation_views
 
 # Under /api/, a path no route matches answers the API's error shape, not the 404 page.
+handler400 = "common.api.bad_request"
 handler404 = "common.api.page_not_found"
 
 # No route serves MEDIA_ROOT, not even with DEBUG on: documents, imported files, import reports

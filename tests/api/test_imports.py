@@ -515,7 +515,10 @@ def test_schema_documents_the_upload_the_files_and_the_errors(api_client):
         "category",
         "commune",
         "declaration",
+        "declared_from",
+        "declared_until",
         "format",
+        "pickup_site",
         "q",
         "state",
     }

@@ -122,3 +122,24 @@ def test_a_declaration_that_is_not_a_whole_number_is_refused(client_for, commune
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["declaration"]
     assert [device["code"] for device in whole.json()["results"]] == [devices[0].code]
+
+
+@pytest.mark.django_db
+def test_a_request_django_refuses_before_any_view_answers_json_under_the_api(
+    client, commune_user, settings
+):
+    # given: more form fields than Django reads
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    client.force_login(commune_user)
+    body = "&".join(f"codes=X{index}" for index in range(50))
+
+    # when
+    api = client.post("/api/v1/labels/", body, content_type="application/x-www-form-urlencoded")
+    page = client.post("/inventory/labels/", body, content_type="application/x-www-form-urlencoded")
+
+    # then
+    assert api.status_code == 400
+    assert api["Content-Type"] == "application/json"
+    assert api.json()["error"]["code"] == "invalid"
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")
