@@ -14,6 +14,7 @@ import re
 import struct
 import xml.parsers.expat
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO
@@ -41,6 +42,7 @@ SHARED_STRINGS_TYPE = (
 )
 # A row element, whatever the namespace prefix the writer chose (``<row`` or ``<x:row``).
 ROW_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+STRING_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
 DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?\bref=\"([^\"]{1,40})\"")
 SHEET_DATA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData[\s/>]")
 DIMENSION_REFERENCE = re.compile(r"^\$?([A-Za-z]{0,3})\$?([0-9]{0,7})$")
@@ -242,6 +244,21 @@ class _StringCounter:
 
 
 def _check_shared_strings(archive: zipfile.ZipFile, name: str, limits: XlsxLimits) -> None:
+    """First the strings counted in the bytes (fast), then parsed for their lengths."""
+    _count_elements(
+        archive,
+        name,
+        STRING_ELEMENT,
+        limit=limits.max_shared_strings,
+        refusal=lambda: XlsxOverLimit(
+            _(
+                "The XLSX file holds more than %(limit)s different texts (shared "
+                "strings); at most %(limit)s are accepted."
+            )
+            % {"limit": limits.max_shared_strings},
+            code="xlsx_too_many_strings",
+        ),
+    )
     counter = _StringCounter(limits)
     parser = xml.parsers.expat.ParserCreate()
     parser.StartElementHandler = counter.start
@@ -269,35 +286,57 @@ def _refuse_entities(*arguments) -> None:
 def _check_sheet(archive: zipfile.ZipFile, name: str, limits: XlsxLimits) -> None:
     """The declared dimension, then the rows really there, counted in the bytes as they are
     decompressed (a row starts with ``<row``), without parsing the cells."""
-    rows = 0
-    carry = b""
-    before_data = True
     head = b""
     try:
         with archive.open(name) as part:
+            while len(head) < 2 * CHUNK_BYTES:
+                chunk = part.read(CHUNK_BYTES)
+                if not chunk:
+                    break
+                head += chunk
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise UnreadableFile(_("This XLSX file cannot be read.")) from error
+    data_starts = SHEET_DATA.search(head)
+    dimension = DIMENSION.search(head, 0, data_starts.start() if data_starts else len(head))
+    if dimension is not None:
+        _check_dimension(dimension.group(1).decode("ascii", "replace"), limits)
+    _count_elements(
+        archive,
+        name,
+        ROW_ELEMENT,
+        # One row for the header, the others devices.
+        limit=limits.max_rows + 1,
+        refusal=lambda: XlsxOverLimit(
+            _("The sheet holds more than %(limit)s rows of devices.") % {"limit": limits.max_rows},
+            code="too_many_rows",
+        ),
+    )
+
+
+def _count_elements(
+    archive: zipfile.ZipFile,
+    name: str,
+    element: re.Pattern,
+    *,
+    limit: int,
+    refusal: Callable[[], XlsxOverLimit],
+) -> None:
+    """Count ``element`` in the part's bytes as they are decompressed, chunk by chunk, and
+    raise ``refusal()`` past ``limit``: at the speed of zlib, whatever the part holds."""
+    count = 0
+    carry = b""
+    try:
+        with archive.open(name) as part:
             for chunk in iter(lambda: part.read(CHUNK_BYTES), b""):
-                if before_data:
-                    head = (head + chunk)[-2 * CHUNK_BYTES :]
-                    dimension = DIMENSION.search(head)
-                    if dimension is not None:
-                        _check_dimension(dimension.group(1).decode("ascii", "replace"), limits)
-                    before_data = SHEET_DATA.search(head) is None and dimension is None
                 buffer = carry + chunk
                 # Keep a tag cut by the chunk's end for the next one.
                 cut = buffer.rfind(b"<")
                 if cut == -1 or cut < len(buffer) - 64:
                     cut = len(buffer)
-                rows += len(ROW_ELEMENT.findall(buffer, 0, cut))
+                count += len(element.findall(buffer, 0, cut))
                 carry = buffer[cut:]
-                # One row for the header, the others devices.
-                if rows > limits.max_rows + 1:
-                    raise XlsxOverLimit(
-                        _("The sheet holds more than %(limit)s rows of devices.")
-                        % {"limit": limits.max_rows},
-                        code="too_many_rows",
-                    )
-    except XlsxOverLimit:
-        raise
+                if count > limit:
+                    raise refusal()
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise UnreadableFile(_("This XLSX file cannot be read.")) from error
 
