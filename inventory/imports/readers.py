@@ -154,7 +154,7 @@ def _open_xlsx(stream: IO[bytes], *, sheet: str | None) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    from inventory.imports.xlsx_limits import XlsxLimits, XlsxOverLimit, check_xlsx
+    from inventory.imports.xlsx_limits import XlsxLimits, XlsxOverLimit, check_xlsx, grouped
 
     # Before openpyxl reads a byte: it would trust the declared dimension and load the
     # shared strings whole.
@@ -196,7 +196,7 @@ def _open_xlsx(stream: IO[bytes], *, sheet: str | None) -> Table:
                     # Rows numbered far apart are padded with empty ones: count them too.
                     raise XlsxOverLimit(
                         _("The sheet holds more than %(limit)s rows of devices.")
-                        % {"limit": limits.max_rows},
+                        % {"limit": grouped(limits.max_rows)},
                         code="too_many_rows",
                     )
                 _check_xlsx_row(line, row, limits)

@@ -79,6 +79,11 @@ class XlsxLimits:
         )
 
 
+def grouped(number: int) -> str:
+    """A count with its thousands grouped as the language groups them (1,000,000; 1 000 000)."""
+    return number_format(number, force_grouping=True)
+
+
 def _megabytes(size: int) -> str:
     """Megabytes to a tenth, without a trailing zero, written as the language writes them."""
     return number_format(Decimal(f"{size / 1_048_576:.1f}".rstrip("0").rstrip(".")))
@@ -122,7 +127,7 @@ def _check_entry_count(stream: IO[bytes]) -> None:
         # 0xFFFF also means "see the ZIP64 record": no spreadsheet of devices needs one.
         raise XlsxOverLimit(
             _("The XLSX file holds %(count)s parts; at most %(limit)s are accepted.")
-            % {"count": entries, "limit": MAX_ZIP_ENTRIES},
+            % {"count": grouped(entries), "limit": grouped(MAX_ZIP_ENTRIES)},
             code="xlsx_too_many_parts",
         )
 
@@ -133,7 +138,7 @@ def _check_sizes(infos: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:
     if len(infos) > MAX_ZIP_ENTRIES:
         raise XlsxOverLimit(
             _("The XLSX file holds %(count)s parts; at most %(limit)s are accepted.")
-            % {"count": len(infos), "limit": MAX_ZIP_ENTRIES},
+            % {"count": grouped(len(infos)), "limit": grouped(MAX_ZIP_ENTRIES)},
             code="xlsx_too_many_parts",
         )
     total = 0
@@ -229,7 +234,7 @@ class _StringCounter:
                         "The XLSX file holds more than %(limit)s different texts (shared "
                         "strings); at most %(limit)s are accepted."
                     )
-                    % {"limit": self.limit},
+                    % {"limit": grouped(self.limit)},
                     code="xlsx_too_many_strings",
                 )
 
@@ -255,7 +260,7 @@ def _check_shared_strings(archive: zipfile.ZipFile, name: str, limits: XlsxLimit
                 "The XLSX file holds more than %(limit)s different texts (shared "
                 "strings); at most %(limit)s are accepted."
             )
-            % {"limit": limits.max_shared_strings},
+            % {"limit": grouped(limits.max_shared_strings)},
             code="xlsx_too_many_strings",
         ),
     )
@@ -358,7 +363,7 @@ def _check_dimension(reference: str, limits: XlsxLimits) -> None:
                 "The sheet declares %(rows)s rows (%(dimension)s); at most %(limit)s rows of "
                 "devices are accepted."
             )
-            % {"rows": rows, "dimension": reference, "limit": limits.max_rows},
+            % {"rows": grouped(rows), "dimension": reference, "limit": grouped(limits.max_rows)},
             code="too_many_rows",
         )
     if columns > limits.max_columns:
@@ -367,6 +372,10 @@ def _check_dimension(reference: str, limits: XlsxLimits) -> None:
                 "The sheet declares %(columns)s columns (%(dimension)s); at most %(limit)s "
                 "are accepted."
             )
-            % {"columns": columns, "dimension": reference, "limit": limits.max_columns},
+            % {
+                "columns": grouped(columns),
+                "dimension": reference,
+                "limit": grouped(limits.max_columns),
+            },
             code="too_many_columns",
         )

@@ -16,6 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from common.errors import ValidationFailed
 from inventory.choices import ImportState
@@ -95,8 +96,8 @@ def test_a_sheet_declaring_every_cell_is_refused_by_the_api_at_once(
     # then
     assert response.status_code == 400
     message = (
-        "The sheet declares 1048576 rows (A1:XFD1048576); at most 1000000 rows of devices are "
-        "accepted."
+        "The sheet declares 1,048,576 rows (A1:XFD1048576); at most 1,000,000 rows of devices "
+        "are accepted."
     )
     assert response.json() == {
         "error": {"code": "too_many_rows", "message": message, "fields": {"file": [message]}}
@@ -184,12 +185,28 @@ def test_a_queued_import_of_a_bomb_ends_failed_with_the_reason(
     device_import.refresh_from_db()
     assert device_import.state == ImportState.FAILED
     assert device_import.message == (
-        "The sheet declares 1048576 rows (A1:XFD1048576); at most 1000000 rows of devices are "
-        "accepted."
+        "The sheet declares 1,048,576 rows (A1:XFD1048576); at most 1,000,000 rows of devices "
+        "are accepted."
     )
     assert device_import.finished_at is not None
     assert elapsed < 1
     assert (Declaration.objects.count(), Device.objects.count()) == (0, 0)
+
+
+def test_the_reason_is_written_as_the_french_write_it(tmp_path):
+    # given
+    bomb = declared_dimension_bomb(tmp_path / "dimension.xlsx")
+
+    # when
+    with translation.override("fr"):
+        refused = refusal(bomb.read_bytes())
+
+    # then
+    space = "\N{NO-BREAK SPACE}"
+    assert refused.message == (
+        f"La feuille déclare 1{space}048{space}576 lignes (A1:XFD1048576){space}; "
+        f"1{space}000{space}000 lignes d’équipements au plus sont acceptées."
+    )
 
 
 # --- Each limit on its own. ---
