@@ -166,6 +166,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker child whose resident memory passed this many kilobytes after a task is replaced by a
+# fresh one: a large import's memory goes back to the system instead of staying with the child.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(
+    os.environ.get("BOUCLE_CELERY_MAX_MEMORY_PER_CHILD_KB", str(400 * 1024))
+)
 # A task whose worker died is delivered again after this many seconds (Redis keeps it unacked).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("BOUCLE_CELERY_VISIBILITY_TIMEOUT", "3600"))
@@ -333,6 +338,20 @@ if env_bool("BOUCLE_TESTING", False):
 # Device imports: the largest file accepted, and the size above which a Celery task imports it.
 BOUCLE_IMPORT_MAX_BYTES = int(os.environ.get("BOUCLE_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 BOUCLE_IMPORT_ASYNC_BYTES = int(os.environ.get("BOUCLE_IMPORT_ASYNC_BYTES", str(1024 * 1024)))
+# The most rows of devices (the header aside) and columns an XLSX sheet may hold or declare.
+BOUCLE_IMPORT_MAX_ROWS = int(os.environ.get("BOUCLE_IMPORT_MAX_ROWS", "1000000"))
+BOUCLE_IMPORT_MAX_COLUMNS = int(os.environ.get("BOUCLE_IMPORT_MAX_COLUMNS", "256"))
+# An XLSX file is a zip: checked in its central directory before anything is decompressed.
+# The largest part once uncompressed (a sheet, its shared strings), all parts together, and
+# how many times a part of 1 MB or more may expand; then the most shared strings.
+BOUCLE_XLSX_MAX_PART_BYTES = int(
+    os.environ.get("BOUCLE_XLSX_MAX_PART_BYTES", str(128 * 1024 * 1024))
+)
+BOUCLE_XLSX_MAX_TOTAL_BYTES = int(
+    os.environ.get("BOUCLE_XLSX_MAX_TOTAL_BYTES", str(256 * 1024 * 1024))
+)
+BOUCLE_XLSX_MAX_RATIO = int(os.environ.get("BOUCLE_XLSX_MAX_RATIO", "100"))
+BOUCLE_XLSX_MAX_SHARED_STRINGS = int(os.environ.get("BOUCLE_XLSX_MAX_SHARED_STRINGS", "1000000"))
 
 # nwipe logs: the largest log accepted (checked before it is read), and the most drives it
 # may list (a run erases a few; each drive is a record written in the request).

@@ -27,6 +27,8 @@ MAX_CELL_CHARACTERS = 10_000
 class UnreadableFile(Exception):
     """The file is not a table Boucle can read: not CSV or XLSX, empty, broken."""
 
+    code = "unreadable_file"
+
     def __init__(self, message: str) -> None:
         self.message = message
         super().__init__(message)
@@ -152,6 +154,12 @@ def _open_xlsx(stream: IO[bytes], *, sheet: str | None) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    from inventory.imports.xlsx_limits import XlsxLimits, XlsxOverLimit, check_xlsx, grouped
+
+    # Before openpyxl reads a byte: it would trust the declared dimension and load the
+    # shared strings whole.
+    check_xlsx(stream, sheet=sheet)
+    limits = XlsxLimits.from_settings()
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except (InvalidFileException, KeyError, OSError, ValueError, TypeError) as error:
@@ -167,6 +175,8 @@ def _open_xlsx(stream: IO[bytes], *, sheet: str | None) -> Table:
         worksheet = workbook[sheet]
     else:
         worksheet = workbook.worksheets[0]
+    # Rows as they are in the file, not padded to a declared dimension that may be a lie.
+    worksheet.reset_dimensions()
     row_iterator = worksheet.iter_rows(values_only=True)
     try:
         header_row = next(row_iterator)
@@ -174,14 +184,29 @@ def _open_xlsx(stream: IO[bytes], *, sheet: str | None) -> Table:
         raise UnreadableFile(_("The sheet is empty.")) from error
     except Exception as error:
         raise UnreadableFile(_("This XLSX file cannot be read.")) from error
+    _check_xlsx_row(1, header_row, limits)
     headers = ["" if cell is None else str(cell).strip() for cell in header_row]
+    width = len(headers)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         line = 2
         try:
             for row in row_iterator:
-                yield line, [_xlsx_cell(cell) for cell in row]
+                if line > limits.max_rows + 1:
+                    # Rows numbered far apart are padded with empty ones: count them too.
+                    raise XlsxOverLimit(
+                        _("The sheet holds more than %(limit)s rows of devices.")
+                        % {"limit": grouped(limits.max_rows)},
+                        code="too_many_rows",
+                    )
+                _check_xlsx_row(line, row, limits)
+                cells = [_xlsx_cell(cell) for cell in row]
+                if len(cells) < width:
+                    cells.extend([""] * (width - len(cells)))
+                yield line, cells
                 line += 1
+        except UnreadableFile:
+            raise
         except Exception as error:
             raise UnreadableFile(
                 _("Line %(line)d of the sheet cannot be read.") % {"line": line}
@@ -190,6 +215,29 @@ def _open_xlsx(stream: IO[bytes], *, sheet: str | None) -> Table:
             workbook.close()
 
     return Table(format="xlsx", headers=headers, rows=rows(), sheet=worksheet.title)
+
+
+def _check_xlsx_row(line: int, row: tuple, limits: Any) -> None:
+    """The columns really used (up to the last non-empty cell) and each text's length."""
+    from inventory.imports.xlsx_limits import XlsxOverLimit
+
+    if len(row) > limits.max_columns:
+        used = len(row)
+        while used and (row[used - 1] is None or row[used - 1] == ""):
+            used -= 1
+        if used > limits.max_columns:
+            raise XlsxOverLimit(
+                _("Line %(line)d holds more than %(limit)d columns.")
+                % {"line": line, "limit": limits.max_columns},
+                code="too_many_columns",
+            )
+    for cell in row:
+        if isinstance(cell, str) and len(cell) > MAX_CELL_CHARACTERS:
+            raise XlsxOverLimit(
+                _("Line %(line)d holds a cell of more than %(limit)d characters.")
+                % {"line": line, "limit": MAX_CELL_CHARACTERS},
+                code="cell_too_long",
+            )
 
 
 def _xlsx_cell(cell: Any) -> Any:

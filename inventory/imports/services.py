@@ -29,9 +29,10 @@ from common.errors import PermissionDenied, ValidationFailed
 from common.handoff import enqueue, enqueue_on_commit, stalled_threshold
 from inventory import permissions
 from inventory.choices import DeclarationSource, ImportState
-from inventory.imports.readers import Table, UnreadableFile, open_table
+from inventory.imports.readers import XLSX_MAGIC, Table, UnreadableFile, open_table
 from inventory.imports.staging import Staging
 from inventory.imports.validation import ColumnPlan, RowError, RowValidator, ValidRow
+from inventory.imports.xlsx_limits import XlsxOverLimit, check_xlsx
 from inventory.models import Declaration, DeviceImport
 from inventory.tabular import neutralise_cell
 from organisations.models import Organisation, Site
@@ -102,6 +103,7 @@ def device_import_create(
         raise ValidationFailed(
             _("The file is empty."), code="empty_file", fields={"file": [_("The file is empty.")]}
         )
+    _refuse_xlsx_over_limits(file, sheet=sheet)
     sha256 = _sha256(file)
     device_import = DeviceImport(
         commune=commune,
@@ -206,6 +208,26 @@ def device_imports_recover_stalled(cutoff) -> int:
     return len(pks)
 
 
+def _refuse_xlsx_over_limits(file: IO[bytes], *, sheet: str) -> None:
+    """An XLSX file built to exhaust the server is refused before anything is stored.
+
+    A broken file is left to the import, which records it as unreadable, as for a CSV file.
+    """
+    file.seek(0)
+    is_xlsx = file.read(len(XLSX_MAGIC)) == XLSX_MAGIC
+    file.seek(0)
+    if not is_xlsx:
+        return
+    try:
+        check_xlsx(file, sheet=sheet or None)
+    except XlsxOverLimit as error:
+        raise ValidationFailed(
+            error.message, code=error.code, fields={"file": [error.message]}
+        ) from error
+    except UnreadableFile:
+        pass
+
+
 def _storage_name(original_name: str) -> str:
     suffix = original_name.rsplit(".", 1)[-1].lower() if "." in original_name else "bin"
     return f"{timezone.now():%Y%m%d-%H%M%S}.{suffix[:8]}"
@@ -246,6 +268,9 @@ def device_import_run(*, device_import: DeviceImport) -> DeviceImport:
         staging = Staging(device_import.pk)
         try:
             _run(device_import, staging)
+        except XlsxOverLimit as error:
+            # Queued before the limits were what they are: the import ends, with the reason.
+            _finish(device_import, ImportState.FAILED, error.message)
         except UnreadableFile as error:
             _finish(device_import, ImportState.UNREADABLE, error.message)
         except ImportCancelled:
