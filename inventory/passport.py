@@ -30,7 +30,11 @@ def passport_device(code: str) -> Device | None:
 
 
 def passport_actions(organisation: Organisation | None, device: Device) -> list[dict[str, Any]]:
-    """The actions ``organisation`` may take on ``device`` now, each with its page."""
+    """The actions ``organisation`` may take on ``device`` now, each with its page.
+
+    An action the state allows but that still lacks something (``certify`` before the data
+    is erased, say) carries the list of what is missing in ``missing``: the passport shows it
+    as blocked, never as a link."""
     # The pages of transitions are listed by the inventory's views; imported here, late,
     # since those views import much more than this module needs at import time.
     from inventory.views import TRANSITION_PAGES
@@ -45,6 +49,7 @@ def passport_actions(organisation: Organisation | None, device: Device) -> list[
                     "name": name,
                     "label": lifecycle.transition_label(name),
                     "url": reverse(TRANSITION_PAGES[name], args=[device.code]),
+                    "missing": lifecycle.transition_missing(device, name),
                 }
             )
     if permissions.can_edit_device(organisation, device):
@@ -53,6 +58,7 @@ def passport_actions(organisation: Organisation | None, device: Device) -> list[
                 "name": "edit",
                 "label": _("Edit the description"),
                 "url": reverse("inventory:device-edit", args=[device.code]),
+                "missing": [],
             }
         )
     return actions

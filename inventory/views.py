@@ -121,6 +121,8 @@ def _actions(organisation: Organisation | None, device: Device) -> list[dict[str
                     "name": name,
                     "label": lifecycle.transition_label(name),
                     "url": reverse(TRANSITION_PAGES[name], args=[device.code]),
+                    # Blocked until nothing is missing: shown as blocked, with what is.
+                    "missing": lifecycle.transition_missing(device, name),
                 }
             )
     return actions
