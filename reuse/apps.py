@@ -22,3 +22,9 @@ class ReuseConfig(AppConfig):
         from reuse.services import device_readiness_missing
 
         register_transition_blocker("certify", device_readiness_missing)
+
+        # The public passport proves the reuse with what reuse recorded.
+        from inventory.passport import register_passport_details
+        from reuse.passport import passport_facts
+
+        register_passport_details(passport_facts)

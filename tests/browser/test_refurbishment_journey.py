@@ -5,8 +5,9 @@ partner claims it from the device page, records its collection from "Mes réserv
 reads the collection note back, prints its label, records its storage medium, diagnoses and
 grades it, finds « Marquer comme prêt » blocked while the data is not erased (on the refurbishment
 page, the device page and the passport, with what is missing), records the erasure by hand and
-marks it ready. Each step shows where the user looks for it: the device history,
-the refurbishment page, the erasure page, the public passport of its label.
+marks it ready; the passport of its label then proves the reuse without naming anyone. Each
+step shows where the user looks for it: the device history, the refurbishment page, the erasure
+page, the public passport of its label.
 
 The browser asks for French (``Accept-Language: fr-FR``), so the pages and their messages are
 in French, as the users read them.
@@ -309,8 +310,21 @@ def test_a_laptop_goes_from_declared_to_ready_through_the_pages(
     expect(visitor.locator(".passport__event strong")).to_have_text(
         ["Déclaré", "Réservé", "Collecté", "Diagnostiqué", "Prêt"]
     )
-    assert SERIAL not in visitor.content()
-    assert "Karim Benali" not in visitor.content()
+    # and, as proof of its reuse, its specification, refurbisher, grade and the erasure of its
+    # data: the level, standard, method and day, never the medium's serial nor who erased it
+    expect(visitor.locator("#specification-title")).to_have_text("Caractéristiques techniques")
+    expect(visitor.locator("[data-fact=memory] dd")).to_have_text("8 Go")
+    expect(visitor.locator("[data-fact=refurbisher] dd")).to_have_text(partner.name)
+    expect(visitor.locator("[data-fact=grade] dd")).to_have_text("Grade B — bon état")
+    expect(visitor.locator("[data-fact=erasure] dd")).to_have_text(
+        "Chaque support de stockage effacé ou détruit (NIST SP 800-88)"
+    )
+    expect(visitor.locator("[data-fact=erasure-1] dd")).to_have_text(
+        "Purge (NIST SP 800-88), Effacement sécurisé NVMe (Format NVM, chiffrement), le "
+        + timezone.localtime(finished).strftime("%d/%m/%Y")
+    )
+    for secret in (SERIAL, MEDIUM_SERIAL, "Karim Benali", "Sophie Martin", technician.username):
+        assert secret not in visitor.content(), secret
 
     device.refresh_from_db()
     assert device.state == DeviceState.READY
