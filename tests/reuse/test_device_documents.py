@@ -220,3 +220,25 @@ def test_the_migration_reads_the_devices_back_from_issued_documents(declare, par
         DocumentKind.ERASURE_CERTIFICATE,
     }
     assert certificate in about
+
+
+@pytest.mark.django_db
+def test_a_pending_collection_note_and_its_download_page_show_its_state_in_place(
+    declare, partner, partner_user, page_client
+):
+    # given: a collection whose note is still being produced
+    device = collected_device(declare, partner, partner_user)
+    note = Document.objects.get(kind=DocumentKind.COLLECTION_NOTE)
+    assert note.state == "pending"
+    client = page_client(partner_user)
+    collection = device.collection_item.collection
+
+    # when
+    detail = client.get(f"/reuse/collections/{collection.pk}/").content.decode()
+    download = client.get(f"/documents/{note.number}/download/")
+
+    # then: both ask for its state until it is issued, when its download appears there
+    poll = f'hx-get="/documents/{note.number}/state/"'
+    assert poll in detail
+    assert download.status_code == 409
+    assert poll in download.content.decode()
