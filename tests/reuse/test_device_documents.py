@@ -242,3 +242,51 @@ def test_a_pending_collection_note_and_its_download_page_show_its_state_in_place
     assert poll in detail
     assert download.status_code == 409
     assert poll in download.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_erasure_page_costs_the_same_queries_for_one_or_many_documents(
+    declare, partner, partner_user, page_client, django_assert_num_queries
+):
+    # given
+    device, _certificate = certified_device(declare, partner, partner_user)
+    client = page_client(partner_user)
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"/reuse/devices/{device.code}/erasure/")
+    for _ in range(3):
+        erasure_certificate_issue(partner=partner, user=partner_user, device=device)
+
+    # when / then
+    with django_assert_num_queries(len(one)):
+        response = client.get(f"/reuse/devices/{device.code}/erasure/")
+    assert len(response.context["documents"]) == 5
+
+
+@pytest.mark.django_db
+def test_the_api_lists_the_documents_about_a_device(
+    declare, partner, partner_user, commune_user, client_for
+):
+    # given
+    device, certificate = certified_device(declare, partner, partner_user)
+    other = collected_device(declare, partner, partner_user)
+    note = Document.objects.get(
+        kind=DocumentKind.COLLECTION_NOTE, device_links__device_code=device.code
+    )
+    label_sheet_request(
+        organisation=partner,
+        codes=[device.code],
+        layout="3x8",
+        user=partner_user,
+        passport_url=passport_url,
+    )
+
+    # when
+    as_commune = client_for(commune_user).get(f"/api/v1/documents/?device={device.code.lower()}")
+    as_partner = client_for(partner_user).get(f"/api/v1/documents/?device={other.code}")
+
+    # then: the commune reads what it is party to about the device; the sheet is the partner's
+    assert as_commune.status_code == as_partner.status_code == 200
+    assert sorted(row["number"] for row in as_commune.json()["results"]) == sorted(
+        [note.number, certificate.number]
+    )
+    assert [row["kind"] for row in as_partner.json()["results"]] == ["collection_note"]
