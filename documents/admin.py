@@ -12,15 +12,38 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from documents.choices import DocumentState
-from documents.models import Document, DocumentSequence
+from documents.models import Document, DocumentDevice, DocumentSequence
 from documents.services import document_render
+
+
+class DocumentDeviceInline(admin.TabularInline):
+    """The devices the document is about, by code: written with it, never changed."""
+
+    model = DocumentDevice
+    fields = ["device_code"]
+    readonly_fields = ["device_code"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Document | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Document | None = None) -> bool:
+        return False
 
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
     list_display = ["number", "kind", "title", "owner", "counterpart", "state", "issued_at"]
     list_filter = ["kind", "state", "year"]
-    search_fields = ["number", "title", "owner__name", "counterpart__name"]
+    search_fields = [
+        "number",
+        "title",
+        "owner__name",
+        "counterpart__name",
+        "device_links__device_code",
+    ]
+    inlines = [DocumentDeviceInline]
     list_select_related = ["owner", "counterpart"]
     date_hierarchy = "created_at"
     actions = ["render_again"]

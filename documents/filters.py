@@ -18,6 +18,16 @@ class DocumentFilter(django_filters.FilterSet):
         label=_("State"), choices=DocumentState.choices, empty_label=_("All states")
     )
 
+    device = django_filters.CharFilter(
+        label=_("Device code"),
+        max_length=32,
+        method="filter_device",
+        help_text=_("Only the documents about the device with this code."),
+    )
+
     class Meta:
         model = Document
-        fields = ["kind", "year", "state"]
+        fields = ["kind", "year", "state", "device"]
+
+    def filter_device(self, queryset, name: str, value: str):
+        return queryset.filter(device_links__device_code=value.strip().upper())

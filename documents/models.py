@@ -242,3 +242,35 @@ class Document(models.Model):
     @property
     def filename(self) -> str:
         return f"{self.number}.pdf"
+
+
+class DocumentDevice(models.Model):
+    """A device a document is about, by the code on its label (a collection note names the
+    devices collected, a certificate the devices erased, a label sheet those it labels).
+
+    The code, not a foreign key: the documents app sits below the inventory and knows no
+    device; the code is a device's stable public identity, and what the document printed.
+    Written with the document, never changed.
+    """
+
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.CASCADE,
+        related_name="device_links",
+        verbose_name=_("document"),
+    )
+    device_code = models.CharField(_("device code"), max_length=32)
+
+    class Meta:
+        verbose_name = _("device of a document")
+        verbose_name_plural = _("devices of documents")
+        indexes = [models.Index(fields=["device_code"], name="documents_device_code")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "device_code"],
+                name="%(app_label)s_%(class)s_unique_document_device",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}: {self.device_code}"

@@ -23,6 +23,15 @@ def documents_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Docu
     )
 
 
+def documents_about_device(
+    *, device_code: str, organisations: Iterable[Organisation]
+) -> QuerySet[Document]:
+    """The documents about the device with this code (its collection note, its erasure
+    certificates, the label sheets and registers naming it) these organisations may read,
+    newest first: one query, however many there are."""
+    return documents_visible_to(organisations).filter(device_links__device_code=device_code)
+
+
 def document_get_visible(*, number: str, organisations: Iterable[Organisation]) -> Document:
     """The document with this number, or NotFound if these organisations may not read it."""
     organisations = list(organisations)

@@ -9,6 +9,7 @@ producing it again is harmless: an issued document is returned as it is.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from common.errors import ValidationFailed
 from common.handoff import enqueue, enqueue_on_commit
 from documents.choices import DocumentKind, DocumentState
-from documents.models import Document, DocumentSequence, format_number
+from documents.models import Document, DocumentDevice, DocumentSequence, format_number
 from documents.rendering import context_snapshot, render_pdf, storage_name
 from organisations.models import Organisation
 
@@ -54,6 +55,7 @@ def document_request(
     idempotency_key: str | None = None,
     language: str | None = None,
     replaces: Document | None = None,
+    device_codes: Iterable[str] = (),
 ) -> Document:
     """Number a new document and queue its production when the transaction commits.
 
@@ -61,6 +63,7 @@ def document_request(
     strings). The document is written in ``language``, by default the site's (French).
     With an ``idempotency_key`` already used, the document it made is returned and
     nothing else happens. ``replaces`` names the issued document this one corrects.
+    ``device_codes`` are the codes of the devices the document is about, for their pages.
     """
     if kind not in DocumentKind.values:
         raise ValidationFailed(_("Unknown kind of document."), fields={"kind": [kind]})
@@ -97,6 +100,10 @@ def document_request(
                 replaces=replaces,
                 idempotency_key=idempotency_key or None,
                 queued_at=timezone.now(),
+            )
+            DocumentDevice.objects.bulk_create(
+                DocumentDevice(document=document, device_code=code)
+                for code in sorted(set(device_codes))
             )
     except IntegrityError:
         # The same key sent at once for another kind or year: the first one made it.

@@ -18,6 +18,8 @@ from documents.models import Document
 from organisations.active import acting_as
 
 PAGE_SIZE = 25
+# How often a document being produced is asked for again, for htmx's ``every``.
+POLL_INTERVAL = "2s"
 
 
 @login_required
@@ -47,6 +49,20 @@ def document_list(request: HttpRequest) -> HttpResponse:
 
 def _visible_document(request: HttpRequest, number: str) -> Document:
     return selectors.document_get_visible(number=number, organisations=acting_as(request))
+
+
+@login_required
+@require_GET
+def document_state(request: HttpRequest, number: str) -> HttpResponse:
+    """Where a document stands, as the lists show it in place; htmx asks again while it is
+    being produced, and it offers the download once issued."""
+    response = render(
+        request,
+        "documents/partials/document_state.html",
+        {"document": _visible_document(request, number), "poll_interval": POLL_INTERVAL},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -283,6 +283,7 @@ def label_sheet_request(
             ],
         },
         created_by=user,
+        device_codes=requested,
     )
 
 

@@ -7,7 +7,7 @@ the API show what is possible without duplicating the rules.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -167,6 +167,45 @@ def allowed_transitions(device: Device, organisations: Iterable[Organisation]) -
             has_transition_perm(getattr(device, name), organisation)
             for organisation in organisations
         )
+    ]
+
+
+# What an app above inventory knows and the device row does not: why a transition the state
+# allows would still be refused (``certify`` needs the erasures, diagnosis and grade reuse
+# records). A blocker answers, for one device, the list of what is missing; empty when nothing.
+TransitionBlocker = Callable[[Device], list[str]]
+_transition_blockers: dict[str, list[TransitionBlocker]] = {}
+
+
+def register_transition_blocker(transition: str, blocker: TransitionBlocker) -> TransitionBlocker:
+    """Let ``blocker`` say what ``transition`` still lacks (once, however often it registers).
+
+    The hook by which a higher app (reuse and the readiness of a device) lets the pages of
+    inventory show a blocked action as blocked, without inventory importing it (rule 14);
+    register in the app's ``AppConfig.ready()``.
+    """
+    if transition not in transition_names():
+        raise ValueError(f"{transition!r} is not a transition of the device lifecycle.")
+    blockers = _transition_blockers.setdefault(transition, [])
+    if blocker not in blockers:
+        blockers.append(blocker)
+    return blocker
+
+
+def unregister_transition_blocker(transition: str, blocker: TransitionBlocker) -> None:
+    """Remove a blocker registered with :func:`register_transition_blocker` (for tests)."""
+    blockers = _transition_blockers.get(transition, [])
+    if blocker in blockers:
+        blockers.remove(blocker)
+
+
+def transition_missing(device: Device, transition: str) -> list[str]:
+    """What ``device`` still lacks for ``transition``, as the registered blockers say; empty
+    when nothing is missing. Asks each blocker, so call it for one device, not for a list."""
+    return [
+        str(reason)
+        for blocker in _transition_blockers.get(transition, [])
+        for reason in blocker(device)
     ]
 
 

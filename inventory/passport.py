@@ -1,14 +1,17 @@
 """The device passport at ``/d/<code>/``: what its QR code label opens.
 
-Anyone may read a device's public passport: its code, category, brand, model, state and
-history, with only what happened, when, and which organisation acted — never a person's
-name, an internal note or a serial number. A visitor whose active organisation may act on
-the device sees, instead, the actions it may take now.
+Anyone may read a device's public passport: its code, category, brand, model, state,
+specification, what the apps above add (reuse: who refurbished it, its grade and the erasure
+of its data, through :func:`register_passport_details`) and its history, with only what
+happened, when, and which organisation acted — never a person's name, an internal note or a
+serial number (of the device or of its storage media). A visitor whose active organisation
+may act on the device sees, above it, the actions it may take now.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
@@ -18,6 +21,46 @@ from django.utils.translation import gettext as _
 from inventory import lifecycle, permissions, selectors
 from inventory.models import Device
 from organisations.models import Organisation
+
+
+@dataclass(frozen=True)
+class PassportFact:
+    """One line of the passport an app above inventory adds: ``key`` names it for pages and
+    tests (``grade``), ``label`` and ``value`` are what the reader sees."""
+
+    key: str
+    label: str
+    value: str
+
+
+# What an app above inventory adds to the public passport (reuse: the refurbisher, the grade,
+# the erasure of the data), for one device. It shows anyone: never a person's name, an
+# internal note or a serial number.
+PassportDetailProvider = Callable[[Device], Iterable[PassportFact]]
+_passport_detail_providers: list[PassportDetailProvider] = []
+
+
+def register_passport_details(provider: PassportDetailProvider) -> PassportDetailProvider:
+    """Let ``provider`` add facts to every passport (once, however often it registers).
+
+    The hook by which a higher app (reuse and the refurbishment) proves the device's reuse
+    on its passport without inventory importing it (rule 14); register in the app's
+    ``AppConfig.ready()``.
+    """
+    if provider not in _passport_detail_providers:
+        _passport_detail_providers.append(provider)
+    return provider
+
+
+def unregister_passport_details(provider: PassportDetailProvider) -> None:
+    """Remove a provider registered with :func:`register_passport_details` (for tests)."""
+    if provider in _passport_detail_providers:
+        _passport_detail_providers.remove(provider)
+
+
+def passport_details(device: Device) -> list[PassportFact]:
+    """Every registered provider's facts about ``device``, in the order they registered."""
+    return [fact for provider in _passport_detail_providers for fact in provider(device)]
 
 
 def passport_device(code: str) -> Device | None:
@@ -30,7 +73,11 @@ def passport_device(code: str) -> Device | None:
 
 
 def passport_actions(organisation: Organisation | None, device: Device) -> list[dict[str, Any]]:
-    """The actions ``organisation`` may take on ``device`` now, each with its page."""
+    """The actions ``organisation`` may take on ``device`` now, each with its page.
+
+    An action the state allows but that still lacks something (``certify`` before the data
+    is erased, say) carries the list of what is missing in ``missing``: the passport shows it
+    as blocked, never as a link."""
     # The pages of transitions are listed by the inventory's views; imported here, late,
     # since those views import much more than this module needs at import time.
     from inventory.views import TRANSITION_PAGES
@@ -45,6 +92,7 @@ def passport_actions(organisation: Organisation | None, device: Device) -> list[
                     "name": name,
                     "label": lifecycle.transition_label(name),
                     "url": reverse(TRANSITION_PAGES[name], args=[device.code]),
+                    "missing": lifecycle.transition_missing(device, name),
                 }
             )
     if permissions.can_edit_device(organisation, device):
@@ -53,6 +101,7 @@ def passport_actions(organisation: Organisation | None, device: Device) -> list[
                 "name": "edit",
                 "label": _("Edit the description"),
                 "url": reverse("inventory:device-edit", args=[device.code]),
+                "missing": [],
             }
         )
     return actions

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from common.errors import PermissionDenied, ValidationFailed
 from common.pages import add_application_error, error_summary, is_htmx
+from documents.selectors import documents_about_device
 from inventory import lifecycle, permissions, selectors, services
 from inventory.choices import DeclarationSource
 from inventory.forms import (
@@ -128,6 +129,12 @@ def device_detail(request: HttpRequest, code: str) -> HttpResponse:
         "device": device,
         "history": _history_entries(selectors.device_history(device), viewer=organisation),
         "actions": _actions(organisation, device),
+        # The documents about it the active organisation may read: its collection note, its
+        # erasure certificates, label sheets, waste registers (the documents app keeps which
+        # devices each one is about, by code).
+        "documents": list(
+            documents_about_device(device_code=device.code, organisations=acting_as(request))
+        ),
     }
     return render(request, "inventory/device_detail.html", context)
 
@@ -152,6 +159,8 @@ def _actions(organisation: Organisation | None, device: Device) -> list[dict[str
                     "name": name,
                     "label": lifecycle.transition_label(name),
                     "url": reverse(TRANSITION_PAGES[name], args=[device.code]),
+                    # Blocked until nothing is missing: shown as blocked, with what is.
+                    "missing": lifecycle.transition_missing(device, name),
                 }
             )
     return actions

@@ -38,6 +38,7 @@ def device_passport(request: HttpRequest, code: str) -> HttpResponse:
         "acting": bool(actions),
         "device_page": passport.may_open_device_page(organisation, device),
         "history": passport.public_history(device),
+        "refurbishment": passport.passport_details(device),
     }
     return render(request, "inventory/passport.html", context)
 

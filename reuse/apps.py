@@ -16,3 +16,15 @@ class ReuseConfig(AppConfig):
         from reuse.selectors import label_grades
 
         register_label_details(label_grades)
+
+        # Inventory lists a device's actions but cannot tell what "ready" still lacks.
+        from inventory.lifecycle import register_transition_blocker
+        from reuse.services import device_readiness_missing
+
+        register_transition_blocker("certify", device_readiness_missing)
+
+        # The public passport proves the reuse with what reuse recorded.
+        from inventory.passport import register_passport_details
+        from reuse.passport import passport_facts
+
+        register_passport_details(passport_facts)

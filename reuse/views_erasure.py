@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from common.errors import ApplicationError, PermissionDenied
 from common.pages import add_application_error, error_summary
+from documents.selectors import documents_about_device
 from inventory.pages import visible_device
 from reuse import selectors, services
 from reuse.forms import BatchCertificateForm, ErasureRecordForm, MediumForm, NwipeImportForm
@@ -114,6 +115,9 @@ def device_erasure(request: HttpRequest, code: str) -> HttpResponse:
             "rows": rows,
             "holds": device.holder_id == partner.pk,
             "refusal": selectors.erasure_refusal(device),
+            "documents": list(
+                documents_about_device(device_code=device.code, organisations=[partner])
+            ),
             "erased": services.device_erasure_status(device),
             "medium_form": medium_form,
             "record_form": record_form,

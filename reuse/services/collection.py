@@ -205,6 +205,7 @@ def collection_record(
             context=_collection_note_context(collection, collected),
             created_by=user,
             idempotency_key=f"collection-{collection.pk}",
+            device_codes=[device.code for device in collected],
         )
         collection.save(update_fields=["document"])
     return collection

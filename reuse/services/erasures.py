@@ -501,6 +501,7 @@ def erasure_certificate_issue(
         template=ERASURE_CERTIFICATE_TEMPLATE,
         context={"issuer": _issuer(partner), "device_code": device.code, "lines": lines},
         created_by=user,
+        device_codes=[device.code],
     )
 
 
@@ -534,4 +535,5 @@ def erasure_batch_certificate_issue(
             "lines": lines,
         },
         created_by=user,
+        device_codes=[device.code for device in devices],
     )

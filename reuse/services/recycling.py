@@ -293,4 +293,5 @@ def waste_register_issue(*, partner: Organisation, user: AbstractBaseUser, year:
             },
         },
         created_by=user,
+        device_codes=[device.code for record in records for device in record.devices.all()],
     )

@@ -3,9 +3,11 @@
 A commune's staff member declares a laptop on the declare page. A member of an ESUS-approved
 partner claims it from the device page, records its collection from "Mes réservations" and
 reads the collection note back, prints its label, records its storage medium, diagnoses and
-grades it, is refused « Marquer comme prêt » while the data is not erased, records the erasure
-by hand and marks it ready. Each step shows where the user looks for it: the device history,
-the refurbishment page, the erasure page, the public passport of its label.
+grades it, finds « Marquer comme prêt » blocked while the data is not erased (on the refurbishment
+page, the device page and the passport, with what is missing), records the erasure by hand and
+marks it ready; the passport of its label then proves the reuse without naming anyone. Each
+step shows where the user looks for it: the device history, the refurbishment page, the erasure
+page, the public passport of its label.
 
 The browser asks for French (``Accept-Language: fr-FR``), so the pages and their messages are
 in French, as the users read them.
@@ -205,25 +207,37 @@ def test_a_laptop_goes_from_declared_to_ready_through_the_pages(
         "enregistré"
     )
 
-    # when: trying to mark it as ready before its data is erased
-    tab.click(f"form[action='/reuse/devices/{code}/ready/'] button:text-is('Marquer comme prêt')")
+    # then: « Marquer comme prêt » shows as blocked, beside what is missing: it cannot be clicked
+    ready = tab.locator(f"form[action='/reuse/devices/{code}/ready/'] button")
+    expect(ready).to_have_text("Marquer comme prêt")
+    expect(ready).to_be_disabled()
+    expect(ready).to_have_attribute("aria-disabled", "true")
+    expect(ready).to_have_attribute("aria-describedby", "ready-missing")
+    assert ready.evaluate("button => getComputedStyle(button).cursor") == "not-allowed"
+    enabled_colour = tab.locator(
+        f"form[action='/reuse/devices/{code}/grade/'] button[type=submit]"
+    ).evaluate("button => getComputedStyle(button).backgroundColor")
+    assert ready.evaluate("button => getComputedStyle(button).backgroundColor") != enabled_colour
 
-    # then: refused, in French, naming what is missing; its state does not change
-    tab.wait_for_url(f"{url}/reuse/devices/{code}/refurbishment/")
-    expect_message(
-        tab,
-        "error",
-        "L’appareil ne peut pas être marqué comme prêt : les données ne sont pas effacées : "
-        f"le support {MEDIUM_SERIAL} n'a aucun effacement enregistré.",
+    # and the device page, and the passport its label opens, show the action blocked with its
+    # reason, not as a link
+    tab.click(f".breadcrumbs a[href='/inventory/{code}/']")
+    blocked = tab.locator(".page-header__actions [data-blocked-action=certify]")
+    expect(blocked).to_have_attribute("aria-disabled", "true")
+    expect(blocked).to_have_css("cursor", "not-allowed")
+    expect(tab.locator("#blocked-certify li")).to_contain_text(["Les données ne sont pas effacées"])
+    tab.goto(f"{url}/d/{code}/")
+    expect(tab.locator("a[data-action=certify]")).to_have_count(0)
+    expect(tab.locator("[data-blocked-action=certify]")).to_have_text("Marquer comme prêt")
+    expect(tab.locator("#blocked-certify")).to_contain_text(
+        "«\u00a0Marquer comme prêt\u00a0» n’est pas encore possible. Il manque\u00a0:"
     )
-    expect(tab.locator(".messages .message--error")).to_have_attribute("role", "alert")
-    expect(tab.locator(".lede")).to_contain_text("En reconditionnement")
     device.refresh_from_db()
     assert device.state == DeviceState.IN_REFURBISHMENT
     assert not device.events.filter(kind=EventKind.READY).exists()
 
     # when: the erasure of the SSD is recorded by hand, with the nwipe log as evidence
-    tab.click(f".breadcrumbs a[href='/inventory/{code}/']")
+    tab.goto(f"{url}/inventory/{code}/")
     tab.click(f"a[href='/reuse/devices/{code}/erasure/']")
     medium = StorageMedium.objects.get(device=device)
     finished = timezone.now() - datetime.timedelta(minutes=30)
@@ -298,8 +312,21 @@ def test_a_laptop_goes_from_declared_to_ready_through_the_pages(
     expect(visitor.locator(".passport__event strong")).to_have_text(
         ["Déclaré", "Réservé", "Collecté", "Diagnostiqué", "Prêt"]
     )
-    assert SERIAL not in visitor.content()
-    assert "Karim Benali" not in visitor.content()
+    # and, as proof of its reuse, its specification, refurbisher, grade and the erasure of its
+    # data: the level, standard, method and day, never the medium's serial nor who erased it
+    expect(visitor.locator("#specification-title")).to_have_text("Caractéristiques techniques")
+    expect(visitor.locator("[data-fact=memory] dd")).to_have_text("8 Go")
+    expect(visitor.locator("[data-fact=refurbisher] dd")).to_have_text(partner.name)
+    expect(visitor.locator("[data-fact=grade] dd")).to_have_text("Grade B — bon état")
+    expect(visitor.locator("[data-fact=erasure] dd")).to_have_text(
+        "Chaque support de stockage effacé ou détruit (NIST SP 800-88)"
+    )
+    expect(visitor.locator("[data-fact=erasure-1] dd")).to_have_text(
+        "Purge (NIST SP 800-88), Effacement sécurisé NVMe (Format NVM, chiffrement), le "
+        + timezone.localtime(finished).strftime("%d/%m/%Y")
+    )
+    for secret in (SERIAL, MEDIUM_SERIAL, "Karim Benali", "Sophie Martin", technician.username):
+        assert secret not in visitor.content(), secret
 
     device.refresh_from_db()
     assert device.state == DeviceState.READY

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from documents.choices import DocumentState
 from documents.models import Document
-from documents.services import document_render
+from documents.services import document_render, document_request
 from tests.conftest import UserFactory
 
 
@@ -62,3 +62,31 @@ def test_the_admin_action_produces_failed_documents_again(operator_client, reque
     assert "1 document issued." in response.content.decode()
     assert document.state == DocumentState.ISSUED
     assert document.failure_reason == ""
+
+
+def test_the_admin_finds_a_document_by_the_code_of_a_device_it_is_about(
+    operator_client, partner, partner_user, declare
+):
+    # given: a document about two devices
+    devices = declare(2)
+    document = document_request(
+        kind="label_sheet",
+        owner=partner,
+        title="Étiquettes",
+        template="documents/base_document.html",
+        context={},
+        created_by=partner_user,
+        device_codes=[device.code for device in devices],
+    )
+
+    # when
+    found = operator_client.get(
+        reverse("admin:documents_document_changelist"), {"q": devices[1].code}
+    )
+    page = operator_client.get(reverse("admin:documents_document_change", args=[document.pk]))
+
+    # then: listed by a device's code, and its page names both devices, read-only
+    assert found.status_code == page.status_code == 200
+    assert document.number in found.content.decode()
+    for device in devices:
+        assert device.code in page.content.decode()
