@@ -206,7 +206,7 @@ def test_the_migration_reads_the_devices_back_from_issued_documents(declare, par
     # given: documents requested before documents kept their devices
     device, certificate = certified_device(declare, partner, partner_user)
     DocumentDevice.objects.all().delete()
-    migration = importlib.import_module("documents.migrations.0003_documentdevice")
+    migration = importlib.import_module("documents.migrations.0004_documentdevice")
 
     # when
     from django.apps import apps
