@@ -42,7 +42,8 @@ class CommuneFactory(OrganisationFactory):
     kind = OrganisationKind.COMMUNE
     name = factory.Sequence(lambda n: f"Commune {n}")
     slug = factory.Sequence(lambda n: f"commune-{n}")
-    insee_code = factory.Sequence(lambda n: f"94{n % 1000:03d}")
+    # Val-d’Oise codes: never those of the fixtures (Cachan 94016, Arcueil 94003).
+    insee_code = factory.Sequence(lambda n: f"95{n % 1000:03d}")
 
 
 class PartnerFactory(OrganisationFactory):

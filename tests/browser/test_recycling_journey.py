@@ -184,7 +184,7 @@ def test_a_laptop_goes_from_declared_to_recycled_through_the_pages(
     # then: the SSD is destroyed
     expect_message(tab, "success", "Effacement enregistré.")
     expect(tab.locator("#erasure-refusal")).to_have_text("Chaque support de stockage est effacé.")
-    record_row = tab.locator("#media-title + table tbody tr").first
+    record_row = tab.locator("#media-title + .table-scroll table tbody tr").first
     expect(record_row).to_contain_text("Destruction")
     expect(record_row).to_contain_text("Réussi")
     assert ErasureRecord.objects.get(medium=medium).level == "destroy"

@@ -162,7 +162,7 @@ def test_a_laptop_goes_from_declared_to_ready_through_the_pages(
     expect(tab.locator("#erasure-refusal")).to_have_text(
         f"Pas encore effacé : le support {MEDIUM_SERIAL} n'a aucun effacement enregistré."
     )
-    media = tab.locator("#media-title + table tbody")
+    media = tab.locator("#media-title + .table-scroll table tbody")
     expect(media).to_contain_text(MEDIUM_SERIAL)
     expect(media).to_contain_text("Aucun effacement enregistré.")
 
@@ -265,7 +265,7 @@ def test_a_laptop_goes_from_declared_to_ready_through_the_pages(
     # then: every medium is erased, and the record shows who did it
     expect_message(tab, "success", "Effacement enregistré.")
     expect(tab.locator("#erasure-refusal")).to_have_text("Chaque support de stockage est effacé.")
-    record_row = tab.locator("#media-title + table tbody tr").first
+    record_row = tab.locator("#media-title + .table-scroll table tbody tr").first
     expect(record_row).to_contain_text("Purge")
     expect(record_row).to_contain_text("Réussi")
     expect(record_row).to_contain_text("Sophie Martin, Technicienne")
