@@ -259,6 +259,7 @@ SPECTACULAR_SETTINGS = {
         "DeviceCategoryEnum": "inventory.choices.DeviceCategory",
         "StorageTypeEnum": "inventory.choices.StorageType",
         "OrganisationKindEnum": "organisations.choices.OrganisationKind",
+        "PickupStateEnum": "reuse.choices.PickupState",
     },
 }
 
