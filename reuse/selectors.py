@@ -514,3 +514,26 @@ def pickups_awaiting(organisation: Organisation) -> QuerySet[PickupPlan]:
         .annotate(device_count=Count("items"))
         .order_by("date", "starts_at", "pk")
     )
+
+
+def pickup_sites(commune: Organisation) -> QuerySet[Site]:
+    """The commune's pickup sites, where a pickup may be planned."""
+    return Site.objects.filter(organisation=commune, is_pickup=True).order_by("name")
+
+
+def pickup_open_codes(plan: PickupPlan) -> list[str]:
+    """The codes of the devices a planned pickup still holds."""
+    return list(
+        plan.items.filter(is_open=True)
+        .order_by("device__code")
+        .values_list("device__code", flat=True)
+    )
+
+
+def pickups_awaiting_answer_of(organisation: Organisation) -> QuerySet[PickupPlan]:
+    """The planned pickups waiting for ``organisation``'s answer: a partner's proposals for a
+    commune, a commune's other dates for a partner."""
+    return PickupPlan.objects.filter(
+        Q(commune=organisation, state=PickupState.PROPOSED)
+        | Q(partner=organisation, state=PickupState.COUNTER_PROPOSED)
+    )
