@@ -216,3 +216,20 @@ def test_another_partner_cannot_record_from_the_plan(page_client, plan, other_pa
     # then
     assert response.status_code == 404
     assert pickup_snapshot() == before
+
+
+@pytest.mark.django_db
+def test_the_pages_speak_french_as_the_french_write_it(client, plan, commune_user):
+    # given
+    client.force_login(commune_user)
+    day = plan.date.strftime("%d/%m/%Y")
+
+    # when
+    detail = client.get(reverse("reuse:pickup-detail", args=[plan.pk])).content.decode()
+    dashboard = client.get(reverse("dashboard")).content.decode()
+
+    # then
+    assert f"Enlèvement du {day}" in detail
+    assert "Proposé" in detail
+    assert "Confirmer l’enlèvement" in detail
+    assert "1 enlèvement attend votre réponse." in dashboard

@@ -77,7 +77,15 @@ def test_the_claimant_proposes_a_pickup_and_the_commune_is_told(
     assert sorted(plan.devices.values_list("pk", flat=True)) == [d.pk for d in devices]
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [commune_user.email]
-    assert in_days(5).strftime("%d/%m/%Y") in mail.outbox[0].subject
+    # in the site's language (French), the date as the French write it
+    day = in_days(5).strftime("%d/%m/%Y")
+    assert mail.outbox[0].subject == f"[Boucle] Atelier du Réemploi propose un enlèvement le {day}"
+    assert (
+        f"Atelier du Réemploi propose d’enlever les appareils ci-dessous le {day} entre 09:00 "
+        "et 11:00, à Hôtel de ville." in mail.outbox[0].body
+    )
+    assert "rubrique «\u00a0Enlèvements planifiés\u00a0»" in mail.outbox[0].body
+    assert "Quai B" in mail.outbox[0].body
 
 
 @pytest.mark.django_db
