@@ -19,6 +19,7 @@ from organisations.models import Organisation, Site
 from organisations.permissions import is_member
 from organisations.validators import validate_siren
 from reuse.choices import (
+    OPEN_PICKUP_STATES,
     REUSABLE_RESULTS,
     WASTE_NAMES,
     DiagnosisResult,
@@ -612,11 +613,7 @@ class PickupPlan(FSMModelMixin, models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state in (
-            PickupState.PROPOSED,
-            PickupState.COUNTER_PROPOSED,
-            PickupState.CONFIRMED,
-        )
+        return self.state in OPEN_PICKUP_STATES
 
     # --- The lifecycle, run by reuse.services.pickup's services only. ---
 

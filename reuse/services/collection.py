@@ -130,6 +130,16 @@ def collection_record(
         )
 
     with transaction.atomic(durable=True):
+        # The claimant comes with each device: the lifecycle's condition reads it.
+        locked = list(
+            Device.objects.select_for_update(of=("self",))
+            .select_related("claimed_by")
+            .filter(pk__in=pks)
+            .order_by("pk")
+        )
+        if len(locked) != len(pks):
+            raise NotFound(_("No such device."), code="device_not_found")
+        # The plan is locked after its devices, as a release or an expiry does.
         if plan is not None:
             plan = PickupPlan.objects.select_for_update().get(pk=plan.pk)
             if plan.partner_id != partner.pk:
@@ -148,15 +158,6 @@ def collection_record(
                     _("Record the collection of the planned pickup's devices only."),
                     code="not_planned",
                 )
-        # The claimant comes with each device: the lifecycle's condition reads it.
-        locked = list(
-            Device.objects.select_for_update(of=("self",))
-            .select_related("claimed_by")
-            .filter(pk__in=pks)
-            .order_by("pk")
-        )
-        if len(locked) != len(pks):
-            raise NotFound(_("No such device."), code="device_not_found")
         if not partner.has_esus_approval():
             raise TransitionNotAllowed(
                 str(permissions.claimant_has_esus_approval.message),
