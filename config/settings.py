@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
         "DeviceCategoryEnum": "inventory.choices.DeviceCategory",
         "StorageTypeEnum": "inventory.choices.StorageType",
         "OrganisationKindEnum": "organisations.choices.OrganisationKind",
+        "PickupStateEnum": "reuse.choices.PickupState",
     },
 }
 
@@ -360,6 +361,13 @@ BOUCLE_NWIPE_MAX_DRIVES = int(os.environ.get("BOUCLE_NWIPE_MAX_DRIVES", "64"))
 
 # Claims: a partner's claim lapses after this many days without collection.
 BOUCLE_CLAIM_EXPIRY_DAYS = int(os.environ.get("BOUCLE_CLAIM_EXPIRY_DAYS", "14"))
+
+# Planned pickups: a partner plans a pickup at most this many days ahead; an open plan keeps
+# its devices' claims from lapsing until the end of its day plus this many days (a pickup
+# that slips a day or two, a collection recorded the next working day), no longer, so that an
+# abandoned plan never holds devices out of the shared inventory.
+BOUCLE_PICKUP_MAX_DAYS_AHEAD = int(os.environ.get("BOUCLE_PICKUP_MAX_DAYS_AHEAD", "60"))
+BOUCLE_PICKUP_MARGIN_DAYS = int(os.environ.get("BOUCLE_PICKUP_MARGIN_DAYS", "2"))
 
 # Work handed to the worker: queued again when still waiting after this many seconds (the
 # broker was unreachable, or lost it), and, once started, recovered when its heartbeat

@@ -127,3 +127,21 @@ class TakerKind(models.TextChoices):
 
     ECO_ORGANISM = "eco_organism", _("Eco-organism")
     RECYCLER = "recycler", _("Recycler")
+
+
+class PickupState(models.TextChoices):
+    """A planned pickup's states: proposed by the partner, answered by the commune (confirmed,
+    or another day proposed, which the partner confirms), then done or cancelled."""
+
+    PROPOSED = "proposed", _("Proposed")
+    COUNTER_PROPOSED = "counter_proposed", _("Other date proposed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# The states in which a planned pickup holds its devices (one open plan per device) and
+# suspends their claims' expiry.
+OPEN_PICKUP_STATES = frozenset(
+    {PickupState.PROPOSED, PickupState.COUNTER_PROPOSED, PickupState.CONFIRMED}
+)

@@ -1,4 +1,5 @@
-"""Reuse's panels of the dashboard: the claims on a commune's devices, a partner's claims."""
+"""Reuse's panels of the dashboard: the claims on a commune's devices, a partner's claims,
+and the planned pickups of both."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from organisations.models import Organisation
 from reuse import selectors
 
 RECENT_CLAIMS = 5
+RECENT_PICKUPS = 5
 
 
 def commune_claims(commune: Organisation) -> dict[str, Any]:
@@ -34,6 +36,17 @@ def partner_claims(partner: Organisation) -> dict[str, Any]:
     }
 
 
+def pickups(organisation: Organisation) -> dict[str, Any]:
+    """The open planned pickups of a commune or a partner, soonest first, those waiting for
+    its answer counted."""
+    plans = list(selectors.pickups_awaiting(organisation)[:RECENT_PICKUPS])
+    return {
+        "organisation": organisation,
+        "plans": plans,
+        "awaiting": selectors.pickups_awaiting_answer_of(organisation).count(),
+    }
+
+
 def register() -> None:
     """Register reuse's panels (from ``ReuseConfig.ready``)."""
     register_panel(
@@ -49,4 +62,11 @@ def register() -> None:
         template="reuse/partials/partner_claims.html",
         context=partner_claims,
         order=30,
+    )
+    register_panel(
+        "reuse-pickups",
+        kinds=[OrganisationKind.COMMUNE, OrganisationKind.PARTNER],
+        template="reuse/partials/pickups.html",
+        context=pickups,
+        order=35,
     )

@@ -1,5 +1,5 @@
-"""E-mails about claims (made, released, expired), written from templates in the site's
-language (French or English)."""
+"""E-mails about claims (made, released, expired) and planned pickups (proposed, answered,
+cancelled), written from templates in the site's language (French or English)."""
 
 from __future__ import annotations
 
@@ -86,3 +86,18 @@ def send_claims_expired(
             context={**context, "side": side},
         )
     return sent
+
+
+def send_pickup(*, plan, kind: str, recipient: Organisation) -> int:
+    """Tell one side of a planned pickup what the other did: ``kind`` is ``proposed``,
+    ``counter_proposed``, ``confirmed`` or ``cancelled``."""
+    context = {
+        "plan": plan,
+        "kind": kind,
+        "partner": plan.partner,
+        "commune": plan.commune,
+        "devices": list(plan.devices.order_by("code")),
+        "count": plan.items.count(),
+        "to_commune": recipient.pk == plan.commune_id,
+    }
+    return _send("pickup", recipients=selectors.notification_addresses(recipient), context=context)

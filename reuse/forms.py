@@ -419,3 +419,38 @@ class BatchCertificateForm(forms.Form):
     def clean_codes(self) -> list[str]:
         raw = self.cleaned_data["codes"].replace(",", " ").split()
         return list(dict.fromkeys(code.strip().upper() for code in raw))
+
+
+class PickupSlotForm(forms.Form):
+    """A day and a time slot for a pickup, with a word for the other side."""
+
+    date = forms.DateField(
+        label=_("Day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    starts_at = forms.TimeField(
+        label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    ends_at = forms.TimeField(
+        label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=EVENT_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Access, contact, loading: what the other side should know."),
+    )
+
+
+class PickupProposeForm(PickupSlotForm):
+    """Proposing a pickup of ticked claimed devices: the site, the day and the slot."""
+
+    codes = CodeListField(label=_("Devices"))
+    site = forms.ModelChoiceField(label=_("Pickup site"), queryset=Site.objects.none())
+    field_order = ["codes", "site", "date", "starts_at", "ends_at", "note"]
+
+    def __init__(self, *args, commune: Organisation | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if commune is not None:
+            self.fields["site"].queryset = selectors.pickup_sites(commune)

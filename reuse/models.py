@@ -11,18 +11,22 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from documents.models import Document
 from inventory.models import Device
 from organisations.models import Organisation, Site
+from organisations.permissions import is_member
 from organisations.validators import validate_siren
 from reuse.choices import (
+    OPEN_PICKUP_STATES,
     REUSABLE_RESULTS,
     WASTE_NAMES,
     DiagnosisResult,
     ErasureResult,
     Grade,
     MediumType,
+    PickupState,
     SanitisationLevel,
     TakerKind,
     TreatmentCode,
@@ -481,3 +485,210 @@ class WasteRecordDevice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.waste_record_id}: {self.device_id}"
+
+
+def _is_pickup_commune(plan: PickupPlan, user) -> bool:
+    return is_member(user, plan.commune)
+
+
+def _is_pickup_partner(plan: PickupPlan, user) -> bool:
+    return is_member(user, plan.partner)
+
+
+def _is_answering_party(plan: PickupPlan, user) -> bool:
+    """The party a proposal waits for: the commune for the partner's, the partner for the
+    commune's other date."""
+    if plan.state == PickupState.COUNTER_PROPOSED:
+        return _is_pickup_partner(plan, user)
+    return _is_pickup_commune(plan, user)
+
+
+def _is_either_party(plan: PickupPlan, user) -> bool:
+    return _is_pickup_partner(plan, user) or _is_pickup_commune(plan, user)
+
+
+class PickupPlan(FSMModelMixin, models.Model):
+    """A pickup the claiming partner plans with the commune: a site, a day and a time slot, for
+    some of the devices it claimed there.
+
+    The partner proposes; the commune confirms, or proposes another day or slot, which the
+    partner confirms; either side cancels; recording the collection from the plan makes it
+    done. While open, a plan holds its devices (each device in one open plan at most, kept by
+    :class:`PickupPlanDevice`'s constraint) and suspends their claims' expiry until the day
+    plus a margin (:func:`reuse.selectors.claim_lapses_at`). Each step records who and when.
+    """
+
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="pickup_plans",
+        verbose_name=_("partner"),
+    )
+    commune = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="pickup_plans_received",
+        verbose_name=_("commune"),
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="pickup_plans", verbose_name=_("pickup site")
+    )
+    date = models.DateField(_("day"))
+    starts_at = models.TimeField(_("from"))
+    ends_at = models.TimeField(_("until"))
+    state = FSMField(
+        _("state"),
+        max_length=20,
+        choices=PickupState.choices,
+        default=PickupState.PROPOSED,
+        protected=True,
+        db_index=True,
+    )
+    note = models.TextField(_("note"), blank=True)
+    devices = models.ManyToManyField(
+        Device, through="PickupPlanDevice", related_name="pickup_plans", verbose_name=_("devices")
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    counter_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("other date proposed by"),
+    )
+    counter_proposed_at = models.DateTimeField(_("other date proposed at"), null=True, blank=True)
+    proposed_date = models.DateField(_("day first proposed"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    collection = models.OneToOneField(
+        Collection,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pickup_plan",
+        verbose_name=_("collection"),
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("planned pickup")
+        verbose_name_plural = _("planned pickups")
+        ordering = ["date", "starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="%(app_label)s_%(class)s_slot_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=PickupState.DONE) | Q(collection__isnull=False),
+                name="%(app_label)s_%(class)s_done_with_collection",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} → {self.commune} ({self.date:%Y-%m-%d})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_PICKUP_STATES
+
+    # --- The lifecycle, run by reuse.services.pickup's services only. ---
+
+    @transition(
+        field=state,
+        source=[PickupState.PROPOSED, PickupState.COUNTER_PROPOSED],
+        target=PickupState.CONFIRMED,
+        permission=_is_answering_party,
+    )
+    def confirm(self, *, user, at) -> None:
+        """The party the proposal waits for accepts its day and slot."""
+        self.confirmed_by = user
+        self.confirmed_at = at
+
+    @transition(
+        field=state,
+        source=PickupState.PROPOSED,
+        target=PickupState.COUNTER_PROPOSED,
+        permission=_is_pickup_commune,
+    )
+    def counter_propose(self, *, user, at, date, starts_at, ends_at) -> None:
+        """The commune proposes another day or slot; the partner confirms it."""
+        self.proposed_date = self.date
+        self.date, self.starts_at, self.ends_at = date, starts_at, ends_at
+        self.counter_proposed_by = user
+        self.counter_proposed_at = at
+
+    @transition(
+        field=state,
+        source=[PickupState.PROPOSED, PickupState.COUNTER_PROPOSED, PickupState.CONFIRMED],
+        target=PickupState.CANCELLED,
+        permission=_is_either_party,
+    )
+    def cancel(self, *, user, at) -> None:
+        """Either side calls the pickup off; the devices stay claimed."""
+        self.cancelled_by = user
+        self.cancelled_at = at
+
+    @transition(
+        field=state,
+        source=[PickupState.PROPOSED, PickupState.COUNTER_PROPOSED, PickupState.CONFIRMED],
+        target=PickupState.DONE,
+    )
+    def complete(self, *, collection: Collection, at) -> None:
+        """The collection of the plan's devices was recorded."""
+        self.collection = collection
+        self.done_at = at
+
+
+class PickupPlanDevice(models.Model):
+    """A device of a planned pickup. ``is_open`` follows the plan's state, so that the database
+    keeps a device in one open plan at most."""
+
+    plan = models.ForeignKey(
+        PickupPlan, on_delete=models.PROTECT, related_name="items", verbose_name=_("planned pickup")
+    )
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="pickup_items", verbose_name=_("device")
+    )
+    is_open = models.BooleanField(_("open"), default=True)
+
+    class Meta:
+        verbose_name = _("device of a planned pickup")
+        verbose_name_plural = _("devices of planned pickups")
+        ordering = ["plan", "device"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "device"], name="%(app_label)s_%(class)s_unique_device_per_plan"
+            ),
+            models.UniqueConstraint(
+                fields=["device"],
+                condition=Q(is_open=True),
+                name="%(app_label)s_%(class)s_one_open_plan_per_device",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.device_id}"

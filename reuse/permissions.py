@@ -110,3 +110,21 @@ def visible_waste_devices_q(organisations: Iterable[Organisation], *, prefix: st
     return Q(**{f"{prefix}commune__in": pks}) | Q(
         **{f"{prefix}waste_item__waste_record__partner__in": pks}
     )
+
+
+def may_plan_pickup(organisation: Organisation) -> bool:
+    """Partners plan the pickups of the devices they claimed."""
+    return inventory_permissions.may_claim(organisation)
+
+
+def planning_partner(user: AbstractBaseUser, slug: str | None = None) -> Organisation:
+    """The partner ``user`` plans a pickup for (as :func:`claiming_partner`)."""
+    return claiming_partner(user, slug)
+
+
+def visible_pickups_q(organisations: Iterable[Organisation]) -> Q | None:
+    """A filter on planned pickups: the partner's and the commune's; the territory reads all.
+
+    ``None`` when nothing is visible.
+    """
+    return visible_collections_q(organisations)

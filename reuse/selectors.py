@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Prefetch, QuerySet
+from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,12 +18,15 @@ from inventory.choices import DeviceState
 from inventory.models import Declaration, Device
 from organisations.models import Organisation, Site
 from reuse import permissions
+from reuse.choices import PickupState
 from reuse.models import (
     GRADING_LATEST_FIRST,
     Collection,
     Diagnosis,
     ErasureRecord,
     Grading,
+    PickupPlan,
+    PickupPlanDevice,
     Repair,
     StorageMedium,
     WasteRecord,
@@ -34,16 +37,46 @@ def claim_expiry_delay() -> datetime.timedelta:
     return datetime.timedelta(days=settings.BOUCLE_CLAIM_EXPIRY_DAYS)
 
 
+def pickup_margin() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.BOUCLE_PICKUP_MARGIN_DAYS)
+
+
+def pickup_holds_until(planned_on: datetime.date) -> datetime.datetime:
+    """When a pickup planned on ``planned_on`` stops holding its devices' claims: the end of
+    that day in Europe/Paris, plus the margin."""
+    day = planned_on + datetime.timedelta(days=1) + pickup_margin()
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def with_planned_pickup(devices: QuerySet[Device]) -> QuerySet[Device]:
+    """Annotate each device with the day and id of its open planned pickup (or ``None``)."""
+    open_item = PickupPlanDevice.objects.filter(device=OuterRef("pk"), is_open=True)
+    return devices.annotate(
+        planned_pickup_on=Subquery(open_item.values("plan__date")[:1]),
+        planned_pickup_pk=Subquery(open_item.values("plan")[:1]),
+    )
+
+
 def claim_lapses_at(device: Device) -> datetime.datetime | None:
-    """When the device's claim expires unless the partner collects it first."""
+    """When the device's claim expires unless the partner collects it first.
+
+    An open planned pickup holds the claim until the end of its day plus the margin, when
+    that is later than the claim's own delay (read from :func:`with_planned_pickup`'s
+    annotation).
+    """
     if device.state != DeviceState.CLAIMED or device.claimed_at is None:
         return None
-    return device.claimed_at + claim_expiry_delay()
+    lapses_at = device.claimed_at + claim_expiry_delay()
+    planned_on = getattr(device, "planned_pickup_on", None)
+    if planned_on is not None:
+        lapses_at = max(lapses_at, pickup_holds_until(planned_on))
+    return lapses_at
 
 
 def claims_of(partner: Organisation) -> QuerySet[Device]:
-    """The devices ``partner`` claimed and has not collected yet, oldest claim first."""
-    return (
+    """The devices ``partner`` claimed and has not collected yet, oldest claim first, with
+    their planned pickup."""
+    return with_planned_pickup(
         Device.objects.filter(state=DeviceState.CLAIMED, claimed_by=partner)
         .with_related()
         .order_by("claimed_at", "pk")
@@ -52,7 +85,7 @@ def claims_of(partner: Organisation) -> QuerySet[Device]:
 
 def claims_on(commune: Organisation) -> QuerySet[Device]:
     """The devices of ``commune`` under a claim, with who claimed them, oldest first."""
-    return (
+    return with_planned_pickup(
         Device.objects.filter(state=DeviceState.CLAIMED, commune=commune)
         .with_related()
         .order_by("claimed_at", "pk")
@@ -72,10 +105,21 @@ def claims_by_partner(commune: Organisation) -> list[dict]:
 
 def overdue_claims(*, now: datetime.datetime | None = None) -> QuerySet[Device]:
     """Claims older than the delay: the devices the expiry returns to the inventory."""
-    cutoff = (now or timezone.now()) - claim_expiry_delay()
-    return Device.objects.filter(
-        state__in=lifecycle.transition_sources("expire"), claimed_at__lte=cutoff
-    ).order_by("pk")
+    now = now or timezone.now()
+    cutoff = now - claim_expiry_delay()
+    # A pickup planned on a day at most the margin ago still holds the claim.
+    held_since = timezone.localdate(now) - pickup_margin()
+    return (
+        Device.objects.filter(
+            state__in=lifecycle.transition_sources("expire"), claimed_at__lte=cutoff
+        )
+        .exclude(
+            pk__in=PickupPlanDevice.objects.filter(is_open=True, plan__date__gte=held_since).values(
+                "device"
+            )
+        )
+        .order_by("pk")
+    )
 
 
 def claimable_declarations() -> QuerySet[Declaration]:
@@ -425,4 +469,71 @@ def claims_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Device]
         if not partners and not communes:
             return Device.objects.none()
         claimed = claimed.filter(claimed_by__in=partners) | claimed.filter(commune__in=communes)
-    return claimed.with_related().order_by("claimed_at", "pk")
+    return with_planned_pickup(claimed.with_related().order_by("claimed_at", "pk"))
+
+
+def pickups_visible_to(organisations: Iterable[Organisation]) -> QuerySet[PickupPlan]:
+    """The planned pickups the organisations may read, soonest first, with their parties and
+    how many devices each concerns."""
+    q = permissions.visible_pickups_q(organisations)
+    if q is None:
+        return PickupPlan.objects.none()
+    return (
+        PickupPlan.objects.filter(q)
+        .select_related("partner", "commune", "site")
+        .annotate(device_count=Count("items"))
+        .order_by("date", "starts_at", "pk")
+    )
+
+
+def pickup_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> PickupPlan:
+    """One visible planned pickup with its devices and who did what; :class:`NotFound`
+    otherwise (404, not 403)."""
+    plan = (
+        pickups_visible_to(organisations)
+        .select_related(
+            "proposed_by", "counter_proposed_by", "confirmed_by", "cancelled_by", "collection"
+        )
+        .prefetch_related(Prefetch("devices", queryset=Device.objects.order_by("code")))
+        .filter(pk=pk)
+        .first()
+    )
+    if plan is None:
+        raise NotFound(_("No such planned pickup."), code="pickup_not_found")
+    return plan
+
+
+def pickups_awaiting(organisation: Organisation) -> QuerySet[PickupPlan]:
+    """The open planned pickups of ``organisation`` (partner or commune), soonest first."""
+    return (
+        PickupPlan.objects.filter(
+            Q(partner=organisation) | Q(commune=organisation),
+            state__in=[PickupState.PROPOSED, PickupState.COUNTER_PROPOSED, PickupState.CONFIRMED],
+        )
+        .select_related("partner", "commune", "site")
+        .annotate(device_count=Count("items"))
+        .order_by("date", "starts_at", "pk")
+    )
+
+
+def pickup_sites(commune: Organisation) -> QuerySet[Site]:
+    """The commune's pickup sites, where a pickup may be planned."""
+    return Site.objects.filter(organisation=commune, is_pickup=True).order_by("name")
+
+
+def pickup_open_codes(plan: PickupPlan) -> list[str]:
+    """The codes of the devices a planned pickup still holds."""
+    return list(
+        plan.items.filter(is_open=True)
+        .order_by("device__code")
+        .values_list("device__code", flat=True)
+    )
+
+
+def pickups_awaiting_answer_of(organisation: Organisation) -> QuerySet[PickupPlan]:
+    """The planned pickups waiting for ``organisation``'s answer: a partner's proposals for a
+    commune, a commune's other dates for a partner."""
+    return PickupPlan.objects.filter(
+        Q(commune=organisation, state=PickupState.PROPOSED)
+        | Q(partner=organisation, state=PickupState.COUNTER_PROPOSED)
+    )

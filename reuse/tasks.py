@@ -41,3 +41,18 @@ def notify_claim_released(
 def notify_claims_expired(partner_pk: int, commune_pk: int, device_pks: list[int]) -> None:
     partner, commune, devices = _parties(partner_pk, commune_pk, device_pks)
     emails.send_claims_expired(partner=partner, commune=commune, devices=devices)
+
+
+@shared_task(ignore_result=True)
+def notify_pickup(plan_pk: int, kind: str, recipient_pk: int) -> None:
+    """Tell ``recipient`` (one side of the planned pickup) that the other side proposed,
+    confirmed, proposed another date or cancelled it."""
+    from reuse.models import PickupPlan
+
+    plan = (
+        PickupPlan.objects.select_related("partner", "commune", "site").filter(pk=plan_pk).first()
+    )
+    recipient = Organisation.objects.filter(pk=recipient_pk).first()
+    if plan is None or recipient is None:
+        return
+    emails.send_pickup(plan=plan, kind=kind, recipient=recipient)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reuse import views, views_erasure, views_recycling, views_refurbishment
+from reuse import views, views_erasure, views_pickup, views_recycling, views_refurbishment
 
 app_name = "reuse"
 
@@ -46,6 +46,16 @@ urlpatterns = [
         views_recycling.waste_register_document,
         name="waste-register-document",
     ),
+    path("pickups/", views_pickup.pickup_list, name="pickup-list"),
+    path("pickups/new/", views_pickup.pickup_new, name="pickup-new"),
+    path("pickups/<int:pk>/", views_pickup.pickup_detail, name="pickup-detail"),
+    path("pickups/<int:pk>/confirm/", views_pickup.pickup_confirm, name="pickup-confirm"),
+    path(
+        "pickups/<int:pk>/counter-propose/",
+        views_pickup.pickup_counter_propose,
+        name="pickup-counter-propose",
+    ),
+    path("pickups/<int:pk>/cancel/", views_pickup.pickup_cancel, name="pickup-cancel"),
     path("collections/", views.collection_list, name="collection-list"),
     path("collections/new/", views.collection_new, name="collection-new"),
     path("collections/<int:pk>/", views.collection_detail, name="collection-detail"),

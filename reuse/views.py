@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from common.errors import NotFound, TransitionNotAllowed, ValidationFailed
+from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from common.pages import error_summary
 from inventory.models import Device
 from inventory.pages import DeviceTransitionView, visible_device
@@ -37,6 +37,7 @@ from reuse.forms import (
     ReleaseForm,
     SiteClaimForm,
 )
+from reuse.models import PickupPlan
 from reuse.pages import active_partner
 
 
@@ -213,11 +214,14 @@ def collection_new(request: HttpRequest) -> HttpResponse:
     """Record the collection of devices ticked in "My claims": the day, site, signatories."""
     partner = active_partner(request)
     data = request.POST if request.method == "POST" else request.GET
+    plan = _collected_plan(request, partner, data.get("plan"))
     try:
         codes = CodeListField(required=False).clean(data.getlist("codes"))
     except forms.ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("reuse:claim-list")
+    if plan is not None:
+        codes = selectors.pickup_open_codes(plan)
     devices = list(selectors.devices_by_codes(codes).with_related().order_by("code"))
     communes = {device.commune for device in devices}
     if not devices:
@@ -245,8 +249,9 @@ def collection_new(request: HttpRequest) -> HttpResponse:
                     commune_signatory_title=data["commune_signatory_title"],
                     partner_signatory=data["partner_signatory"],
                     partner_signatory_title=data["partner_signatory_title"],
+                    plan=plan,
                 )
-            except (ValidationFailed, TransitionNotAllowed, NotFound) as error:
+            except (ValidationFailed, TransitionNotAllowed, NotFound, PermissionDenied) as error:
                 form.add_error(None, error.message)
             else:
                 messages.success(
@@ -255,7 +260,7 @@ def collection_new(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("reuse:collection-detail", pk=collection.pk)
     else:
-        sites = {device.pickup_site for device in devices}
+        sites = {plan.site} if plan is not None else {device.pickup_site for device in devices}
         form = CollectionForm(
             initial={
                 "codes": [device.code for device in devices],
@@ -271,8 +276,22 @@ def collection_new(request: HttpRequest) -> HttpResponse:
         "form": form,
         "errors": error_summary([(form, "")]),
         "esus": partner.has_esus_approval(),
+        "plan": plan,
     }
     return render(request, "reuse/collection_new.html", context)
+
+
+def _collected_plan(request: HttpRequest, partner, plan_pk: str | None) -> PickupPlan | None:
+    """The planned pickup the collection is recorded from (``?plan=``): one of the partner's,
+    else 404."""
+    if not plan_pk:
+        return None
+    if not plan_pk.isascii() or not plan_pk.isdigit():
+        raise NotFound(_("No such planned pickup."), code="pickup_not_found")
+    plan = selectors.pickup_get_visible(pk=int(plan_pk), organisations=[partner])
+    if plan.partner_id != partner.pk:
+        raise NotFound(_("No such planned pickup."), code="pickup_not_found")
+    return plan
 
 
 @login_required

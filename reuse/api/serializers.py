@@ -12,7 +12,7 @@ from inventory.api.serializers import OrganisationBriefSerializer
 from inventory.models import CODE_LENGTH, EVENT_NOTE_MAX_LENGTH, Device
 from reuse import selectors
 from reuse.forms import MAX_SELECTION
-from reuse.models import Collection
+from reuse.models import Collection, PickupPlan
 
 NOTE_MAX_LENGTH = EVENT_NOTE_MAX_LENGTH
 
@@ -198,4 +198,85 @@ class CollectionSummarySerializer(CollectionSerializer):
 
     class Meta(CollectionSerializer.Meta):
         fields = [name for name in CollectionSerializer.Meta.fields if name != "devices"]
+        read_only_fields = fields
+
+
+class PickupDeviceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Device
+        fields = ["code", "category", "brand", "model", "serial_number", "state"]
+        read_only_fields = fields
+
+
+class PickupSlotSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text=_("The day of the pickup, today or later."))
+    starts_at = serializers.TimeField(help_text=_("Start of the time slot (HH:MM)."))
+    ends_at = serializers.TimeField(help_text=_("End of the time slot (HH:MM)."))
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        help_text=_("A word for the other side: access, contact, loading."),
+    )
+
+
+class PickupProposeSerializer(PartnerChoiceSerializer, PickupSlotSerializer):
+    """Proposing a pickup: the claimed devices, the site, the day and the slot."""
+
+    codes = serializers.ListField(
+        child=serializers.CharField(max_length=CODE_LENGTH),
+        allow_empty=False,
+        max_length=MAX_SELECTION,
+        help_text=_("Codes of devices your partner claimed, of one commune."),
+    )
+    site = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text=_("The id of the commune's pickup site."),
+    )
+
+
+class PickupCounterProposeSerializer(PickupSlotSerializer):
+    """The commune's other day and slot."""
+
+
+class PickupSummarySerializer(serializers.ModelSerializer):
+    partner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    commune = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    site = serializers.PrimaryKeyRelatedField(read_only=True)
+    site_name = serializers.CharField(source="site.name", read_only=True)
+    device_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = PickupPlan
+        fields = [
+            "id",
+            "state",
+            "partner",
+            "commune",
+            "site",
+            "site_name",
+            "date",
+            "starts_at",
+            "ends_at",
+            "proposed_date",
+            "note",
+            "device_count",
+            "proposed_at",
+            "counter_proposed_at",
+            "confirmed_at",
+            "cancelled_at",
+            "done_at",
+            "collection",
+        ]
+        read_only_fields = fields
+
+
+class PickupSerializer(PickupSummarySerializer):
+    """A planned pickup with its devices."""
+
+    devices = PickupDeviceSerializer(many=True, read_only=True)
+
+    class Meta(PickupSummarySerializer.Meta):
+        fields = [*PickupSummarySerializer.Meta.fields, "devices"]
         read_only_fields = fields

@@ -7,6 +7,7 @@ from reuse.api.erasure import (
     MediumErasuresView,
     NwipeImportView,
 )
+from reuse.api.pickups import PickupViewSet
 from reuse.api.recycling import WasteRecordViewSet
 from reuse.api.refurbishment import (
     DeviceDiagnosesView,
@@ -24,6 +25,7 @@ from reuse.api.views import (
 router = SimpleRouter()
 router.register("claims", ClaimViewSet, basename="api-claim")
 router.register("collections", CollectionViewSet, basename="api-collection")
+router.register("pickups", PickupViewSet, basename="api-pickup")
 router.register("waste-records", WasteRecordViewSet, basename="api-waste-record")
 
 urlpatterns = [

@@ -20,6 +20,12 @@ from reuse.services.erasures import (
     medium_add,
     nwipe_log_import,
 )
+from reuse.services.pickup import (
+    pickup_cancel,
+    pickup_confirm,
+    pickup_counter_propose,
+    pickup_propose,
+)
 from reuse.services.recycling import (
     device_recycling_missing,
     waste_record_create,
@@ -52,6 +58,10 @@ __all__ = [
     "grading_record",
     "medium_add",
     "nwipe_log_import",
+    "pickup_cancel",
+    "pickup_confirm",
+    "pickup_counter_propose",
+    "pickup_propose",
     "refurbishment_steps",
     "repair_record",
     "site_claim",

@@ -26,6 +26,7 @@ from inventory.services import device_transition
 from organisations.models import Organisation, Site
 from organisations.permissions import require_member
 from reuse import selectors, tasks
+from reuse.services.pickup import pickup_plans_release_devices
 
 
 def _require_claimer(*, partner: Organisation, user: AbstractBaseUser) -> None:
@@ -142,6 +143,7 @@ def device_release(
         released = device_transition(
             device=device, transition="release", user=user, organisation=partner, note=note
         )
+        pickup_plans_release_devices(device_pks=[released.pk])
         enqueue_on_commit(
             tasks.notify_claim_released, partner.pk, released.commune_id, [released.pk], note
         )
@@ -155,16 +157,14 @@ def claims_expire_overdue(*, now: datetime.datetime | None = None) -> int:
     left alone. Returns how many claims expired.
     """
     now = now or timezone.now()
-    cutoff = now - selectors.claim_expiry_delay()
     note = _("The claim expired: the device was not collected within %(days)d days.") % {
         "days": selectors.claim_expiry_delay().days
     }
     expired: dict[tuple[int, int], list[int]] = defaultdict(list)
     for pk in list(selectors.overdue_claims(now=now).values_list("pk", flat=True)):
         with transaction.atomic(durable=True):
-            device = (
-                Device.objects.select_for_update().filter(pk=pk, claimed_at__lte=cutoff).first()
-            )
+            # Re-read through the selector once locked: a pickup planned meanwhile holds it.
+            device = selectors.overdue_claims(now=now).select_for_update().filter(pk=pk).first()
             if device is None or not lifecycle.transition_check([device], "expire").allowed:
                 continue
             partner_pk = device.claimed_by_id
@@ -176,6 +176,7 @@ def claims_expire_overdue(*, now: datetime.datetime | None = None) -> int:
                 note=note,
                 details={"claimed_by": partner_pk, "claimed_at": device.claimed_at.isoformat()},
             )
+            pickup_plans_release_devices(device_pks=[pk])
             expired[(device.commune_id, partner_pk)].append(pk)
     for (commune_pk, partner_pk), device_pks in expired.items():
         enqueue_on_commit(tasks.notify_claims_expired, partner_pk, commune_pk, device_pks)

@@ -21,10 +21,13 @@ from inventory.services import device_transition
 from organisations.models import Organisation, Site
 from organisations.permissions import require_member
 from reuse import permissions as reuse_permissions
+from reuse.choices import PickupState
 from reuse.models import (
     Collection,
     CollectionDevice,
+    PickupPlan,
 )
+from reuse.services.pickup import pickup_plans_release_devices
 
 COLLECTION_NOTE_TEMPLATE = "reuse/documents/collection_note.html"
 
@@ -85,6 +88,7 @@ def collection_record(
     commune_signatory_title: str,
     partner_signatory: str,
     partner_signatory_title: str,
+    plan: PickupPlan | None = None,
 ) -> Collection:
     """Record that ``partner`` collected ``devices`` from their commune, and request the note.
 
@@ -93,6 +97,9 @@ def collection_record(
     (else 409 with the legal reason, as the lifecycle's condition says). The devices are
     locked in primary key order and collected in one transaction, which also requests the
     collection note (produced once it commits). Nothing changes when anything is refused.
+
+    Recorded from a confirmed ``plan`` (else 409), the devices are the plan's and the plan
+    becomes done. Collected devices leave any open plan; a plan left with none is done.
     """
     require_member(user, partner)
     if not reuse_permissions.may_record_collection(partner):
@@ -132,6 +139,25 @@ def collection_record(
         )
         if len(locked) != len(pks):
             raise NotFound(_("No such device."), code="device_not_found")
+        # The plan is locked after its devices, as a release or an expiry does.
+        if plan is not None:
+            plan = PickupPlan.objects.select_for_update().get(pk=plan.pk)
+            if plan.partner_id != partner.pk:
+                raise PermissionDenied(
+                    _("Only the partner of a planned pickup records its collection."),
+                    code="transition_forbidden",
+                )
+            if plan.state != PickupState.CONFIRMED:
+                raise TransitionNotAllowed(
+                    _("Only a confirmed pickup is recorded as collected."),
+                    code="pickup_not_confirmed",
+                )
+            plan_pks = set(plan.items.filter(is_open=True).values_list("device", flat=True))
+            if not set(pks) <= plan_pks:
+                raise ValidationFailed(
+                    _("Record the collection of the planned pickup's devices only."),
+                    code="not_planned",
+                )
         if not partner.has_esus_approval():
             raise TransitionNotAllowed(
                 str(permissions.claimant_has_esus_approval.message),
@@ -208,4 +234,5 @@ def collection_record(
             device_codes=[device.code for device in collected],
         )
         collection.save(update_fields=["document"])
+        pickup_plans_release_devices(device_pks=pks, collection=collection)
     return collection

@@ -29,11 +29,13 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "inventory-commune-awaiting",
             "inventory-commune-states",
             "reuse-commune-claims",
+            "reuse-pickups",
         ],
         OrganisationKind.PARTNER: [
             "inventory-partner-claimable",
             "inventory-partner-held",
             "reuse-partner-claims",
+            "reuse-pickups",
         ],
         OrganisationKind.TERRITORY: [
             "inventory-territory-states",
