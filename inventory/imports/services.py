@@ -414,7 +414,7 @@ def _check_rows(
         headers=table.headers,
         plan=plan,
         commune=commune,
-        sites=list(commune.sites.filter(is_pickup=True)),
+        sites=list(Site.objects.open_pickup_sites_of(commune)),
         default_site=device_import.pickup_site,
     )
     valid: list[ValidRow] = []

@@ -1,9 +1,11 @@
-"""What the API shows of organisations and their sites; read-only."""
+"""What the API shows of organisations and their sites, and what administrators send to add
+or correct a site."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from organisations.models import Organisation, Site
+from organisations.services import SITE_FIELDS
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -71,8 +73,19 @@ class SiteSerializer(serializers.ModelSerializer):
             "is_delivery",
             "contact_name",
             "contact_phone",
+            "is_active",
         ]
         read_only_fields = fields
+
+
+class SiteWriteSerializer(serializers.ModelSerializer):
+    """A site as an administrator sends it; the services validate it again."""
+
+    class Meta:
+        model = Site
+        fields = list(SITE_FIELDS)
+        # The services check the name is free within the organisation, with their message.
+        validators: list = []
 
 
 class AuthTokenResponseSerializer(serializers.Serializer):

@@ -1,8 +1,9 @@
-"""The organisations directory and their sites (read-only), and the token endpoint.
+"""The organisations directory and their sites, and the token endpoint.
 
 Any member of an organisation reads the directory: the partners need the communes' pickup
 sites, the communes need to know who takes their devices. A user who belongs to no
-organisation sees nothing.
+organisation sees nothing. An organisation's administrators add, correct and close its sites
+(``organisations.services``; staff are refused with 403).
 """
 
 import django_filters
@@ -11,20 +12,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
 from common.errors import ErrorSerializer, ValidationFailed
 from common.lockout import lockout_response
 from common.throttling import ScopedRateThrottle
+from organisations import services
 from organisations.api.serializers import (
     AuthTokenResponseSerializer,
     OrganisationSerializer,
     SiteSerializer,
+    SiteWriteSerializer,
 )
 from organisations.choices import OrganisationKind
 from organisations.models import Organisation, Site
@@ -84,6 +88,42 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
             return Organisation.objects.none()
         return Organisation.objects.filter(is_active=True)
 
+    @extend_schema(
+        methods=["GET"],
+        summary="List an organisation's sites",
+        description="Its pickup and delivery addresses, closed ones included (`is_active`).",
+        responses={200: SiteSerializer(many=True)},
+        tags=["sites"],
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a site to an organisation",
+        description="For the organisation's administrators; the change is recorded.",
+        request=SiteWriteSerializer,
+        responses={
+            201: SiteSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Invalid site."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an administrator."),
+        },
+        tags=["sites"],
+    )
+    @action(detail=True, methods=["get", "post"], url_path="sites", pagination_class=None)
+    def sites(self, request, slug=None):
+        organisation = self.get_object()
+        if request.method == "GET":
+            queryset = organisation.sites.select_related("organisation").order_by("name")
+            serializer = SiteSerializer(queryset, many=True, context={"request": request})
+            return Response(serializer.data)
+        serializer = SiteWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        site = services.site_add(
+            organisation=organisation, actor=request.user, **serializer.validated_data
+        )
+        return Response(
+            SiteSerializer(site, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
 
 @extend_schema(tags=["sites"])
 @extend_schema_view(
@@ -92,6 +132,16 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
         description="Where devices are picked up and delivered, for every organisation.",
     ),
     retrieve=extend_schema(summary="Read one site", description="One site, by its id."),
+    partial_update=extend_schema(
+        summary="Correct a site",
+        description="For the site's organisation's administrators; the change is recorded.",
+        request=SiteWriteSerializer,
+        responses={
+            200: SiteSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Invalid site."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an administrator."),
+        },
+    ),
 )
 class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SiteSerializer
@@ -105,6 +155,31 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
         if not _reads_directory(self.request.user):
             return Site.objects.none()
         return Site.objects.filter(organisation__is_active=True).select_related("organisation")
+
+    def partial_update(self, request, pk=None):
+        site = self.get_object()
+        serializer = SiteWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        site = services.site_update(site=site, actor=request.user, **serializer.validated_data)
+        return Response(SiteSerializer(site, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Close a site",
+        description=(
+            "For the site's organisation's administrators: the site keeps its devices but is "
+            "no longer offered. The change is recorded."
+        ),
+        request=None,
+        responses={
+            200: SiteSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Already closed."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an administrator."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        site = services.site_close(site=self.get_object(), actor=request.user)
+        return Response(SiteSerializer(site, context={"request": request}).data)
 
 
 class AuthTokenView(ObtainAuthToken):
