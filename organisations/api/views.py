@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -26,13 +26,17 @@ from common.throttling import ScopedRateThrottle
 from organisations import services
 from organisations.api.serializers import (
     AuthTokenResponseSerializer,
+    InvitationSerializer,
+    MembershipSerializer,
     OrganisationSerializer,
+    RoleSerializer,
     SiteSerializer,
     SiteWriteSerializer,
 )
 from organisations.choices import OrganisationKind
-from organisations.models import Organisation, Site
-from organisations.permissions import organisations_of
+from organisations.models import Membership, Organisation, Site
+from organisations.permissions import organisations_of, require_members_manager
+from organisations.selectors import organisation_members
 
 
 class OrganisationFilter(django_filters.FilterSet):
@@ -87,6 +91,54 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
         if not _reads_directory(self.request.user):
             return Organisation.objects.none()
         return Organisation.objects.filter(is_active=True)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="List an organisation's members",
+        description="For the organisation's administrators.",
+        responses={
+            200: MembershipSerializer(many=True),
+            403: OpenApiResponse(ErrorSerializer, description="Not an administrator."),
+        },
+        tags=["members"],
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Invite a member by e-mail",
+        description=(
+            "For the organisation's administrators. Creates the account when no account has "
+            "this address; the invitation e-mail links to the page where the person chooses "
+            "their password. The change is recorded."
+        ),
+        request=InvitationSerializer,
+        responses={
+            201: MembershipSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Invalid, or already a member."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an administrator."),
+        },
+        tags=["members"],
+    )
+    @action(detail=True, methods=["get", "post"], url_path="members", pagination_class=None)
+    def members(self, request, slug=None):
+        organisation = self.get_object()
+        require_members_manager(request.user, organisation)
+        if request.method == "GET":
+            serializer = MembershipSerializer(
+                organisation_members(organisation), many=True, context={"request": request}
+            )
+            return Response(serializer.data)
+        serializer = InvitationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.member_invite(
+            organisation=organisation,
+            actor=request.user,
+            site_root=request.build_absolute_uri("/").rstrip("/"),
+            **serializer.validated_data,
+        )
+        return Response(
+            MembershipSerializer(membership, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         methods=["GET"],
@@ -180,6 +232,59 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     def close(self, request, pk=None):
         site = services.site_close(site=self.get_object(), actor=request.user)
         return Response(SiteSerializer(site, context={"request": request}).data)
+
+
+@extend_schema(tags=["members"])
+@extend_schema_view(
+    partial_update=extend_schema(
+        summary="Change a member's role",
+        description=(
+            "For the organisation's administrators; the last administrator stays one. "
+            "The change is recorded."
+        ),
+        request=RoleSerializer,
+        responses={
+            200: MembershipSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="The last administrator."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an administrator."),
+        },
+    ),
+    destroy=extend_schema(
+        summary="Remove a member",
+        description=(
+            "For the organisation's administrators; their account stays. The last "
+            "administrator cannot be removed. The change is recorded."
+        ),
+        responses={
+            204: None,
+            400: OpenApiResponse(ErrorSerializer, description="The last administrator."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an administrator."),
+        },
+    ),
+)
+class MembershipViewSet(mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """A membership of one of the user's organisations; the services refuse non-admins."""
+
+    serializer_class = MembershipSerializer
+    http_method_names = ["patch", "delete", "options", "head"]
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        return Membership.objects.filter(
+            organisation__in=organisations_of(self.request.user)
+        ).select_related("user", "organisation")
+
+    def partial_update(self, request, pk=None):
+        membership = self.get_object()
+        serializer = RoleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.membership_role_change(
+            membership=membership, role=serializer.validated_data["role"], actor=request.user
+        )
+        return Response(MembershipSerializer(membership, context={"request": request}).data)
+
+    def destroy(self, request, pk=None):
+        services.membership_remove(membership=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AuthTokenView(ObtainAuthToken):

@@ -549,3 +549,63 @@ def test_a_closed_site_is_not_offered_when_declaring_or_importing(commune, admin
     # then
     assert list(DeclarationForm(commune=commune).fields["pickup_site"].queryset) == [other]
     assert list(ImportForm(commune=commune).fields["pickup_site"].queryset) == [other]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_invites_re_roles_and_removes_members_for_admins(client_for, commune, admin):
+    # given
+    api = client_for(admin)
+    url = f"/api/v1/organisations/{commune.slug}/members/"
+
+    # when
+    invited = api.post(url, {"email": "agent@cachan.fr", "role": "staff"}, format="json")
+    membership_url = f"/api/v1/memberships/{invited.json()['id']}/"
+    promoted = api.patch(membership_url, {"role": "admin"}, format="json")
+    listed = api.get(url)
+    removed = api.delete(membership_url)
+
+    # then
+    assert (invited.status_code, promoted.status_code, removed.status_code) == (201, 200, 204)
+    assert invited.json()["username"] == "agent"
+    assert promoted.json()["role"] == "admin"
+    assert sorted(member["username"] for member in listed.json()) == sorted(
+        [admin.username, "agent"]
+    )
+    assert [message.to for message in mail.outbox] == [["agent@cachan.fr"]]
+    assert not Membership.objects.filter(user__username="agent").exists()
+    assert [action for action, _target, _actor in audit_rows(commune)] == [
+        AuditAction.MEMBER_INVITED,
+        AuditAction.ROLE_CHANGED,
+        AuditAction.MEMBER_REMOVED,
+    ]
+
+
+@pytest.mark.django_db
+def test_the_members_api_refuses_staff_with_403_and_changes_nothing(
+    client_for, commune, admin, commune_user, other_commune_user
+):
+    # given
+    api = client_for(commune_user)
+    admin_membership = Membership.objects.get(user=admin)
+    users_before = get_user_model().objects.count()
+
+    # when
+    answers = [
+        api.get(f"/api/v1/organisations/{commune.slug}/members/"),
+        api.post(
+            f"/api/v1/organisations/{commune.slug}/members/",
+            {"email": "new@example.org", "role": "admin"},
+            format="json",
+        ),
+        api.patch(f"/api/v1/memberships/{admin_membership.pk}/", {"role": "staff"}, format="json"),
+        api.delete(f"/api/v1/memberships/{admin_membership.pk}/"),
+    ]
+    foreign = client_for(other_commune_user).delete(f"/api/v1/memberships/{admin_membership.pk}/")
+
+    # then
+    assert [answer.status_code for answer in answers] == [403, 403, 403, 403]
+    assert foreign.status_code == 404
+    admin_membership.refresh_from_db()
+    assert admin_membership.role == MembershipRole.ADMIN
+    assert get_user_model().objects.count() == users_before
+    assert AuditEntry.objects.count() == 0
