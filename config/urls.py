@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from inventory import views_passport
 from organisations import views as organisation_views
+from organisations.forms import PasswordResetByEmailForm
 
 # Under /api/, a path no route matches answers the API's error shape, not the 404 page.
 handler400 = "common.api.bad_request"
@@ -17,6 +18,27 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # "Forgotten password": the same answer whether the address is known or not.
+    path(
+        "accounts/password-reset/",
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetByEmailForm),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start script as a file: the CSP allows no inline one.

@@ -114,6 +114,16 @@ class DeviceDescriptionForm(_NeverSaves, forms.ModelForm):
 
 
 class DeviceEditForm(DeviceDescriptionForm):
+    """A declared device's description and its pickup site, among the commune's open ones (and
+    the one it has, even closed, so that an edit does not move it by itself)."""
+
+    pickup_site = forms.ModelChoiceField(
+        label=_("Pickup site"),
+        queryset=Site.objects.none(),
+        required=False,
+        empty_label=_("None"),
+        help_text=_("Where the partner collects the device."),
+    )
     note = forms.CharField(
         label=_("Reason for the change"),
         required=False,
@@ -121,6 +131,26 @@ class DeviceEditForm(DeviceDescriptionForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Optional; kept in the device's history."),
     )
+
+    field_order = [*DESCRIPTION_FIELDS, "data_bearing", "pickup_site", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        device = self.instance
+        sites = Site.objects.open_pickup_sites_of(device.commune)
+        if device.pickup_site_id is not None:
+            sites = sites | Site.objects.filter(pk=device.pickup_site_id)
+        field = self.fields["pickup_site"]
+        field.queryset = sites.order_by("name")
+        field.label_from_instance = lambda site: f"{site.name} — {site.full_address}"
+        self.initial.setdefault("pickup_site", device.pickup_site_id)
+
+    def description(self) -> dict[str, Any]:
+        description = super().description()
+        # A form sent without the field (an older page, a script) leaves the site as it is.
+        if self.add_prefix("pickup_site") in self.data:
+            description["pickup_site"] = self.cleaned_data["pickup_site"]
+        return description
 
 
 class DeviceRowFormSet(forms.BaseFormSet):
@@ -190,7 +220,7 @@ class DeclarationForm(forms.Form):
 
     def __init__(self, *args: Any, commune: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        sites = list(Site.objects.filter(organisation=commune, is_pickup=True).order_by("name"))
+        sites = list(Site.objects.open_pickup_sites_of(commune).order_by("name"))
         field = self.fields["pickup_site"]
         field.queryset = Site.objects.filter(pk__in=[site.pk for site in sites]).order_by("name")
         if len(sites) == 1:
@@ -246,9 +276,9 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, commune: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pickup_site"].queryset = Site.objects.filter(
-            organisation=commune, is_pickup=True
-        ).order_by("name")
+        self.fields["pickup_site"].queryset = Site.objects.open_pickup_sites_of(commune).order_by(
+            "name"
+        )
         self.fields["file"].help_text = _(
             "CSV (Excel, LibreOffice, GLPI) or XLSX, up to %(size)s. One device per line, "
             "with at least a type and a brand."

@@ -109,12 +109,20 @@ def _check_declarer(*, user: AbstractBaseUser, commune: Organisation, site: Site
     organisation = require_member(user, commune).organisation
     if not permissions.can_declare_for(organisation, commune):
         raise PermissionDenied(_("Only a commune declares devices, its own."), code="not_a_commune")
-    if site is not None and site.organisation_id != commune.pk:
+    if site is not None:
+        _check_pickup_site(commune=commune, site=site)
+
+
+def _check_pickup_site(*, commune: Organisation, site: Site) -> None:
+    if site.organisation_id != commune.pk:
         raise ValidationFailed(
             _("The pickup site must belong to the declaring commune."),
             code="foreign_site",
             fields={"pickup_site": [_("The pickup site must belong to the declaring commune.")]},
         )
+    if not site.is_active or not site.is_pickup:
+        message = _("The site “%(name)s” is not an open pickup site.") % {"name": site.name}
+        raise ValidationFailed(message, code="closed_site", fields={"pickup_site": [message]})
 
 
 def declaration_create(
@@ -249,8 +257,10 @@ def device_update(
     note: str = "",
     **description: Any,
 ) -> Device:
-    """Correct a declared device's description; the event records what changed."""
+    """Correct a declared device's description or its pickup site (another open pickup site
+    of the declaring commune); the event records what changed."""
     require_member(user, organisation)
+    new_site = description.pop("pickup_site", _UNCHANGED)
     with transaction.atomic(durable=True):
         locked = Device.objects.select_for_update().select_related("commune").get(pk=device.pk)
         if not permissions.can_edit_device(organisation, locked):
@@ -260,6 +270,7 @@ def device_update(
             )
         before = {field: getattr(locked, field) for field in (*DESCRIPTION_FIELDS, "data_bearing")}
         _describe(locked, description)
+        site_change = _pickup_site_change(locked, new_site)
         try:
             locked.full_clean(
                 exclude=_NOT_CLEANED, validate_unique=False, validate_constraints=False
@@ -288,6 +299,8 @@ def device_update(
             for field, old in before.items()
             if old != getattr(locked, field)
         }
+        if site_change is not None:
+            changed["pickup_site"] = site_change
         if not changed:
             return locked
         locked.save(
@@ -310,6 +323,23 @@ def device_update(
             details={"changed": changed},
         )
     return locked
+
+
+_UNCHANGED = object()
+
+
+def _pickup_site_change(device: Device, site: Any) -> list[str | None] | None:
+    """Move ``device`` to ``site`` when it is another open pickup site of its commune (or
+    none); ``[before, after]`` by site name for the event, or None when it stays."""
+    if site is _UNCHANGED or (site.pk if site else None) == device.pickup_site_id:
+        return None
+    if site is not None:
+        # As stored now, not as the caller last read it: it may have been closed since.
+        site = Site.objects.get(pk=site.pk)
+        _check_pickup_site(commune=device.commune, site=site)
+    before = device.pickup_site.name if device.pickup_site_id else None
+    device.pickup_site = site
+    return [before, site.name if site else None]
 
 
 def _jsonable(field_name: str, value: Any) -> Any:

@@ -7,13 +7,13 @@ correct them here. What happens to devices is not edited here (see ``inventory.a
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from organisations.models import Membership, Organisation, Site
+from organisations.models import AuditEntry, Membership, Organisation, Site
 
 
 class SiteInline(admin.TabularInline):
     model = Site
     extra = 0
-    fields = ["name", "address", "postal_code", "city", "is_pickup", "is_delivery"]
+    fields = ["name", "address", "postal_code", "city", "is_pickup", "is_delivery", "is_active"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organisation")
@@ -56,8 +56,16 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["name", "organisation", "postal_code", "city", "is_pickup", "is_delivery"]
-    list_filter = ["is_pickup", "is_delivery", "organisation__kind"]
+    list_display = [
+        "name",
+        "organisation",
+        "postal_code",
+        "city",
+        "is_pickup",
+        "is_delivery",
+        "is_active",
+    ]
+    list_filter = ["is_pickup", "is_delivery", "is_active", "organisation__kind"]
     list_select_related = ["organisation"]
     search_fields = ["name", "address", "city", "postal_code", "organisation__name"]
     autocomplete_fields = ["organisation"]
@@ -74,3 +82,23 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "organisation")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The log of administrators' changes, read-only: it is append-only."""
+
+    list_display = ["created_at", "organisation", "actor", "action", "target"]
+    list_filter = ["action", "organisation__kind"]
+    list_select_related = ["organisation", "actor"]
+    search_fields = ["target", "organisation__name", "actor__username"]
+    readonly_fields = ["created_at", "organisation", "actor", "action", "target", "details"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -14,6 +14,17 @@ class MembershipRole(models.TextChoices):
     STAFF = "staff", _("Staff")
 
 
+class AuditAction(models.TextChoices):
+    """What an organisation's administrators change, as its audit log names it."""
+
+    SITE_ADDED = "site_added", _("Site added")
+    SITE_CHANGED = "site_changed", _("Site changed")
+    SITE_CLOSED = "site_closed", _("Site closed")
+    MEMBER_INVITED = "member_invited", _("Member invited")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+    MEMBER_REMOVED = "member_removed", _("Member removed")
+
+
 class CessionEligibility(models.TextChoices):
     """Who may receive a free cession of IT equipment (CG3P art. L3212-2 3°)."""
 

@@ -10,7 +10,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organisations.choices import CessionEligibility, MembershipRole, OrganisationKind
+from organisations.choices import (
+    AuditAction,
+    CessionEligibility,
+    MembershipRole,
+    OrganisationKind,
+)
 from organisations.validators import validate_insee_code, validate_siren, validate_siret
 
 
@@ -141,6 +146,15 @@ class Organisation(models.Model):
         return self.esus_approval_valid_until is None or self.esus_approval_valid_until >= day
 
 
+class SiteQuerySet(models.QuerySet):
+    def open(self) -> SiteQuerySet:
+        return self.filter(is_active=True)
+
+    def open_pickup_sites_of(self, organisation: Organisation) -> SiteQuerySet:
+        """The sites a commune may name as pickup sites today: its open pickup addresses."""
+        return self.filter(organisation=organisation, is_pickup=True, is_active=True)
+
+
 class Site(models.Model):
     """An address of an organisation where devices are picked up or delivered."""
 
@@ -158,6 +172,13 @@ class Site(models.Model):
     is_delivery = models.BooleanField(_("delivery address"), default=False)
     contact_name = models.CharField(_("contact name"), max_length=120, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    is_active = models.BooleanField(
+        _("open"),
+        default=True,
+        help_text=_("A closed site keeps its devices but is no longer offered."),
+    )
+
+    objects = SiteQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("site")
@@ -223,3 +244,59 @@ class Membership(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == MembershipRole.ADMIN
+
+
+class AuditEntry(models.Model):
+    """One change to an organisation's sites or members: who did what, to whom, when.
+
+    Append-only: the ORM refuses to change or delete an entry, and so does the database (the
+    migration's trigger). Each service that changes a site or a membership writes its entry in
+    the same transaction.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="audit_entries",
+        verbose_name=_("organisation"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
+    target = models.CharField(
+        _("target"), max_length=255, help_text=_("The site or the member the change is about.")
+    )
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=AuditAction.values),
+                name="%(app_label)s_%(class)s_action_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organisation", "-created_at"],
+                name="organisations_audit_org_time",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.organisation}: {self.action} {self.target}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit entries are append-only.")

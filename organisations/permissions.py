@@ -96,3 +96,22 @@ def require_members_manager(user: User, organisation: Organisation) -> None:
             _("Only an administrator of the organisation may manage its members."),
             code="not_an_admin",
         )
+
+
+def may_manage_sites(user: User, organisation: Organisation) -> bool:
+    """An organisation's administrators add, correct and close its sites."""
+    return is_admin_of(user, organisation)
+
+
+def require_sites_manager(user: User, organisation: Organisation) -> None:
+    """Nothing, or a refusal when ``user`` may not manage the sites of ``organisation``."""
+    if not may_manage_sites(user, organisation):
+        raise PermissionDenied(
+            _("Only an administrator of the organisation may manage its sites."),
+            code="not_an_admin",
+        )
+
+
+def may_read_audit(user: User, organisation: Organisation) -> bool:
+    """An organisation's administrators read the log of changes to its sites and members."""
+    return is_admin_of(user, organisation)

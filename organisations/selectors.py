@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from organisations.models import Membership, Organisation, Site
+from organisations.models import AuditEntry, Membership, Organisation, Site
 
 
 def organisation_sites(organisation: Organisation) -> QuerySet[Site]:
@@ -36,3 +36,8 @@ def locked_out_usernames(usernames: list[str]) -> set[str]:
         .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
         .values_list("username", flat=True)
     )
+
+
+def organisation_audit(organisation: Organisation, *, limit: int = 100) -> QuerySet[AuditEntry]:
+    """The latest changes to an organisation's sites and members, newest first."""
+    return organisation.audit_entries.select_related("actor").order_by("-created_at", "-pk")[:limit]

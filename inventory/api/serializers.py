@@ -124,9 +124,15 @@ class DeviceUpdateSerializer(DeviceDescriptionSerializer):
         max_length=NOTE_MAX_LENGTH,
         help_text=_("Why the description changed; kept in the device's history."),
     )
+    pickup_site = serializers.PrimaryKeyRelatedField(
+        queryset=Site.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Another open pickup site of the declaring commune, or null."),
+    )
 
     class Meta(DeviceDescriptionSerializer.Meta):
-        fields = [*DeviceDescriptionSerializer.Meta.fields, "note"]
+        fields = [*DeviceDescriptionSerializer.Meta.fields, "pickup_site", "note"]
 
 
 class WithdrawSerializer(serializers.Serializer):

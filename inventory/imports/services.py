@@ -63,6 +63,13 @@ def _check_importer(*, user: AbstractBaseUser, commune: Organisation, site: Site
             code="foreign_site",
             fields={"pickup_site": [_("The pickup site must belong to the declaring commune.")]},
         )
+    # As stored now, not as the caller last read it: it may have been closed since.
+    if (
+        site is not None
+        and not Site.objects.open_pickup_sites_of(commune).filter(pk=site.pk).exists()
+    ):
+        message = _("The site “%(name)s” is not an open pickup site.") % {"name": site.name}
+        raise ValidationFailed(message, code="closed_site", fields={"pickup_site": [message]})
 
 
 def _sha256(stream: IO[bytes]) -> str:
@@ -439,7 +446,7 @@ def _check_rows(
         headers=table.headers,
         plan=plan,
         commune=commune,
-        sites=list(commune.sites.filter(is_pickup=True)),
+        sites=list(Site.objects.open_pickup_sites_of(commune)),
         default_site=device_import.pickup_site,
     )
     valid: list[ValidRow] = []

@@ -1,9 +1,12 @@
-"""What the API shows of organisations and their sites; read-only."""
+"""What the API shows of organisations and their sites, and what administrators send to add
+or correct a site."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from organisations.models import Organisation, Site
+from organisations.choices import MembershipRole
+from organisations.models import Membership, Organisation, Site
+from organisations.services import SITE_FIELDS
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -71,8 +74,45 @@ class SiteSerializer(serializers.ModelSerializer):
             "is_delivery",
             "contact_name",
             "contact_phone",
+            "is_active",
         ]
         read_only_fields = fields
+
+
+class SiteWriteSerializer(serializers.ModelSerializer):
+    """A site as an administrator sends it; the services validate it again."""
+
+    class Meta:
+        model = Site
+        fields = list(SITE_FIELDS)
+        # The services check the name is free within the organisation, with their message.
+        validators: list = []
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    """A member of an organisation, as its administrators see them."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api-membership-detail")
+    username = serializers.CharField(source="user.username", read_only=True)
+    email = serializers.CharField(source="user.email", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "url", "username", "email", "first_name", "last_name", "role", "created_at"]
+        read_only_fields = fields
+
+
+class InvitationSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=MembershipRole.choices, default=MembershipRole.STAFF)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class RoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=MembershipRole.choices)
 
 
 class AuthTokenResponseSerializer(serializers.Serializer):

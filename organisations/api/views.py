@@ -1,8 +1,9 @@
-"""The organisations directory and their sites (read-only), and the token endpoint.
+"""The organisations directory and their sites, and the token endpoint.
 
 Any member of an organisation reads the directory: the partners need the communes' pickup
 sites, the communes need to know who takes their devices. A user who belongs to no
-organisation sees nothing.
+organisation sees nothing. An organisation's administrators add, correct and close its sites
+(``organisations.services``; staff are refused with 403).
 """
 
 import django_filters
@@ -11,24 +12,31 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
 from common.errors import ErrorSerializer, ValidationFailed
 from common.lockout import lockout_response
 from common.throttling import ScopedRateThrottle
+from organisations import services
 from organisations.api.serializers import (
     AuthTokenResponseSerializer,
+    InvitationSerializer,
+    MembershipSerializer,
     OrganisationSerializer,
+    RoleSerializer,
     SiteSerializer,
+    SiteWriteSerializer,
 )
 from organisations.choices import OrganisationKind
-from organisations.models import Organisation, Site
-from organisations.permissions import organisations_of
+from organisations.models import Membership, Organisation, Site
+from organisations.permissions import organisations_of, require_members_manager
+from organisations.selectors import organisation_members
 
 
 class OrganisationFilter(django_filters.FilterSet):
@@ -84,6 +92,90 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
             return Organisation.objects.none()
         return Organisation.objects.filter(is_active=True)
 
+    @extend_schema(
+        methods=["GET"],
+        summary="List an organisation's members",
+        description="For the organisation's administrators.",
+        responses={
+            200: MembershipSerializer(many=True),
+            403: OpenApiResponse(ErrorSerializer, description="Not an administrator."),
+        },
+        tags=["members"],
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Invite a member by e-mail",
+        description=(
+            "For the organisation's administrators. Creates the account when no account has "
+            "this address; the invitation e-mail links to the page where the person chooses "
+            "their password. The change is recorded."
+        ),
+        request=InvitationSerializer,
+        responses={
+            201: MembershipSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Invalid, or already a member."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an administrator."),
+        },
+        tags=["members"],
+    )
+    @action(detail=True, methods=["get", "post"], url_path="members", pagination_class=None)
+    def members(self, request, slug=None):
+        organisation = self.get_object()
+        require_members_manager(request.user, organisation)
+        if request.method == "GET":
+            serializer = MembershipSerializer(
+                organisation_members(organisation), many=True, context={"request": request}
+            )
+            return Response(serializer.data)
+        serializer = InvitationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.member_invite(
+            organisation=organisation,
+            actor=request.user,
+            site_root=request.build_absolute_uri("/").rstrip("/"),
+            **serializer.validated_data,
+        )
+        return Response(
+            MembershipSerializer(membership, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        summary="List an organisation's sites",
+        description="Its pickup and delivery addresses, closed ones included (`is_active`).",
+        responses={200: SiteSerializer(many=True)},
+        tags=["sites"],
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a site to an organisation",
+        description="For the organisation's administrators; the change is recorded.",
+        request=SiteWriteSerializer,
+        responses={
+            201: SiteSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Invalid site."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an administrator."),
+        },
+        tags=["sites"],
+    )
+    @action(detail=True, methods=["get", "post"], url_path="sites", pagination_class=None)
+    def sites(self, request, slug=None):
+        organisation = self.get_object()
+        if request.method == "GET":
+            queryset = organisation.sites.select_related("organisation").order_by("name")
+            serializer = SiteSerializer(queryset, many=True, context={"request": request})
+            return Response(serializer.data)
+        serializer = SiteWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        site = services.site_add(
+            organisation=organisation, actor=request.user, **serializer.validated_data
+        )
+        return Response(
+            SiteSerializer(site, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
 
 @extend_schema(tags=["sites"])
 @extend_schema_view(
@@ -92,6 +184,16 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
         description="Where devices are picked up and delivered, for every organisation.",
     ),
     retrieve=extend_schema(summary="Read one site", description="One site, by its id."),
+    partial_update=extend_schema(
+        summary="Correct a site",
+        description="For the site's organisation's administrators; the change is recorded.",
+        request=SiteWriteSerializer,
+        responses={
+            200: SiteSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Invalid site."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an administrator."),
+        },
+    ),
 )
 class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SiteSerializer
@@ -105,6 +207,84 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
         if not _reads_directory(self.request.user):
             return Site.objects.none()
         return Site.objects.filter(organisation__is_active=True).select_related("organisation")
+
+    def partial_update(self, request, pk=None):
+        site = self.get_object()
+        serializer = SiteWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        site = services.site_update(site=site, actor=request.user, **serializer.validated_data)
+        return Response(SiteSerializer(site, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Close a site",
+        description=(
+            "For the site's organisation's administrators: the site keeps its devices but is "
+            "no longer offered. The change is recorded."
+        ),
+        request=None,
+        responses={
+            200: SiteSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Already closed."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an administrator."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        site = services.site_close(site=self.get_object(), actor=request.user)
+        return Response(SiteSerializer(site, context={"request": request}).data)
+
+
+@extend_schema(tags=["members"])
+@extend_schema_view(
+    partial_update=extend_schema(
+        summary="Change a member's role",
+        description=(
+            "For the organisation's administrators; the last administrator stays one. "
+            "The change is recorded."
+        ),
+        request=RoleSerializer,
+        responses={
+            200: MembershipSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="The last administrator."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an administrator."),
+        },
+    ),
+    destroy=extend_schema(
+        summary="Remove a member",
+        description=(
+            "For the organisation's administrators; their account stays. The last "
+            "administrator cannot be removed. The change is recorded."
+        ),
+        responses={
+            204: None,
+            400: OpenApiResponse(ErrorSerializer, description="The last administrator."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an administrator."),
+        },
+    ),
+)
+class MembershipViewSet(mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """A membership of one of the user's organisations; the services refuse non-admins."""
+
+    serializer_class = MembershipSerializer
+    http_method_names = ["patch", "delete", "options", "head"]
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        return Membership.objects.filter(
+            organisation__in=organisations_of(self.request.user)
+        ).select_related("user", "organisation")
+
+    def partial_update(self, request, pk=None):
+        membership = self.get_object()
+        serializer = RoleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.membership_role_change(
+            membership=membership, role=serializer.validated_data["role"], actor=request.user
+        )
+        return Response(MembershipSerializer(membership, context={"request": request}).data)
+
+    def destroy(self, request, pk=None):
+        services.membership_remove(membership=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AuthTokenView(ObtainAuthToken):

@@ -160,6 +160,7 @@ def test_sites_of_every_organisation(client_for, commune, pickup_site, partner, 
         "is_delivery": True,
         "contact_name": "Samia",
         "contact_phone": "",
+        "is_active": True,
     }
 
 

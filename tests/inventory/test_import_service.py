@@ -20,6 +20,7 @@ from inventory.choices import (
 from inventory.models import Declaration, Device, DeviceEvent, DeviceImport
 from inventory.services import device_withdraw
 from organisations.choices import MembershipRole
+from organisations.services import site_add, site_close
 from tests.conftest import SiteFactory, member
 from tests.fixtures.imports import (
     EXCEL_SAMPLE,
@@ -1001,3 +1002,47 @@ def test_formula_cells_are_neutralised_in_the_report(commune, commune_user):
     with device_import.report.open("rb") as report:
         lines = report.read().decode("utf-8-sig").splitlines()
     assert lines[1].startswith('2;Type;"\'=HYPERLINK(""http://x"")";')
+
+
+def test_a_row_naming_a_site_the_admin_added_imports_and_a_closed_site_is_refused(
+    commune, commune_user, pickup_site
+):
+    # given: the file names a place the commune had no site for
+    admin = member(commune, MembershipRole.ADMIN)
+    rows = [["Type", "Marque", "Lieu d'enlèvement"], ["Portable", "HP", "Gymnase"]]
+    rejected = import_bytes(user=commune_user, commune=commune, content=csv_bytes(rows))
+
+    # when: an administrator adds it, and closes the town hall
+    gymnasium = site_add(
+        organisation=commune,
+        actor=admin,
+        name="Gymnase",
+        address="2 avenue Carnot",
+        postal_code="94230",
+        city="Cachan",
+    )
+    site_close(site=pickup_site, actor=admin)
+    imported = import_bytes(user=commune_user, commune=commune, content=csv_bytes(rows))
+    town_hall = [["Type", "Marque", "Lieu d'enlèvement"], ["Portable", "HP", "Hôtel de ville"]]
+    closed = import_bytes(user=commune_user, commune=commune, content=csv_bytes(town_hall))
+
+    # then
+    assert rejected.state == ImportState.REJECTED
+    assert imported.state == ImportState.IMPORTED
+    assert Device.objects.get().pickup_site == gymnasium
+    assert errors_of(closed) == [
+        (
+            2,
+            "Lieu d'enlèvement",
+            "Hôtel de ville",
+            "Unknown pickup site for this commune; its sites: Gymnase.",
+        )
+    ]
+    with pytest.raises(ValidationFailed) as refusal:
+        import_bytes(
+            user=commune_user,
+            commune=commune,
+            content=csv_bytes(rows),
+            pickup_site=pickup_site,
+        )
+    assert refusal.value.code == "closed_site"

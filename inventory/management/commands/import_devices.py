@@ -145,7 +145,7 @@ class Command(BaseCommand):
         return organisation
 
     def site(self, commune: Organisation, name: str) -> Site:
-        sites = list(organisation_sites(commune).filter(is_pickup=True))
+        sites = list(organisation_sites(commune).filter(is_pickup=True, is_active=True))
         for site in sites:
             if normalise_label(site.name) == normalise_label(name):
                 return site
