@@ -19,6 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from common import limits
 from inventory.choices import DeviceCategory, StorageType
 from inventory.filters import DevicePageFilter
+from inventory.imports.columns import (
+    DEFAULT_SURPLUS_STATUSES,
+    MAX_SURPLUS_STATUS_LENGTH,
+    MAX_SURPLUS_STATUSES,
+    parse_surplus_statuses,
+)
 from inventory.models import EVENT_NOTE_MAX_LENGTH, Declaration, Device, DeviceImport
 from inventory.services import DESCRIPTION_FIELDS
 from organisations.models import Organisation, Site
@@ -207,6 +213,8 @@ class DeclarationForm(forms.Form):
 
 # The file types an import reads (inventory.imports.readers sniffs the content as well).
 IMPORT_EXTENSIONS = ("csv", "xlsx")
+# The commune's surplus statuses as typed: the bounded list, with its separators.
+SURPLUS_STATUSES_MAX_CHARACTERS = MAX_SURPLUS_STATUSES * (MAX_SURPLUS_STATUS_LENGTH + 2)
 IMPORT_ACCEPT = ",".join(
     (
         ".csv",
@@ -243,6 +251,30 @@ class ImportForm(forms.Form):
         required=False,
         help_text=_("Every row is checked and the report shown; nothing is imported."),
     )
+    surplus_statuses = forms.CharField(
+        label=_("Statuses meaning surplus"),
+        required=False,
+        max_length=SURPLUS_STATUSES_MAX_CHARACTERS,
+        initial=", ".join(DEFAULT_SURPLUS_STATUSES),
+        help_text=_(
+            "For files with a status column (GLPI’s “Statut”): a row is declared only when its "
+            "status contains one of these words, separated by commas (case and accents do not "
+            "matter); the other rows are left out and listed. Empty: the default words."
+        ),
+    )
+
+    def clean_surplus_statuses(self) -> list[str]:
+        statuses = parse_surplus_statuses(self.cleaned_data["surplus_statuses"])
+        if len(statuses) > MAX_SURPLUS_STATUSES:
+            raise forms.ValidationError(
+                _("At most %(limit)d surplus statuses.") % {"limit": MAX_SURPLUS_STATUSES}
+            )
+        if any(len(status) > MAX_SURPLUS_STATUS_LENGTH for status in statuses):
+            raise forms.ValidationError(
+                _("A surplus status has at most %(limit)d characters.")
+                % {"limit": MAX_SURPLUS_STATUS_LENGTH}
+            )
+        return statuses
 
     def __init__(self, *args: Any, commune: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -28,6 +28,7 @@ from inventory.choices import (
     ImportState,
     StorageType,
 )
+from inventory.imports.columns import DEFAULT_SURPLUS_STATUSES
 from organisations.models import Organisation, Site
 
 # Crockford's base 32 without I, L, O, U: nothing to misread on a label.
@@ -108,6 +109,10 @@ def import_upload_path(instance: DeviceImport, filename: str) -> str:
     return f"imports/{timezone.now():%Y/%m}/{instance.commune_id}-{filename}"
 
 
+def default_surplus_statuses() -> list[str]:
+    return list(DEFAULT_SURPLUS_STATUSES)
+
+
 class DeviceImport(models.Model):
     """A file of devices a commune declares at once, and what became of it.
 
@@ -143,6 +148,14 @@ class DeviceImport(models.Model):
     )
     dry_run = models.BooleanField(_("dry run"), default=False)
     language = models.CharField(_("language"), max_length=8, default="fr")
+    surplus_statuses = models.JSONField(
+        _("surplus statuses"),
+        default=default_surplus_statuses,
+        blank=True,
+        help_text=_(
+            "A row whose status (GLPI's “Statut”) contains none of these is left out, not declared."
+        ),
+    )
 
     state = models.CharField(
         _("state"),
@@ -154,6 +167,8 @@ class DeviceImport(models.Model):
     rows_read = models.PositiveIntegerField(_("rows read"), default=0)
     rows_valid = models.PositiveIntegerField(_("valid rows"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
+    rows_skipped = models.PositiveIntegerField(_("rows left out as not surplus"), default=0)
+    skipped_preview = models.JSONField(_("first rows left out"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
     file_format = models.JSONField(_("format"), default=dict, blank=True)
     unknown_columns = models.JSONField(_("ignored columns"), default=list, blank=True)

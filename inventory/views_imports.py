@@ -141,6 +141,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
             pickup_site=form.cleaned_data["pickup_site"],
             sheet=form.cleaned_data["sheet"],
             dry_run=form.cleaned_data["dry_run"],
+            surplus_statuses=form.cleaned_data["surplus_statuses"],
         )
     except ValidationFailed as error:
         add_application_error(form, error, message_on_field=True)

@@ -39,7 +39,8 @@ from inventory import exports
 from inventory.api.serializers import OrganisationBriefSerializer, SiteBriefSerializer
 from inventory.choices import ImportState
 from inventory.filters import DeviceFilter
-from inventory.forms import IMPORT_EXTENSIONS
+from inventory.forms import IMPORT_EXTENSIONS, SURPLUS_STATUSES_MAX_CHARACTERS
+from inventory.imports.columns import parse_surplus_statuses
 from inventory.imports.services import device_import_cancel, device_import_create
 from inventory.models import DeviceImport
 from inventory.selectors import (
@@ -140,6 +141,13 @@ class ImportFormatSerializer(serializers.Serializer):
     )
 
 
+class SkippedRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField(
+        help_text=gettext_lazy("The line in the file, as a spreadsheet numbers it.")
+    )
+    status = serializers.CharField(help_text=gettext_lazy("The row's status, not a surplus one."))
+
+
 class DeviceImportSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api-import-detail")
     commune = OrganisationBriefSerializer(read_only=True)
@@ -158,6 +166,21 @@ class DeviceImportSerializer(serializers.ModelSerializer):
         many=True,
         read_only=True,
         help_text=gettext_lazy("The first rejected rows (at most 200); the report has them all."),
+    )
+    surplus_statuses = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=gettext_lazy(
+            "A row whose status contains none of these (case and accents aside) is left out."
+        ),
+    )
+    skipped = SkippedRowSerializer(
+        source="skipped_preview",
+        many=True,
+        read_only=True,
+        help_text=gettext_lazy(
+            "The first rows left out because their status is not a surplus one (at most 200)."
+        ),
     )
     report_url = serializers.SerializerMethodField(
         help_text=gettext_lazy("The full report of a rejected import, as CSV; null otherwise.")
@@ -178,14 +201,17 @@ class DeviceImportSerializer(serializers.ModelSerializer):
             "sheet",
             "pickup_site",
             "dry_run",
+            "surplus_statuses",
             "state",
             "rows_read",
             "rows_valid",
+            "rows_skipped",
             "error_count",
             "message",
             "unknown_columns",
             "file_format",
             "errors",
+            "skipped",
             "report_url",
             "declaration",
             "devices_url",
@@ -247,6 +273,20 @@ class DeviceImportCreateSerializer(serializers.Serializer):
         default=False,
         help_text=gettext_lazy("Check every row and report; import nothing."),
     )
+    surplus_statuses = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=SURPLUS_STATUSES_MAX_CHARACTERS,
+        help_text=gettext_lazy(
+            "For a file with a status column (GLPI's Statut): the statuses meaning surplus, "
+            "separated by commas; a row whose status contains none of them (case and accents "
+            "aside) is left out and listed in `skipped`. Default: rebut, réforme, à réformer, "
+            "hors service, surplus, déclassé."
+        ),
+    )
+
+    def validate_surplus_statuses(self, value: str) -> list[str]:
+        return parse_surplus_statuses(value)
 
 
 # --- Views. ---
@@ -333,6 +373,7 @@ class DeviceImportViewSet(
             pickup_site=data.get("pickup_site"),
             sheet=data.get("sheet", ""),
             dry_run=data["dry_run"],
+            surplus_statuses=data.get("surplus_statuses") or None,
         )
         # Read again: without a transaction around the request, a queued import may already
         # have run, in the task's own copy of it.

@@ -29,9 +29,14 @@ from common.errors import PermissionDenied, ValidationFailed
 from common.handoff import enqueue, enqueue_on_commit, stalled_threshold
 from inventory import permissions
 from inventory.choices import DeclarationSource, ImportState
+from inventory.imports.columns import (
+    DEFAULT_SURPLUS_STATUSES,
+    MAX_SURPLUS_STATUS_LENGTH,
+    MAX_SURPLUS_STATUSES,
+)
 from inventory.imports.readers import XLSX_MAGIC, Table, UnreadableFile, open_table
 from inventory.imports.staging import Staging
-from inventory.imports.validation import ColumnPlan, RowError, RowValidator, ValidRow
+from inventory.imports.validation import ColumnPlan, RowError, RowValidator, SkippedRow, ValidRow
 from inventory.imports.xlsx_limits import XlsxOverLimit, check_xlsx
 from inventory.models import Declaration, DeviceImport
 from inventory.tabular import neutralise_cell
@@ -83,6 +88,7 @@ def device_import_create(
     pickup_site: Site | None = None,
     sheet: str = "",
     dry_run: bool = False,
+    surplus_statuses: list[str] | None = None,
     run_now: bool | None = None,
 ) -> DeviceImport:
     """Receive a file of devices for ``commune`` and import it (or check it, in a dry run).
@@ -91,6 +97,7 @@ def device_import_create(
     by a Celery task, queued once the import is saved. ``run_now`` forces either way.
     """
     _check_importer(user=user, commune=commune, site=pickup_site)
+    surplus_statuses = _checked_surplus_statuses(surplus_statuses)
     limit = settings.BOUCLE_IMPORT_MAX_BYTES
     if size > limit:
         raise ValidationFailed(
@@ -114,6 +121,7 @@ def device_import_create(
         sheet=sheet,
         pickup_site=pickup_site,
         dry_run=dry_run,
+        surplus_statuses=surplus_statuses,
         language=translation.get_language() or settings.LANGUAGE_CODE,
     )
     device_import.file.save(
@@ -131,6 +139,24 @@ def device_import_create(
     DeviceImport.objects.filter(pk=device_import.pk).update(queued_at=timezone.now())
     enqueue_on_commit(_run_task(), device_import.pk)
     return device_import
+
+
+def _checked_surplus_statuses(statuses: list[str] | None) -> list[str]:
+    """The commune's surplus statuses, bounded; none given means the default ones."""
+    if not statuses:
+        return list(DEFAULT_SURPLUS_STATUSES)
+    message = None
+    if len(statuses) > MAX_SURPLUS_STATUSES:
+        message = _("At most %(limit)d surplus statuses.") % {"limit": MAX_SURPLUS_STATUSES}
+    elif any(len(status) > MAX_SURPLUS_STATUS_LENGTH for status in statuses):
+        message = _("A surplus status has at most %(limit)d characters.") % {
+            "limit": MAX_SURPLUS_STATUS_LENGTH
+        }
+    if message:
+        raise ValidationFailed(
+            message, code="invalid_surplus_statuses", fields={"surplus_statuses": [message]}
+        )
+    return list(statuses)
 
 
 def _run_task():
@@ -320,6 +346,8 @@ def _record(device_import: DeviceImport, state: str, message: str, **fields) -> 
             "rows_valid",
             "error_count",
             "errors_preview",
+            "rows_skipped",
+            "skipped_preview",
             "report",
             "unknown_columns",
             "file_format",
@@ -441,16 +469,22 @@ def _check_rows(
         commune=commune,
         sites=list(commune.sites.filter(is_pickup=True)),
         default_site=device_import.pickup_site,
+        surplus_statuses=device_import.surplus_statuses or DEFAULT_SURPLUS_STATUSES,
     )
     valid: list[ValidRow] = []
     errors: list[RowError] = []
-    rows_read = rows_valid = 0
+    skipped: list[dict] = []
+    rows_read = rows_valid = rows_skipped = 0
     for line, cells in table.rows:
         outcome = validator.validate(line, cells)
         if outcome is None:
             continue
         rows_read += 1
-        if isinstance(outcome, ValidRow):
+        if isinstance(outcome, SkippedRow):
+            rows_skipped += 1
+            if len(skipped) < PREVIEW_ERRORS:
+                skipped.append({"line": outcome.line, "status": outcome.status})
+        elif isinstance(outcome, ValidRow):
             rows_valid += 1
             valid.append(outcome)
         else:
@@ -463,8 +497,22 @@ def _check_rows(
     staging.add_rows(valid)
     staging.add_errors(errors)
     device_import.rows_read, device_import.rows_valid = rows_read, rows_valid
+    device_import.rows_skipped, device_import.skipped_preview = rows_skipped, skipped
     if rows_read == 0:
         staging.add_errors([RowError(2, "", "", _("The file has a header line but no device."))])
+    elif rows_skipped == rows_read:
+        status_header = table.headers[plan.columns["status"]]
+        staging.add_errors(
+            [
+                RowError(
+                    1,
+                    status_header,
+                    "",
+                    _("No row has a surplus status (%(statuses)s): there is nothing to declare.")
+                    % {"statuses": ", ".join(validator.surplus_statuses)},
+                )
+            ]
+        )
 
 
 def _report_progress(device_import: DeviceImport, rows_read: int, rows_valid: int) -> None:

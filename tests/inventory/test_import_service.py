@@ -189,17 +189,18 @@ def test_excel_sample_without_its_bad_rows_imports_every_device(
 
 
 def test_glpi_export_imports_its_three_devices_normalised(commune, commune_user):
-    # when
+    # when: the device in stock counts as surplus too
     device_import = import_bytes(
         user=commune_user,
         commune=commune,
         content=GLPI_SAMPLE.read_bytes(),
         name=GLPI_SAMPLE.name,
+        surplus_statuses=["rebut", "en stock"],
     )
 
     # then
     assert device_import.state == ImportState.IMPORTED, device_import.errors_preview
-    assert device_import.unknown_columns == ["Nom", "Statut", "Lieu", "Dernière modification"]
+    assert device_import.unknown_columns == ["Nom", "Dernière modification"]
     assert device_import.file_format == {
         "format": "csv",
         "encoding": "utf-8-sig",
@@ -260,7 +261,11 @@ def test_an_import_writes_one_file_declaration_and_one_declared_event_per_device
 ):
     # when
     device_import = import_bytes(
-        user=commune_user, commune=commune, content=GLPI_SAMPLE.read_bytes(), name="glpi.csv"
+        user=commune_user,
+        commune=commune,
+        content=GLPI_SAMPLE.read_bytes(),
+        name="glpi.csv",
+        surplus_statuses=["rebut", "en stock"],
     )
 
     # then
