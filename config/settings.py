@@ -337,6 +337,8 @@ if env_bool("BOUCLE_TESTING", False):
 
 # Device imports: the largest file accepted, and the size above which a Celery task imports it.
 BOUCLE_IMPORT_MAX_BYTES = int(os.environ.get("BOUCLE_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+# How long the file of a successful dry run is kept for "Import" without sending it again.
+BOUCLE_IMPORT_DRY_RUN_HOURS = int(os.environ.get("BOUCLE_IMPORT_DRY_RUN_HOURS", "24"))
 BOUCLE_IMPORT_ASYNC_BYTES = int(os.environ.get("BOUCLE_IMPORT_ASYNC_BYTES", str(1024 * 1024)))
 # The most rows of devices (the header aside) and columns an XLSX sheet may hold or declare.
 BOUCLE_IMPORT_MAX_ROWS = int(os.environ.get("BOUCLE_IMPORT_MAX_ROWS", "1000000"))

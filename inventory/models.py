@@ -168,6 +168,12 @@ class DeviceImport(models.Model):
     rows_valid = models.PositiveIntegerField(_("valid rows"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     rows_skipped = models.PositiveIntegerField(_("rows left out as not surplus"), default=0)
+    rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
+    rows_duplicate = models.PositiveIntegerField(
+        _("rows rejected as duplicates"),
+        default=0,
+        help_text=_("Among the rejected rows: devices twice in the file or already declared."),
+    )
     skipped_preview = models.JSONField(_("first rows left out"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
     file_format = models.JSONField(_("format"), default=dict, blank=True)
@@ -181,6 +187,15 @@ class DeviceImport(models.Model):
         blank=True,
         related_name="device_import",
         verbose_name=_("declaration"),
+    )
+    from_dry_run = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("from the dry run"),
+        help_text=_("The dry run whose stored file this import imported."),
     )
     task_id = models.CharField(_("task"), max_length=64, blank=True)
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)

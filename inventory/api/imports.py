@@ -41,7 +41,11 @@ from inventory.choices import ImportState
 from inventory.filters import DeviceFilter
 from inventory.forms import IMPORT_EXTENSIONS, SURPLUS_STATUSES_MAX_CHARACTERS
 from inventory.imports.columns import parse_surplus_statuses
-from inventory.imports.services import device_import_cancel, device_import_create
+from inventory.imports.services import (
+    device_import_cancel,
+    device_import_create,
+    device_import_from_dry_run,
+)
 from inventory.models import DeviceImport
 from inventory.selectors import (
     device_import_get_visible,
@@ -205,6 +209,8 @@ class DeviceImportSerializer(serializers.ModelSerializer):
             "state",
             "rows_read",
             "rows_valid",
+            "rows_rejected",
+            "rows_duplicate",
             "rows_skipped",
             "error_count",
             "message",
@@ -215,6 +221,7 @@ class DeviceImportSerializer(serializers.ModelSerializer):
             "report_url",
             "declaration",
             "devices_url",
+            "from_dry_run",
             "created_at",
             "started_at",
             "finished_at",
@@ -400,6 +407,32 @@ class DeviceImportViewSet(
         device_import = self.get_object()
         device_import_cancel(device_import=device_import, user=request.user)
         return self._import_response(device_import.pk)
+
+    @extend_schema(
+        summary="Import the file of a successful dry run, without sending it again",
+        description=(
+            "Creates a new import of the dry run's stored file, with the same settings "
+            "(`from_dry_run` names the dry run). Only the importing commune's members may, "
+            "within BOUCLE_IMPORT_DRY_RUN_HOURS (24 h) of the dry run, once."
+        ),
+        request=None,
+        responses={
+            201: DeviceImportSerializer,
+            202: DeviceImportSerializer,
+            **_errors(400, 403, 404),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="import")
+    def import_file(self, request: Request, pk: str) -> Response:
+        dry_run = self.get_object()
+        device_import = device_import_from_dry_run(dry_run=dry_run, user=request.user)
+        response = self._import_response(device_import.pk)
+        response.status_code = (
+            status.HTTP_201_CREATED
+            if DeviceImport.objects.get(pk=device_import.pk).is_finished
+            else status.HTTP_202_ACCEPTED
+        )
+        return response
 
     @extend_schema(
         summary="The full report of a rejected import, as CSV",

@@ -9,6 +9,7 @@ and the devices, their events and the import's ``imported`` state commit togethe
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
 import logging
@@ -157,6 +158,75 @@ def _checked_surplus_statuses(statuses: list[str] | None) -> list[str]:
             message, code="invalid_surplus_statuses", fields={"surplus_statuses": [message]}
         )
     return list(statuses)
+
+
+def dry_run_expires_at(device_import: DeviceImport):
+    """Until when the file of a dry run is kept to be imported without sending it again."""
+    return device_import.created_at + datetime.timedelta(hours=settings.BOUCLE_IMPORT_DRY_RUN_HOURS)
+
+
+def dry_run_importable(device_import: DeviceImport) -> bool:
+    """A successful dry run, still within its time, whose file has not been imported yet."""
+    return (
+        device_import.dry_run
+        and device_import.state == ImportState.VALID
+        and bool(device_import.file)
+        and timezone.now() < dry_run_expires_at(device_import)
+        and not device_import.follow_ups.exclude(state__in=_RETRYABLE_STATES).exists()
+    )
+
+
+# A follow-up import that ended so may be tried again from the same dry run.
+_RETRYABLE_STATES = (ImportState.FAILED, ImportState.CANCELLED, ImportState.UNREADABLE)
+
+
+def device_import_from_dry_run(
+    *, dry_run: DeviceImport, user: AbstractBaseUser, run_now: bool | None = None
+) -> DeviceImport:
+    """Import the stored file of a successful dry run, with its settings, for its commune.
+
+    Only the importing commune's members may; the dry run must be valid, recent (see
+    ``BOUCLE_IMPORT_DRY_RUN_HOURS``) and not imported already.
+    """
+    _check_importer(user=user, commune=dry_run.commune, site=None)
+    with transaction.atomic():
+        locked = DeviceImport.objects.select_for_update().get(pk=dry_run.pk)
+        if not (locked.dry_run and locked.state == ImportState.VALID):
+            raise ValidationFailed(
+                _("Only a dry run whose rows are all valid can be imported this way."),
+                code="not_a_valid_dry_run",
+            )
+        if timezone.now() >= dry_run_expires_at(locked) or not locked.file:
+            raise ValidationFailed(
+                _("This dry run is too old: its file is no longer kept. Send the file again."),
+                code="dry_run_expired",
+            )
+        if locked.follow_ups.exclude(state__in=_RETRYABLE_STATES).exists():
+            raise ValidationFailed(
+                _("The file of this dry run is already imported, or being imported."),
+                code="dry_run_already_imported",
+            )
+        device_import = DeviceImport.objects.create(
+            commune=locked.commune,
+            created_by=user,
+            file=locked.file.name,
+            original_name=locked.original_name,
+            size=locked.size,
+            sha256=locked.sha256,
+            sheet=locked.sheet,
+            pickup_site=locked.pickup_site,
+            surplus_statuses=locked.surplus_statuses,
+            dry_run=False,
+            from_dry_run=locked,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
+    if run_now is None:
+        run_now = device_import.size <= settings.BOUCLE_IMPORT_ASYNC_BYTES
+    if run_now:
+        return device_import_run(device_import=device_import)
+    DeviceImport.objects.filter(pk=device_import.pk).update(queued_at=timezone.now())
+    enqueue_on_commit(_run_task(), device_import.pk)
+    return device_import
 
 
 def _run_task():
@@ -348,6 +418,8 @@ def _record(device_import: DeviceImport, state: str, message: str, **fields) -> 
             "errors_preview",
             "rows_skipped",
             "skipped_preview",
+            "rows_rejected",
+            "rows_duplicate",
             "report",
             "unknown_columns",
             "file_format",
@@ -396,6 +468,7 @@ def _run(device_import: DeviceImport, staging: Staging) -> None:
             _check_rows(device_import, table, plan, staging)
 
     _beat(device_import)
+    rejected_before_duplicates = staging.rejected_lines()
     if "serial_number" in plan.columns:
         staging.serial_label = table.headers[plan.columns["serial_number"]]
         staging.index()
@@ -405,6 +478,7 @@ def _run(device_import: DeviceImport, staging: Staging) -> None:
             ),
         )
         staging.report_duplicates_in_inventory(template=_duplicate_template())
+    _count_rows(device_import, staging, rejected_before_duplicates)
 
     error_count = staging.count(staging.errors)
     if error_count:
@@ -421,6 +495,15 @@ def _run(device_import: DeviceImport, staging: Staging) -> None:
     staging.renew_colliding_codes()
     _beat(device_import)
     _insert(device_import, staging)
+
+
+def _count_rows(device_import: DeviceImport, staging: Staging, rejected_before: int) -> None:
+    """Each row read is valid, rejected (some of them as duplicates) or left out as not
+    surplus: the three add up to the rows read."""
+    rejected = min(staging.rejected_lines(), device_import.rows_read)
+    device_import.rows_rejected = rejected
+    device_import.rows_duplicate = max(rejected - rejected_before, 0)
+    device_import.rows_valid = device_import.rows_read - device_import.rows_skipped - rejected
 
 
 def _beat(device_import: DeviceImport) -> None:
@@ -594,7 +677,9 @@ def _insert(device_import: DeviceImport, staging: Staging) -> None:
                 declaration=declaration,
             )
     except (_DeclaredMeanwhile, IntegrityError):
+        rejected_before = staging.rejected_lines()
         staging.report_duplicates_in_inventory(template=_duplicate_template())
+        _count_rows(device_import, staging, rejected_before)
         _reject(device_import, staging, max(staging.count(staging.errors), 1))
     logger.debug(
         "Device import %s: %s devices in %.2f s",

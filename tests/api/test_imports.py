@@ -110,6 +110,8 @@ def test_a_small_file_is_imported_before_the_answer(client_for, commune_user, pi
         "state": "imported",
         "rows_read": 3,
         "rows_valid": 2,
+        "rows_rejected": 0,
+        "rows_duplicate": 0,
         "rows_skipped": 1,
         "error_count": 0,
         "message": "2 devices declared.",
@@ -120,6 +122,7 @@ def test_a_small_file_is_imported_before_the_answer(client_for, commune_user, pi
         "report_url": None,
         "declaration": declaration.pk,
         "devices_url": f"http://testserver/api/v1/devices/?declaration={declaration.pk}",
+        "from_dry_run": None,
     }
     assert Device.objects.filter(declaration=declaration).count() == 2
 

@@ -81,11 +81,14 @@ def test_excel_sample_is_rejected_with_exactly_its_bad_rows(commune, commune_use
         ),
         (10, "Mémoire (Go)", "huit", "The memory must be a number, such as 8 or 23,8."),
     ]
-    assert (device_import.rows_read, device_import.rows_valid, device_import.error_count) == (
-        10,
-        8,
-        3,
-    )
+    # three rows rejected (one a duplicate of line 2), seven valid: they add up to ten
+    assert (
+        device_import.rows_read,
+        device_import.rows_valid,
+        device_import.rows_rejected,
+        device_import.rows_duplicate,
+        device_import.error_count,
+    ) == (10, 7, 3, 1, 3)
     assert device_import.file_format == {"format": "csv", "encoding": "cp1252", "delimiter": ";"}
     assert device_import.unknown_columns == []
     assert device_import.declaration is None
