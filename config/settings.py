@@ -352,6 +352,10 @@ BOUCLE_XLSX_MAX_PART_BYTES = int(
 BOUCLE_XLSX_MAX_TOTAL_BYTES = int(
     os.environ.get("BOUCLE_XLSX_MAX_TOTAL_BYTES", str(256 * 1024 * 1024))
 )
+# ODS and XLS files are read whole by calamine: an XLS file's size, and the cells of a sheet
+# (rows times the widest row) of either, are bounded.
+BOUCLE_XLS_MAX_BYTES = int(os.environ.get("BOUCLE_XLS_MAX_BYTES", str(20 * 1024 * 1024)))
+BOUCLE_CALAMINE_MAX_CELLS = int(os.environ.get("BOUCLE_CALAMINE_MAX_CELLS", "4000000"))
 BOUCLE_XLSX_MAX_RATIO = int(os.environ.get("BOUCLE_XLSX_MAX_RATIO", "100"))
 BOUCLE_XLSX_MAX_SHARED_STRINGS = int(os.environ.get("BOUCLE_XLSX_MAX_SHARED_STRINGS", "1000000"))
 

@@ -212,15 +212,19 @@ class DeclarationForm(forms.Form):
 
 
 # The file types an import reads (inventory.imports.readers sniffs the content as well).
-IMPORT_EXTENSIONS = ("csv", "xlsx")
+IMPORT_EXTENSIONS = ("csv", "xlsx", "ods", "xls")
 # The commune's surplus statuses as typed: the bounded list, with its separators.
 SURPLUS_STATUSES_MAX_CHARACTERS = MAX_SURPLUS_STATUSES * (MAX_SURPLUS_STATUS_LENGTH + 2)
 IMPORT_ACCEPT = ",".join(
     (
         ".csv",
         ".xlsx",
+        ".ods",
+        ".xls",
         "text/csv",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.ms-excel",
     )
 )
 
@@ -244,7 +248,7 @@ class ImportForm(forms.Form):
         label=_("Sheet"),
         required=False,
         max_length=limits.max_length(DeviceImport, "sheet"),
-        help_text=_("XLSX files only: the sheet to read. The first sheet otherwise."),
+        help_text=_("XLSX, ODS or XLS files only: the sheet to read. The first sheet otherwise."),
     )
     dry_run = forms.BooleanField(
         label=_("Check only (dry run)"),
@@ -282,7 +286,8 @@ class ImportForm(forms.Form):
             organisation=commune, is_pickup=True
         ).order_by("name")
         self.fields["file"].help_text = _(
-            "CSV (Excel, LibreOffice, GLPI) or XLSX, up to %(size)s. One device per line, "
+            "CSV (Excel, LibreOffice, GLPI), XLSX, ODS or XLS, up to %(size)s. One device per "
+            "line, "
             "with at least a type and a brand."
         ) % {"size": filesizeformat(settings.BOUCLE_IMPORT_MAX_BYTES)}
         self.fields["file"].widget.attrs["aria-required"] = "true"

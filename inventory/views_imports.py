@@ -69,8 +69,11 @@ def describe_format(file_format: dict[str, Any]) -> str:
             "encoding": ENCODING_NAMES.get(file_format.get("encoding", ""), "?"),
             "delimiter": DELIMITER_NAMES.get(file_format.get("delimiter", ""), "?"),
         }
-    if file_format.get("format") == "xlsx":
-        return _("XLSX, sheet “%(sheet)s”") % {"sheet": file_format.get("sheet", "")}
+    if file_format.get("format") in {"xlsx", "ods", "xls"}:
+        return _("%(format)s, sheet “%(sheet)s”") % {
+            "format": file_format["format"].upper(),
+            "sheet": file_format.get("sheet", ""),
+        }
     return ""
 
 

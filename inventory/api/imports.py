@@ -133,7 +133,9 @@ class ImportErrorSerializer(serializers.Serializer):
 
 
 class ImportFormatSerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "XLSX")])
+    format = serializers.ChoiceField(
+        choices=[("csv", "CSV"), ("xlsx", "XLSX"), ("ods", "ODS"), ("xls", "XLS")]
+    )
     encoding = serializers.CharField(
         required=False, help_text=gettext_lazy("CSV only: utf-8, utf-8-sig (with BOM) or cp1252.")
     )
@@ -141,7 +143,7 @@ class ImportFormatSerializer(serializers.Serializer):
         required=False, help_text=gettext_lazy("CSV only: the separator found.")
     )
     sheet = serializers.CharField(
-        required=False, help_text=gettext_lazy("XLSX only: the sheet read.")
+        required=False, help_text=gettext_lazy("XLSX, ODS and XLS only: the sheet read.")
     )
 
 
@@ -259,8 +261,8 @@ class DeviceImportCreateSerializer(serializers.Serializer):
     file = serializers.FileField(
         validators=[FileExtensionValidator(allowed_extensions=IMPORT_EXTENSIONS)],
         help_text=gettext_lazy(
-            "A CSV (UTF-8 or Windows-1252; separated by semicolons, commas or tabs) or XLSX "
-            "file, one device per line after a header line."
+            "A CSV (UTF-8 or Windows-1252; separated by semicolons, commas or tabs), XLSX, ODS "
+            "or XLS file, one device per line after a header line."
         ),
     )
     pickup_site = serializers.PrimaryKeyRelatedField(

@@ -15,6 +15,7 @@ import io
 import logging
 import tempfile
 import time
+from functools import partial
 from typing import IO
 
 from django.conf import settings
@@ -30,12 +31,19 @@ from common.errors import PermissionDenied, ValidationFailed
 from common.handoff import enqueue, enqueue_on_commit, stalled_threshold
 from inventory import permissions
 from inventory.choices import DeclarationSource, ImportState
+from inventory.imports.calamine_limits import check_ods, check_xls, is_ods, is_xls
 from inventory.imports.columns import (
     DEFAULT_SURPLUS_STATUSES,
     MAX_SURPLUS_STATUS_LENGTH,
     MAX_SURPLUS_STATUSES,
 )
-from inventory.imports.readers import XLSX_MAGIC, Table, UnreadableFile, open_table
+from inventory.imports.readers import (
+    SNIFF_BYTES,
+    XLSX_MAGIC,
+    Table,
+    UnreadableFile,
+    open_table,
+)
 from inventory.imports.staging import Staging
 from inventory.imports.validation import ColumnPlan, RowError, RowValidator, SkippedRow, ValidRow
 from inventory.imports.xlsx_limits import XlsxOverLimit, check_xlsx
@@ -305,23 +313,32 @@ def device_imports_recover_stalled(cutoff) -> int:
 
 
 def _refuse_xlsx_over_limits(file: IO[bytes], *, sheet: str) -> None:
-    """An XLSX file built to exhaust the server is refused before anything is stored.
+    """An XLSX, ODS or XLS file built to exhaust the server is refused before anything is
+    stored.
 
     A broken file is left to the import, which records it as unreadable, as for a CSV file.
     """
     file.seek(0)
-    is_xlsx = file.read(len(XLSX_MAGIC)) == XLSX_MAGIC
+    head = file.read(SNIFF_BYTES)
     file.seek(0)
-    if not is_xlsx:
+    if is_ods(head):
+        check = check_ods
+    elif is_xls(head):
+        check = check_xls
+    elif head.startswith(XLSX_MAGIC):
+        check = partial(check_xlsx, sheet=sheet or None)
+    else:
         return
     try:
-        check_xlsx(file, sheet=sheet or None)
+        check(file)
     except XlsxOverLimit as error:
         raise ValidationFailed(
             error.message, code=error.code, fields={"file": [error.message]}
         ) from error
     except UnreadableFile:
         pass
+    finally:
+        file.seek(0)
 
 
 def _storage_name(original_name: str) -> str:

@@ -314,7 +314,9 @@ def test_a_sheet_name_for_a_csv_file_exits_2(tmp_path, commune, importer):
 
     # then
     assert status == 2
-    assert output == ("Unreadable file: glpi.csv: A sheet name only applies to an XLSX file.\n")
+    assert output == (
+        "Unreadable file: glpi.csv: A sheet name only applies to an XLSX, ODS or XLS file.\n"
+    )
 
 
 @pytest.mark.django_db
