@@ -385,6 +385,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "common.tasks.watch_stalled_work",
         "schedule": 60,
     },
+    "forget-expired-dry-runs": {
+        "task": "inventory.tasks.forget_expired_dry_runs",
+        "schedule": 60 * 60,  # hourly; a dry run's file is kept for hours
+    },
     "expire-claims": {
         "task": "reuse.tasks.expire_overdue_claims",
         "schedule": 60 * 60,  # hourly; an expiry is due to the day, not the minute

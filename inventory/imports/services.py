@@ -188,6 +188,29 @@ def dry_run_importable(device_import: DeviceImport) -> bool:
 _RETRYABLE_STATES = (ImportState.FAILED, ImportState.CANCELLED, ImportState.UNREADABLE)
 
 
+def device_imports_forget_dry_runs(*, now: datetime.datetime | None = None) -> int:
+    """Delete the stored files of the dry runs past their time: a dry run keeps its file only
+    to be imported without sending it again. A file a follow-up import uses is kept, as that
+    import's. Safe to repeat."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(
+        hours=settings.BOUCLE_IMPORT_DRY_RUN_HOURS
+    )
+    forgotten = 0
+    expired = (
+        DeviceImport.objects.filter(dry_run=True, created_at__lte=cutoff)
+        .exclude(file="")
+        .exclude(follow_ups__in=DeviceImport.objects.exclude(state__in=_RETRYABLE_STATES))
+        .order_by("pk")
+    )
+    for device_import in expired.iterator():
+        device_import.file.delete(save=False)
+        DeviceImport.objects.filter(pk=device_import.pk).update(file="")
+        forgotten += 1
+    if forgotten:
+        logger.info("Deleted the files of %d expired dry run(s)", forgotten)
+    return forgotten
+
+
 def device_import_from_dry_run(
     *, dry_run: DeviceImport, user: AbstractBaseUser, run_now: bool | None = None
 ) -> DeviceImport:

@@ -10,7 +10,10 @@ from django.utils import timezone
 
 from common.errors import PermissionDenied, ValidationFailed
 from inventory.choices import ImportState
-from inventory.imports.services import device_import_from_dry_run
+from inventory.imports.services import (
+    device_import_from_dry_run,
+    device_imports_forget_dry_runs,
+)
 from inventory.models import Device, DeviceImport
 from tests.fixtures.imports import csv_bytes, import_bytes
 
@@ -154,3 +157,28 @@ def test_the_page_offers_import_after_a_valid_dry_run_and_imports(
     assert imported.state == ImportState.IMPORTED
     after = as_commune.get(f"/inventory/imports/{checked.pk}/").content.decode()
     assert "data-import-confirm" not in after
+
+
+def test_the_files_of_expired_dry_runs_are_deleted_unless_an_import_uses_them(
+    commune, commune_user
+):
+    # given: an expired dry run, and one whose file was imported
+    expired = dry_run(commune, commune_user)
+    imported_from = dry_run(commune, commune_user, surplus_statuses=["rebut", "vendu"])
+    follow_up = device_import_from_dry_run(dry_run=imported_from, user=commune_user, run_now=True)
+    fresh = dry_run(commune, commune_user, surplus_statuses=["autre"])
+    past = timezone.now() - datetime.timedelta(hours=settings.BOUCLE_IMPORT_DRY_RUN_HOURS + 1)
+    DeviceImport.objects.filter(pk__in=[expired.pk, imported_from.pk]).update(created_at=past)
+    expired_name = expired.file.name
+    storage = expired.file.storage
+
+    # when: run twice, as a repeated task would
+    forgotten = [device_imports_forget_dry_runs(), device_imports_forget_dry_runs()]
+
+    # then
+    assert forgotten == [1, 0]
+    assert not storage.exists(expired_name)
+    assert DeviceImport.objects.get(pk=expired.pk).file.name == ""
+    follow_up.refresh_from_db()
+    assert storage.exists(follow_up.file.name)
+    assert DeviceImport.objects.get(pk=fresh.pk).file.name == fresh.file.name
