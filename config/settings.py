@@ -338,6 +338,8 @@ if env_bool("BOUCLE_TESTING", False):
 
 # Device imports: the largest file accepted, and the size above which a Celery task imports it.
 BOUCLE_IMPORT_MAX_BYTES = int(os.environ.get("BOUCLE_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+# How long the file of a successful dry run is kept for "Import" without sending it again.
+BOUCLE_IMPORT_DRY_RUN_HOURS = int(os.environ.get("BOUCLE_IMPORT_DRY_RUN_HOURS", "24"))
 BOUCLE_IMPORT_ASYNC_BYTES = int(os.environ.get("BOUCLE_IMPORT_ASYNC_BYTES", str(1024 * 1024)))
 # The most rows of devices (the header aside) and columns an XLSX sheet may hold or declare.
 BOUCLE_IMPORT_MAX_ROWS = int(os.environ.get("BOUCLE_IMPORT_MAX_ROWS", "1000000"))
@@ -351,6 +353,10 @@ BOUCLE_XLSX_MAX_PART_BYTES = int(
 BOUCLE_XLSX_MAX_TOTAL_BYTES = int(
     os.environ.get("BOUCLE_XLSX_MAX_TOTAL_BYTES", str(256 * 1024 * 1024))
 )
+# ODS and XLS files are read whole by calamine: an XLS file's size, and the cells of a sheet
+# (rows times the widest row) of either, are bounded.
+BOUCLE_XLS_MAX_BYTES = int(os.environ.get("BOUCLE_XLS_MAX_BYTES", str(20 * 1024 * 1024)))
+BOUCLE_CALAMINE_MAX_CELLS = int(os.environ.get("BOUCLE_CALAMINE_MAX_CELLS", "4000000"))
 BOUCLE_XLSX_MAX_RATIO = int(os.environ.get("BOUCLE_XLSX_MAX_RATIO", "100"))
 BOUCLE_XLSX_MAX_SHARED_STRINGS = int(os.environ.get("BOUCLE_XLSX_MAX_SHARED_STRINGS", "1000000"))
 
@@ -386,6 +392,10 @@ CELERY_BEAT_SCHEDULE = {
     "watch-stalled-work": {
         "task": "common.tasks.watch_stalled_work",
         "schedule": 60,
+    },
+    "forget-expired-dry-runs": {
+        "task": "inventory.tasks.forget_expired_dry_runs",
+        "schedule": 60 * 60,  # hourly; a dry run's file is kept for hours
     },
     "expire-claims": {
         "task": "reuse.tasks.expire_overdue_claims",

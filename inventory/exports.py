@@ -37,8 +37,9 @@ ROWS_PER_CHUNK = 500
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# The headers of a French declaration file; the import recognises each of them but the code
-# and the lifecycle state, which it ignores. The state is "Statut", not "État": in a
+# The headers of a French declaration file; the import recognises each of them but the code,
+# which it ignores; the lifecycle state it reads as a status that keeps every row in (see
+# inventory.imports.validation). The state is "Statut", not "État": in a
 # declaration file "État" is the device's condition ("Fonctionne", "Écran fissuré"), which the
 # import adds to the notes.
 HEADERS = (

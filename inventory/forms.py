@@ -19,6 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from common import limits
 from inventory.choices import DeviceCategory, StorageType
 from inventory.filters import DevicePageFilter
+from inventory.imports.columns import (
+    DEFAULT_SURPLUS_STATUSES,
+    MAX_SURPLUS_STATUS_LENGTH,
+    MAX_SURPLUS_STATUSES,
+    parse_surplus_statuses,
+)
 from inventory.models import EVENT_NOTE_MAX_LENGTH, Declaration, Device, DeviceImport
 from inventory.services import DESCRIPTION_FIELDS
 from organisations.models import Organisation, Site
@@ -236,13 +242,19 @@ class DeclarationForm(forms.Form):
 
 
 # The file types an import reads (inventory.imports.readers sniffs the content as well).
-IMPORT_EXTENSIONS = ("csv", "xlsx")
+IMPORT_EXTENSIONS = ("csv", "xlsx", "ods", "xls")
+# The commune's surplus statuses as typed: the bounded list, with its separators.
+SURPLUS_STATUSES_MAX_CHARACTERS = MAX_SURPLUS_STATUSES * (MAX_SURPLUS_STATUS_LENGTH + 2)
 IMPORT_ACCEPT = ",".join(
     (
         ".csv",
         ".xlsx",
+        ".ods",
+        ".xls",
         "text/csv",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.ms-excel",
     )
 )
 
@@ -266,13 +278,37 @@ class ImportForm(forms.Form):
         label=_("Sheet"),
         required=False,
         max_length=limits.max_length(DeviceImport, "sheet"),
-        help_text=_("XLSX files only: the sheet to read. The first sheet otherwise."),
+        help_text=_("XLSX, ODS or XLS files only: the sheet to read. The first sheet otherwise."),
     )
     dry_run = forms.BooleanField(
         label=_("Check only (dry run)"),
         required=False,
         help_text=_("Every row is checked and the report shown; nothing is imported."),
     )
+    surplus_statuses = forms.CharField(
+        label=_("Statuses meaning surplus"),
+        required=False,
+        max_length=SURPLUS_STATUSES_MAX_CHARACTERS,
+        initial=", ".join(DEFAULT_SURPLUS_STATUSES),
+        help_text=_(
+            "For files with a status column (GLPI’s “Statut”): a row is declared only when its "
+            "status contains one of these words, separated by commas (case and accents do not "
+            "matter); the other rows are left out and listed. Empty: the default words."
+        ),
+    )
+
+    def clean_surplus_statuses(self) -> list[str]:
+        statuses = parse_surplus_statuses(self.cleaned_data["surplus_statuses"])
+        if len(statuses) > MAX_SURPLUS_STATUSES:
+            raise forms.ValidationError(
+                _("At most %(limit)d surplus statuses.") % {"limit": MAX_SURPLUS_STATUSES}
+            )
+        if any(len(status) > MAX_SURPLUS_STATUS_LENGTH for status in statuses):
+            raise forms.ValidationError(
+                _("A surplus status has at most %(limit)d characters.")
+                % {"limit": MAX_SURPLUS_STATUS_LENGTH}
+            )
+        return statuses
 
     def __init__(self, *args: Any, commune: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -280,7 +316,8 @@ class ImportForm(forms.Form):
             "name"
         )
         self.fields["file"].help_text = _(
-            "CSV (Excel, LibreOffice, GLPI) or XLSX, up to %(size)s. One device per line, "
+            "CSV (Excel, LibreOffice, GLPI), XLSX, ODS or XLS, up to %(size)s. One device per "
+            "line, "
             "with at least a type and a brand."
         ) % {"size": filesizeformat(settings.BOUCLE_IMPORT_MAX_BYTES)}
         self.fields["file"].widget.attrs["aria-required"] = "true"

@@ -28,6 +28,7 @@ from inventory.choices import (
     ImportState,
     StorageType,
 )
+from inventory.imports.columns import DEFAULT_SURPLUS_STATUSES
 from organisations.models import Organisation, Site
 
 # Crockford's base 32 without I, L, O, U: nothing to misread on a label.
@@ -108,6 +109,10 @@ def import_upload_path(instance: DeviceImport, filename: str) -> str:
     return f"imports/{timezone.now():%Y/%m}/{instance.commune_id}-{filename}"
 
 
+def default_surplus_statuses() -> list[str]:
+    return list(DEFAULT_SURPLUS_STATUSES)
+
+
 class DeviceImport(models.Model):
     """A file of devices a commune declares at once, and what became of it.
 
@@ -143,6 +148,14 @@ class DeviceImport(models.Model):
     )
     dry_run = models.BooleanField(_("dry run"), default=False)
     language = models.CharField(_("language"), max_length=8, default="fr")
+    surplus_statuses = models.JSONField(
+        _("surplus statuses"),
+        default=default_surplus_statuses,
+        blank=True,
+        help_text=_(
+            "A row whose status (GLPI's “Statut”) contains none of these is left out, not declared."
+        ),
+    )
 
     state = models.CharField(
         _("state"),
@@ -154,6 +167,14 @@ class DeviceImport(models.Model):
     rows_read = models.PositiveIntegerField(_("rows read"), default=0)
     rows_valid = models.PositiveIntegerField(_("valid rows"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
+    rows_skipped = models.PositiveIntegerField(_("rows left out as not surplus"), default=0)
+    rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
+    rows_duplicate = models.PositiveIntegerField(
+        _("rows rejected as duplicates"),
+        default=0,
+        help_text=_("Among the rejected rows: devices twice in the file or already declared."),
+    )
+    skipped_preview = models.JSONField(_("first rows left out"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
     file_format = models.JSONField(_("format"), default=dict, blank=True)
     unknown_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
@@ -166,6 +187,15 @@ class DeviceImport(models.Model):
         blank=True,
         related_name="device_import",
         verbose_name=_("declaration"),
+    )
+    from_dry_run = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("from the dry run"),
+        help_text=_("The dry run whose stored file this import imported."),
     )
     task_id = models.CharField(_("task"), max_length=64, blank=True)
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)

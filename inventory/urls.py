@@ -15,6 +15,7 @@ urlpatterns = [
     path("imports/new/", views_imports.import_new, name="import-new"),
     path("imports/<int:pk>/", views_imports.import_detail, name="import-detail"),
     path("imports/<int:pk>/cancel/", views_imports.import_cancel, name="import-cancel"),
+    path("imports/<int:pk>/import/", views_imports.import_from_dry_run, name="import-confirm"),
     path("imports/<int:pk>/report.csv", views_imports.import_report, name="import-report"),
     path("<str:code>/", views.device_detail, name="device-detail"),
     path("<str:code>/edit/", views.device_edit, name="device-edit"),

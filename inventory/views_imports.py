@@ -32,7 +32,13 @@ from common.pages import add_application_error, error_summary, is_htmx
 from inventory import exports, permissions, selectors
 from inventory.filters import DeviceFilter
 from inventory.forms import ImportForm
-from inventory.imports.services import device_import_cancel, device_import_create
+from inventory.imports.services import (
+    device_import_cancel,
+    device_import_create,
+    device_import_from_dry_run,
+    dry_run_expires_at,
+    dry_run_importable,
+)
 from inventory.models import DeviceImport
 from organisations.active import acting_as, active_organisation
 from organisations.models import Organisation
@@ -63,8 +69,11 @@ def describe_format(file_format: dict[str, Any]) -> str:
             "encoding": ENCODING_NAMES.get(file_format.get("encoding", ""), "?"),
             "delimiter": DELIMITER_NAMES.get(file_format.get("delimiter", ""), "?"),
         }
-    if file_format.get("format") == "xlsx":
-        return _("XLSX, sheet “%(sheet)s”") % {"sheet": file_format.get("sheet", "")}
+    if file_format.get("format") in {"xlsx", "ods", "xls"}:
+        return _("%(format)s, sheet “%(sheet)s”") % {
+            "format": file_format["format"].upper(),
+            "sheet": file_format.get("sheet", ""),
+        }
     return ""
 
 
@@ -141,6 +150,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
             pickup_site=form.cleaned_data["pickup_site"],
             sheet=form.cleaned_data["sheet"],
             dry_run=form.cleaned_data["dry_run"],
+            surplus_statuses=form.cleaned_data["surplus_statuses"],
         )
     except ValidationFailed as error:
         add_application_error(form, error, message_on_field=True)
@@ -173,6 +183,10 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_cancel": _may_cancel(organisation, device_import),
         "may_import": organisation is not None
         and permissions.can_declare_for(organisation, organisation),
+        "may_import_dry_run": organisation is not None
+        and permissions.can_declare_for(organisation, device_import.commune)
+        and dry_run_importable(device_import),
+        "dry_run_expires_at": dry_run_expires_at(device_import),
         "hidden_errors": max(device_import.error_count - len(device_import.errors_preview), 0),
     }
     template = "inventory/partials/import_status.html" if htmx else "inventory/import_detail.html"
@@ -195,6 +209,22 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("The import is cancelled; nothing of it is imported."))
+    return redirect("inventory:import-detail", pk=device_import.pk)
+
+
+@login_required
+@require_POST
+def import_from_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import the stored file of a successful dry run, with the same settings."""
+    dry_run = _visible_import(request, pk)
+    organisation = active_organisation(request)
+    if organisation is None or not permissions.can_declare_for(organisation, dry_run.commune):
+        raise PageForbidden(_("Only the importing commune imports its file."))
+    try:
+        device_import = device_import_from_dry_run(dry_run=dry_run, user=request.user)
+    except ValidationFailed as error:
+        messages.error(request, error.message)
+        return redirect("inventory:import-detail", pk=dry_run.pk)
     return redirect("inventory:import-detail", pk=device_import.pk)
 
 

@@ -39,8 +39,13 @@ from inventory import exports
 from inventory.api.serializers import OrganisationBriefSerializer, SiteBriefSerializer
 from inventory.choices import ImportState
 from inventory.filters import DeviceFilter
-from inventory.forms import IMPORT_EXTENSIONS
-from inventory.imports.services import device_import_cancel, device_import_create
+from inventory.forms import IMPORT_EXTENSIONS, SURPLUS_STATUSES_MAX_CHARACTERS
+from inventory.imports.columns import parse_surplus_statuses
+from inventory.imports.services import (
+    device_import_cancel,
+    device_import_create,
+    device_import_from_dry_run,
+)
 from inventory.models import DeviceImport
 from inventory.selectors import (
     device_import_get_visible,
@@ -128,7 +133,9 @@ class ImportErrorSerializer(serializers.Serializer):
 
 
 class ImportFormatSerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "XLSX")])
+    format = serializers.ChoiceField(
+        choices=[("csv", "CSV"), ("xlsx", "XLSX"), ("ods", "ODS"), ("xls", "XLS")]
+    )
     encoding = serializers.CharField(
         required=False, help_text=gettext_lazy("CSV only: utf-8, utf-8-sig (with BOM) or cp1252.")
     )
@@ -136,8 +143,15 @@ class ImportFormatSerializer(serializers.Serializer):
         required=False, help_text=gettext_lazy("CSV only: the separator found.")
     )
     sheet = serializers.CharField(
-        required=False, help_text=gettext_lazy("XLSX only: the sheet read.")
+        required=False, help_text=gettext_lazy("XLSX, ODS and XLS only: the sheet read.")
     )
+
+
+class SkippedRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField(
+        help_text=gettext_lazy("The line in the file, as a spreadsheet numbers it.")
+    )
+    status = serializers.CharField(help_text=gettext_lazy("The row's status, not a surplus one."))
 
 
 class DeviceImportSerializer(serializers.ModelSerializer):
@@ -159,6 +173,21 @@ class DeviceImportSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text=gettext_lazy("The first rejected rows (at most 200); the report has them all."),
     )
+    surplus_statuses = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=gettext_lazy(
+            "A row whose status contains none of these (case and accents aside) is left out."
+        ),
+    )
+    skipped = SkippedRowSerializer(
+        source="skipped_preview",
+        many=True,
+        read_only=True,
+        help_text=gettext_lazy(
+            "The first rows left out because their status is not a surplus one (at most 200)."
+        ),
+    )
     report_url = serializers.SerializerMethodField(
         help_text=gettext_lazy("The full report of a rejected import, as CSV; null otherwise.")
     )
@@ -178,17 +207,23 @@ class DeviceImportSerializer(serializers.ModelSerializer):
             "sheet",
             "pickup_site",
             "dry_run",
+            "surplus_statuses",
             "state",
             "rows_read",
             "rows_valid",
+            "rows_rejected",
+            "rows_duplicate",
+            "rows_skipped",
             "error_count",
             "message",
             "unknown_columns",
             "file_format",
             "errors",
+            "skipped",
             "report_url",
             "declaration",
             "devices_url",
+            "from_dry_run",
             "created_at",
             "started_at",
             "finished_at",
@@ -226,8 +261,8 @@ class DeviceImportCreateSerializer(serializers.Serializer):
     file = serializers.FileField(
         validators=[FileExtensionValidator(allowed_extensions=IMPORT_EXTENSIONS)],
         help_text=gettext_lazy(
-            "A CSV (UTF-8 or Windows-1252; separated by semicolons, commas or tabs) or XLSX "
-            "file, one device per line after a header line."
+            "A CSV (UTF-8 or Windows-1252; separated by semicolons, commas or tabs), XLSX, ODS "
+            "or XLS file, one device per line after a header line."
         ),
     )
     pickup_site = serializers.PrimaryKeyRelatedField(
@@ -247,6 +282,20 @@ class DeviceImportCreateSerializer(serializers.Serializer):
         default=False,
         help_text=gettext_lazy("Check every row and report; import nothing."),
     )
+    surplus_statuses = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=SURPLUS_STATUSES_MAX_CHARACTERS,
+        help_text=gettext_lazy(
+            "For a file with a status column (GLPI's Statut): the statuses meaning surplus, "
+            "separated by commas; a row whose status contains none of them (case and accents "
+            "aside) is left out and listed in `skipped`. Default: rebut, réforme, à réformer, "
+            "hors service, surplus, déclassé."
+        ),
+    )
+
+    def validate_surplus_statuses(self, value: str) -> list[str]:
+        return parse_surplus_statuses(value)
 
 
 # --- Views. ---
@@ -333,6 +382,7 @@ class DeviceImportViewSet(
             pickup_site=data.get("pickup_site"),
             sheet=data.get("sheet", ""),
             dry_run=data["dry_run"],
+            surplus_statuses=data.get("surplus_statuses") or None,
         )
         # Read again: without a transaction around the request, a queued import may already
         # have run, in the task's own copy of it.
@@ -359,6 +409,32 @@ class DeviceImportViewSet(
         device_import = self.get_object()
         device_import_cancel(device_import=device_import, user=request.user)
         return self._import_response(device_import.pk)
+
+    @extend_schema(
+        summary="Import the file of a successful dry run, without sending it again",
+        description=(
+            "Creates a new import of the dry run's stored file, with the same settings "
+            "(`from_dry_run` names the dry run). Only the importing commune's members may, "
+            "within BOUCLE_IMPORT_DRY_RUN_HOURS (24 h) of the dry run, once."
+        ),
+        request=None,
+        responses={
+            201: DeviceImportSerializer,
+            202: DeviceImportSerializer,
+            **_errors(400, 403, 404),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="import")
+    def import_file(self, request: Request, pk: str) -> Response:
+        dry_run = self.get_object()
+        device_import = device_import_from_dry_run(dry_run=dry_run, user=request.user)
+        response = self._import_response(device_import.pk)
+        response.status_code = (
+            status.HTTP_201_CREATED
+            if DeviceImport.objects.get(pk=device_import.pk).is_finished
+            else status.HTTP_202_ACCEPTED
+        )
+        return response
 
     @extend_schema(
         summary="The full report of a rejected import, as CSV",

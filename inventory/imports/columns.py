@@ -136,6 +136,9 @@ COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
         "pickup location",
     ),
     "entity": ("entite", "entity", "commune"),
+    # GLPI's status of an asset ("Au rebut", "En stock"…) and its location ("Mairie > Accueil").
+    "status": ("statut", "status", "statut glpi"),
+    "location": ("lieu", "location", "localisation", "emplacement"),
 }
 
 HEADER_TO_COLUMN: dict[str, str] = {
@@ -221,6 +224,29 @@ STORAGE_TYPE_SYNONYMS: dict[str, str] = {
     **dict.fromkeys(("emmc",), StorageType.EMMC),
     **dict.fromkeys(("flash", "memoire flash", "flash memory"), StorageType.FLASH),
 }
+
+# The statuses that mean "surplus" unless the commune says otherwise: a status counts when it
+# contains one of them, compared as labels are (case, accents and punctuation aside).
+DEFAULT_SURPLUS_STATUSES = ("rebut", "réforme", "à réformer", "hors service", "surplus", "déclassé")
+# Bounds of the commune's list of surplus statuses.
+MAX_SURPLUS_STATUSES = 20
+MAX_SURPLUS_STATUS_LENGTH = 50
+
+
+def parse_surplus_statuses(text: str) -> list[str]:
+    """The statuses a commune typed, separated by commas or semicolons, each trimmed."""
+    parts = (part.strip() for part in re.split(r"[,;\n]", text or ""))
+    return list(dict.fromkeys(part for part in parts if part))
+
+
+def is_surplus_status(status: str, surplus_statuses: list[str] | tuple[str, ...]) -> bool:
+    """Whether ``status`` contains one of ``surplus_statuses``, case and accents aside
+    ("À réformer (2025)" contains "réforme")."""
+    label = normalise_label(status)
+    return any(
+        term and term in label for term in (normalise_label(entry) for entry in surplus_statuses)
+    )
+
 
 # Values meaning "nothing" in an optional column.
 EMPTY_MARKERS = frozenset({"", "-", "--", "n/a", "na", "nc", "n c", "aucun", "aucune", "none", "?"})

@@ -65,10 +65,16 @@ def open_table(stream: IO[bytes], *, sheet: str | None = None) -> Table:
     stream.seek(0)
     if not head:
         raise UnreadableFile(_("The file is empty."))
+    from inventory.imports.calamine_limits import is_ods, is_xls
+
+    if is_ods(head):
+        return _open_calamine(stream, file_format="ods", sheet=sheet)
+    if is_xls(head):
+        return _open_calamine(stream, file_format="xls", sheet=sheet)
     if head.startswith(XLSX_MAGIC):
         return _open_xlsx(stream, sheet=sheet)
     if sheet:
-        raise UnreadableFile(_("A sheet name only applies to an XLSX file."))
+        raise UnreadableFile(_("A sheet name only applies to an XLSX, ODS or XLS file."))
     return _open_csv(stream, head)
 
 
@@ -215,6 +221,64 @@ def _open_xlsx(stream: IO[bytes], *, sheet: str | None) -> Table:
             workbook.close()
 
     return Table(format="xlsx", headers=headers, rows=rows(), sheet=worksheet.title)
+
+
+def _open_calamine(stream: IO[bytes], *, file_format: str, sheet: str | None) -> Table:
+    """An ODS or XLS file, read by python-calamine once its limits are checked."""
+    from python_calamine import CalamineWorkbook
+
+    from inventory.imports.calamine_limits import check_ods, check_sheet_size, check_xls
+    from inventory.imports.xlsx_limits import XlsxLimits
+
+    # Before calamine reads a byte: it keeps the whole sheet in memory.
+    if file_format == "ods":
+        check_ods(stream)
+    else:
+        check_xls(stream)
+    limits = XlsxLimits.from_settings()
+    name = file_format.upper()
+    try:
+        workbook = CalamineWorkbook.from_filelike(stream)
+        names = workbook.sheet_names
+    except Exception as error:  # calamine's errors have no common base
+        raise UnreadableFile(
+            _("This %(format)s file cannot be opened.") % {"format": name}
+        ) from error
+    if sheet and sheet not in names:
+        raise UnreadableFile(
+            _("The file has no sheet named “%(sheet)s”; its sheets: %(sheets)s.")
+            % {"sheet": sheet, "sheets": ", ".join(names)}
+        )
+    if not names:
+        raise UnreadableFile(_("The sheet is empty."))
+    if file_format == "ods" and sheet and sheet != names[0]:
+        # The ODS checks counted the first sheet only.
+        raise UnreadableFile(_("Only the first sheet of an ODS file is read."))
+    try:
+        worksheet = workbook.get_sheet_by_name(sheet or names[0])
+    except Exception as error:
+        raise UnreadableFile(
+            _("This %(format)s file cannot be read.") % {"format": name}
+        ) from error
+    check_sheet_size(height=worksheet.height, width=worksheet.width)
+    row_iterator = iter(worksheet.to_python(skip_empty_area=False))
+    try:
+        header_row = next(row_iterator)
+    except StopIteration as error:
+        raise UnreadableFile(_("The sheet is empty.")) from error
+    _check_xlsx_row(1, header_row, limits)
+    headers = ["" if cell is None else str(cell).strip() for cell in header_row]
+    width = len(headers)
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for line, row in enumerate(row_iterator, start=2):
+            _check_xlsx_row(line, row, limits)
+            cells = [_xlsx_cell(cell) for cell in row]
+            if len(cells) < width:
+                cells.extend([""] * (width - len(cells)))
+            yield line, cells
+
+    return Table(format=file_format, headers=headers, rows=rows(), sheet=worksheet.name)
 
 
 def _check_xlsx_row(line: int, row: tuple, limits: Any) -> None:

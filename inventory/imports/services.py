@@ -9,11 +9,13 @@ and the devices, their events and the import's ``imported`` state commit togethe
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
 import logging
 import tempfile
 import time
+from functools import partial
 from typing import IO
 
 from django.conf import settings
@@ -29,9 +31,21 @@ from common.errors import PermissionDenied, ValidationFailed
 from common.handoff import enqueue, enqueue_on_commit, stalled_threshold
 from inventory import permissions
 from inventory.choices import DeclarationSource, ImportState
-from inventory.imports.readers import XLSX_MAGIC, Table, UnreadableFile, open_table
+from inventory.imports.calamine_limits import check_ods, check_xls, is_ods, is_xls
+from inventory.imports.columns import (
+    DEFAULT_SURPLUS_STATUSES,
+    MAX_SURPLUS_STATUS_LENGTH,
+    MAX_SURPLUS_STATUSES,
+)
+from inventory.imports.readers import (
+    SNIFF_BYTES,
+    XLSX_MAGIC,
+    Table,
+    UnreadableFile,
+    open_table,
+)
 from inventory.imports.staging import Staging
-from inventory.imports.validation import ColumnPlan, RowError, RowValidator, ValidRow
+from inventory.imports.validation import ColumnPlan, RowError, RowValidator, SkippedRow, ValidRow
 from inventory.imports.xlsx_limits import XlsxOverLimit, check_xlsx
 from inventory.models import Declaration, DeviceImport
 from inventory.tabular import neutralise_cell
@@ -90,6 +104,7 @@ def device_import_create(
     pickup_site: Site | None = None,
     sheet: str = "",
     dry_run: bool = False,
+    surplus_statuses: list[str] | None = None,
     run_now: bool | None = None,
 ) -> DeviceImport:
     """Receive a file of devices for ``commune`` and import it (or check it, in a dry run).
@@ -98,6 +113,7 @@ def device_import_create(
     by a Celery task, queued once the import is saved. ``run_now`` forces either way.
     """
     _check_importer(user=user, commune=commune, site=pickup_site)
+    surplus_statuses = _checked_surplus_statuses(surplus_statuses)
     limit = settings.BOUCLE_IMPORT_MAX_BYTES
     if size > limit:
         raise ValidationFailed(
@@ -121,6 +137,7 @@ def device_import_create(
         sheet=sheet,
         pickup_site=pickup_site,
         dry_run=dry_run,
+        surplus_statuses=surplus_statuses,
         language=translation.get_language() or settings.LANGUAGE_CODE,
     )
     device_import.file.save(
@@ -135,6 +152,116 @@ def device_import_create(
 
     # Committed as pending first: a broker that does not answer is logged, and the import is
     # queued again by device_imports_requeue_pending.
+    DeviceImport.objects.filter(pk=device_import.pk).update(queued_at=timezone.now())
+    enqueue_on_commit(_run_task(), device_import.pk)
+    return device_import
+
+
+def _checked_surplus_statuses(statuses: list[str] | None) -> list[str]:
+    """The commune's surplus statuses, bounded; none given means the default ones."""
+    if not statuses:
+        return list(DEFAULT_SURPLUS_STATUSES)
+    message = None
+    if len(statuses) > MAX_SURPLUS_STATUSES:
+        message = _("At most %(limit)d surplus statuses.") % {"limit": MAX_SURPLUS_STATUSES}
+    elif any(len(status) > MAX_SURPLUS_STATUS_LENGTH for status in statuses):
+        message = _("A surplus status has at most %(limit)d characters.") % {
+            "limit": MAX_SURPLUS_STATUS_LENGTH
+        }
+    if message:
+        raise ValidationFailed(
+            message, code="invalid_surplus_statuses", fields={"surplus_statuses": [message]}
+        )
+    return list(statuses)
+
+
+def dry_run_expires_at(device_import: DeviceImport):
+    """Until when the file of a dry run is kept to be imported without sending it again."""
+    return device_import.created_at + datetime.timedelta(hours=settings.BOUCLE_IMPORT_DRY_RUN_HOURS)
+
+
+def dry_run_importable(device_import: DeviceImport) -> bool:
+    """A successful dry run, still within its time, whose file has not been imported yet."""
+    return (
+        device_import.dry_run
+        and device_import.state == ImportState.VALID
+        and bool(device_import.file)
+        and timezone.now() < dry_run_expires_at(device_import)
+        and not device_import.follow_ups.exclude(state__in=_RETRYABLE_STATES).exists()
+    )
+
+
+# A follow-up import that ended so may be tried again from the same dry run.
+_RETRYABLE_STATES = (ImportState.FAILED, ImportState.CANCELLED, ImportState.UNREADABLE)
+
+
+def device_imports_forget_dry_runs(*, now: datetime.datetime | None = None) -> int:
+    """Delete the stored files of the dry runs past their time: a dry run keeps its file only
+    to be imported without sending it again. A file a follow-up import uses is kept, as that
+    import's. Safe to repeat."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(
+        hours=settings.BOUCLE_IMPORT_DRY_RUN_HOURS
+    )
+    forgotten = 0
+    expired = (
+        DeviceImport.objects.filter(dry_run=True, created_at__lte=cutoff)
+        .exclude(file="")
+        .exclude(follow_ups__in=DeviceImport.objects.exclude(state__in=_RETRYABLE_STATES))
+        .order_by("pk")
+    )
+    for device_import in expired.iterator():
+        device_import.file.delete(save=False)
+        DeviceImport.objects.filter(pk=device_import.pk).update(file="")
+        forgotten += 1
+    if forgotten:
+        logger.info("Deleted the files of %d expired dry run(s)", forgotten)
+    return forgotten
+
+
+def device_import_from_dry_run(
+    *, dry_run: DeviceImport, user: AbstractBaseUser, run_now: bool | None = None
+) -> DeviceImport:
+    """Import the stored file of a successful dry run, with its settings, for its commune.
+
+    Only the importing commune's members may; the dry run must be valid, recent (see
+    ``BOUCLE_IMPORT_DRY_RUN_HOURS``) and not imported already.
+    """
+    _check_importer(user=user, commune=dry_run.commune, site=None)
+    with transaction.atomic():
+        locked = DeviceImport.objects.select_for_update().get(pk=dry_run.pk)
+        if not (locked.dry_run and locked.state == ImportState.VALID):
+            raise ValidationFailed(
+                _("Only a dry run whose rows are all valid can be imported this way."),
+                code="not_a_valid_dry_run",
+            )
+        if timezone.now() >= dry_run_expires_at(locked) or not locked.file:
+            raise ValidationFailed(
+                _("This dry run is too old: its file is no longer kept. Send the file again."),
+                code="dry_run_expired",
+            )
+        if locked.follow_ups.exclude(state__in=_RETRYABLE_STATES).exists():
+            raise ValidationFailed(
+                _("The file of this dry run is already imported, or being imported."),
+                code="dry_run_already_imported",
+            )
+        device_import = DeviceImport.objects.create(
+            commune=locked.commune,
+            created_by=user,
+            file=locked.file.name,
+            original_name=locked.original_name,
+            size=locked.size,
+            sha256=locked.sha256,
+            sheet=locked.sheet,
+            pickup_site=locked.pickup_site,
+            surplus_statuses=locked.surplus_statuses,
+            dry_run=False,
+            from_dry_run=locked,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
+    if run_now is None:
+        run_now = device_import.size <= settings.BOUCLE_IMPORT_ASYNC_BYTES
+    if run_now:
+        return device_import_run(device_import=device_import)
     DeviceImport.objects.filter(pk=device_import.pk).update(queued_at=timezone.now())
     enqueue_on_commit(_run_task(), device_import.pk)
     return device_import
@@ -216,23 +343,32 @@ def device_imports_recover_stalled(cutoff) -> int:
 
 
 def _refuse_xlsx_over_limits(file: IO[bytes], *, sheet: str) -> None:
-    """An XLSX file built to exhaust the server is refused before anything is stored.
+    """An XLSX, ODS or XLS file built to exhaust the server is refused before anything is
+    stored.
 
     A broken file is left to the import, which records it as unreadable, as for a CSV file.
     """
     file.seek(0)
-    is_xlsx = file.read(len(XLSX_MAGIC)) == XLSX_MAGIC
+    head = file.read(SNIFF_BYTES)
     file.seek(0)
-    if not is_xlsx:
+    if is_ods(head):
+        check = check_ods
+    elif is_xls(head):
+        check = check_xls
+    elif head.startswith(XLSX_MAGIC):
+        check = partial(check_xlsx, sheet=sheet or None)
+    else:
         return
     try:
-        check_xlsx(file, sheet=sheet or None)
+        check(file)
     except XlsxOverLimit as error:
         raise ValidationFailed(
             error.message, code=error.code, fields={"file": [error.message]}
         ) from error
     except UnreadableFile:
         pass
+    finally:
+        file.seek(0)
 
 
 def _storage_name(original_name: str) -> str:
@@ -327,6 +463,10 @@ def _record(device_import: DeviceImport, state: str, message: str, **fields) -> 
             "rows_valid",
             "error_count",
             "errors_preview",
+            "rows_skipped",
+            "skipped_preview",
+            "rows_rejected",
+            "rows_duplicate",
             "report",
             "unknown_columns",
             "file_format",
@@ -375,6 +515,7 @@ def _run(device_import: DeviceImport, staging: Staging) -> None:
             _check_rows(device_import, table, plan, staging)
 
     _beat(device_import)
+    rejected_before_duplicates = staging.rejected_lines()
     if "serial_number" in plan.columns:
         staging.serial_label = table.headers[plan.columns["serial_number"]]
         staging.index()
@@ -384,6 +525,7 @@ def _run(device_import: DeviceImport, staging: Staging) -> None:
             ),
         )
         staging.report_duplicates_in_inventory(template=_duplicate_template())
+    _count_rows(device_import, staging, rejected_before_duplicates)
 
     error_count = staging.count(staging.errors)
     if error_count:
@@ -400,6 +542,15 @@ def _run(device_import: DeviceImport, staging: Staging) -> None:
     staging.renew_colliding_codes()
     _beat(device_import)
     _insert(device_import, staging)
+
+
+def _count_rows(device_import: DeviceImport, staging: Staging, rejected_before: int) -> None:
+    """Each row read is valid, rejected (some of them as duplicates) or left out as not
+    surplus: the three add up to the rows read."""
+    rejected = min(staging.rejected_lines(), device_import.rows_read)
+    device_import.rows_rejected = rejected
+    device_import.rows_duplicate = max(rejected - rejected_before, 0)
+    device_import.rows_valid = device_import.rows_read - device_import.rows_skipped - rejected
 
 
 def _beat(device_import: DeviceImport) -> None:
@@ -448,16 +599,22 @@ def _check_rows(
         commune=commune,
         sites=list(Site.objects.open_pickup_sites_of(commune)),
         default_site=device_import.pickup_site,
+        surplus_statuses=device_import.surplus_statuses or DEFAULT_SURPLUS_STATUSES,
     )
     valid: list[ValidRow] = []
     errors: list[RowError] = []
-    rows_read = rows_valid = 0
+    skipped: list[dict] = []
+    rows_read = rows_valid = rows_skipped = 0
     for line, cells in table.rows:
         outcome = validator.validate(line, cells)
         if outcome is None:
             continue
         rows_read += 1
-        if isinstance(outcome, ValidRow):
+        if isinstance(outcome, SkippedRow):
+            rows_skipped += 1
+            if len(skipped) < PREVIEW_ERRORS:
+                skipped.append({"line": outcome.line, "status": outcome.status})
+        elif isinstance(outcome, ValidRow):
             rows_valid += 1
             valid.append(outcome)
         else:
@@ -470,8 +627,22 @@ def _check_rows(
     staging.add_rows(valid)
     staging.add_errors(errors)
     device_import.rows_read, device_import.rows_valid = rows_read, rows_valid
+    device_import.rows_skipped, device_import.skipped_preview = rows_skipped, skipped
     if rows_read == 0:
         staging.add_errors([RowError(2, "", "", _("The file has a header line but no device."))])
+    elif rows_skipped == rows_read:
+        status_header = table.headers[plan.columns["status"]]
+        staging.add_errors(
+            [
+                RowError(
+                    1,
+                    status_header,
+                    "",
+                    _("No row has a surplus status (%(statuses)s): there is nothing to declare.")
+                    % {"statuses": ", ".join(validator.surplus_statuses)},
+                )
+            ]
+        )
 
 
 def _report_progress(device_import: DeviceImport, rows_read: int, rows_valid: int) -> None:
@@ -553,7 +724,9 @@ def _insert(device_import: DeviceImport, staging: Staging) -> None:
                 declaration=declaration,
             )
     except (_DeclaredMeanwhile, IntegrityError):
+        rejected_before = staging.rejected_lines()
         staging.report_duplicates_in_inventory(template=_duplicate_template())
+        _count_rows(device_import, staging, rejected_before)
         _reject(device_import, staging, max(staging.count(staging.errors), 1))
     logger.debug(
         "Device import %s: %s devices in %.2f s",

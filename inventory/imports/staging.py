@@ -175,6 +175,12 @@ class Staging:
             cursor.execute(f"SELECT COUNT(*) FROM {table}")
             return cursor.fetchone()[0]
 
+    def rejected_lines(self) -> int:
+        """The data rows with at least one error (the header line, 1, is no data row)."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(DISTINCT line) FROM {self.errors} WHERE line > 1")
+            return cursor.fetchone()[0]
+
     def iter_errors(self, batch: int = 2000) -> Iterator[tuple[int, str, str, str]]:
         with connection.cursor() as cursor:
             cursor.execute(

@@ -14,18 +14,21 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common import limits
+from inventory.choices import DeviceState
 from inventory.imports.columns import (
     CATEGORY_SYNONYMS,
+    DEFAULT_SURPLUS_STATUSES,
     EMPTY_MARKERS,
     HEADER_TO_COLUMN,
     MEMORY_UNITS_IN_GB,
     REQUIRED_COLUMNS,
     SIZE_UNITS_IN_GB,
     STORAGE_TYPE_SYNONYMS,
+    is_surplus_status,
     normalise_label,
 )
 from inventory.models import CONDITION_NOTES_MAX_LENGTH, Device, derive_data_bearing, identity_key
@@ -89,6 +92,14 @@ class RowError:
     column: str
     value: str
     reason: str
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row left out on purpose: its status says the device is not surplus (in use, in stock)."""
+
+    line: int
+    status: str
 
 
 @dataclass(frozen=True)
@@ -363,6 +374,43 @@ def _site_converter(sites: Iterable[Site], default: Site | None) -> Callable[[An
     return convert
 
 
+def _location_matcher(sites: Iterable[Site]) -> Callable[[Any], int | None]:
+    """GLPI's "Lieu" as one of the commune's pickup sites, or ``None`` when none is named so.
+
+    A location is a path ("Mairie > Bâtiment B"): the whole path or its last part may be the
+    site's name, case and accents aside.
+    """
+    by_name = {normalise_label(site.name): site.pk for site in sites}
+    seen: dict[str, int | None] = {}
+
+    def match(value: Any) -> int | None:
+        text = _text(value)[:MAX_LOCATION_CHARACTERS]
+        if text not in seen:
+            if len(seen) >= CACHE_SIZE:
+                seen.clear()
+            whole = normalise_label(text)
+            last = normalise_label(text.split(">")[-1])
+            seen[text] = by_name.get(whole) or by_name.get(last)
+        return seen[text]
+
+    return match
+
+
+# A location longer than this names no site: it is not compared.
+MAX_LOCATION_CHARACTERS = 500
+
+
+def _lifecycle_labels() -> frozenset[str]:
+    """Boucle's own lifecycle states, as its export writes them in its "Statut" column: a file
+    exported from Boucle and imported back is not a park's inventory, its rows all count."""
+    labels = set()
+    for language in ("fr", "en"):
+        with translation.override(language):
+            labels.update(normalise_label(str(label)) for label in DeviceState.labels)
+    labels.update(normalise_label(value) for value in DeviceState.values)
+    return frozenset(labels)
+
+
 @dataclass
 class ColumnPlan:
     """Which file column feeds which field, and the file's columns Boucle does not use."""
@@ -406,9 +454,11 @@ class RowValidator:
         commune: Organisation,
         sites: Iterable[Site],
         default_site: Site | None,
+        surplus_statuses: list[str] | tuple[str, ...] = DEFAULT_SURPLUS_STATUSES,
         today: datetime.date | None = None,
     ) -> None:
         self.headers = headers
+        sites = list(sites)
         today = today or timezone.localdate()
         converters: dict[str, Callable[[Any], Any]] = {
             **{field: _text_converter(field) for field in TEXT_LIMITS},
@@ -420,7 +470,7 @@ class RowValidator:
             "storage_gb": _storage,
             "screen_size_inches": _screen,
             "purchase_date": _date_converter(today),
-            "pickup_site": _site_converter(list(sites), default_site),
+            "pickup_site": _site_converter(sites, default_site),
             "entity": _entity_converter(commune),
             "condition": _text_converter("condition_notes"),
         }
@@ -431,20 +481,37 @@ class RowValidator:
                 converters[field] if field in UNCACHED_FIELDS else _cached(converters[field]),
             )
             for field, index in plan.columns.items()
+            if field not in {"status", "location"}
         ]
+        self.status_index = plan.columns.get("status")
+        self.lifecycle_states = _lifecycle_labels()
+        self.surplus_statuses = tuple(surplus_statuses)
+        self.location_index = plan.columns.get("location")
+        self.location_site = _location_matcher(sites)
         self.default_site_pk = default_site.pk if default_site else None
-        self.has_site_column = "pickup_site" in plan.columns
+        self.site_index = plan.columns.get("pickup_site")
 
-    def validate(self, line: int, cells: list[Any]) -> ValidRow | list[RowError] | None:
-        """The row as a device, or its errors; ``None`` for a blank row, which is skipped."""
+    def validate(
+        self, line: int, cells: list[Any]
+    ) -> ValidRow | SkippedRow | list[RowError] | None:
+        """The row as a device, its errors, or :class:`SkippedRow` when its status is not a
+        surplus status; ``None`` for a blank row, which is left out."""
         for cell in cells:
             if cell is not None and cell != "" and (not isinstance(cell, str) or cell.strip()):
                 break
         else:
             return None
+        width = len(cells)
+        if self.status_index is not None:
+            status = _text(cells[self.status_index]) if self.status_index < width else ""
+            if not is_surplus_status(status, self.surplus_statuses) and (
+                normalise_label(status) not in self.lifecycle_states
+            ):
+                # A device in use or in stock is no surplus: left out, and said so, rather
+                # than refused, since a park's export lists every device.
+                return SkippedRow(line, status[:200])
         values: dict[str, Any] = {}
         errors: list[RowError] = []
-        width = len(cells)
         for field, index, convert in self.steps:
             raw = cells[index] if index < width else ""
             try:
@@ -488,6 +555,18 @@ class RowValidator:
                 values.get("operating_system", ""),
                 derive_data_bearing(category, storage_gb, storage_type),
                 " — ".join(part for part in (condition, notes) if part),
-                values["pickup_site"] if self.has_site_column else self.default_site_pk,
+                self._site(values, cells),
             ),
         )
+
+    def _site(self, values: dict[str, Any], cells: list[Any]) -> int | None:
+        """The site the row names, else the one its GLPI location names, else the default."""
+        if self.site_index is not None and not _is_empty(
+            cells[self.site_index] if self.site_index < len(cells) else ""
+        ):
+            return values["pickup_site"]
+        if self.location_index is not None and self.location_index < len(cells):
+            matched = self.location_site(cells[self.location_index])
+            if matched is not None:
+                return matched
+        return self.default_site_pk

@@ -73,6 +73,7 @@ def test_schema_is_valid_openapi_and_covers_every_endpoint(api_client):
         "/api/v1/imports/",
         "/api/v1/imports/{id}/",
         "/api/v1/imports/{id}/cancel/",
+        "/api/v1/imports/{id}/import/",
         "/api/v1/imports/{id}/report/",
         "/api/v1/claims/",
         "/api/v1/collections/",

@@ -174,3 +174,65 @@ def test_export_downloads_the_devices_the_filters_show(page, live_server, commun
     expect(page).to_have_url(re.compile(r"/inventory/\?q=lenovo&commune=cachan$"))
     expect(page.locator("#device-results")).not_to_have_attribute("aria-busy", "true")
     expect(page.locator("table.table--devices tbody tr")).to_have_count(1)
+
+
+WITH_DUPLICATES = (
+    HEADER
+    + "Portable;Dell;Latitude 5490;DUP-0001;8;12/03/2018;Hôtel de ville\n"
+    + "Portable;Dell;Latitude 5490;DUP-0001;8;12/03/2018;Hôtel de ville\n"
+    + "Portable;Lenovo;ThinkPad T480;DUP-0002;huit;31/02/2018;Hôtel de ville\n"
+    + "Portable;Lenovo;ThinkPad T480;DUP-0003;8;12/03/2018;Hôtel de ville\n"
+)
+
+
+def test_the_counts_add_up_and_are_explained(page, live_server, commune_user, pickup_site):
+    # given
+    log_in(page, live_server, commune_user)
+    page.goto(f"{live_server.url}/inventory/imports/new/")
+
+    # when: four rows, of which one duplicate and one with two problems
+    choose_file(page, "parc.csv", WITH_DUPLICATES)
+    page.click(".import-form button[type=submit]")
+
+    # then
+    page.wait_for_url(IMPORT_PAGE)
+    expect(page.locator("#import-status")).to_have_attribute("data-import-state", "rejected")
+    expect(page.locator("[data-rows-read]")).to_have_text("4")
+    expect(page.locator("[data-rows-valid]")).to_have_text("2")
+    expect(page.locator("[data-rows-rejected]")).to_contain_text("2")
+    expect(page.locator("[data-rows-rejected]")).to_contain_text("1")
+    expect(page.locator("[data-rows-skipped]")).to_have_text("0")
+    expect(page.locator("[data-error-count]")).to_have_text("3")
+    expect(page.locator("[data-rows-explained]")).to_be_visible()
+
+
+def test_a_valid_dry_run_is_imported_without_sending_the_file_again(
+    page, live_server, commune_user, pickup_site
+):
+    # given: a dry run of a valid file
+    log_in(page, live_server, commune_user)
+    page.goto(f"{live_server.url}/inventory/imports/new/")
+    choose_file(page, "parc.csv", FIXED)
+    page.check("#id_dry_run")
+    page.click(".import-form button[type=submit]")
+    page.wait_for_url(IMPORT_PAGE)
+    expect(page.locator("#import-status")).to_have_attribute("data-import-state", "valid")
+    assert Device.objects.count() == 0
+    dry_run_url = page.url
+
+    # when: "Importer", without choosing the file again
+    page.click("[data-import-confirm]")
+
+    # then: a new import of the same file, with the same settings, imported
+    page.wait_for_url(IMPORT_PAGE)
+    assert page.url != dry_run_url
+    expect(page.locator("#import-status")).to_have_attribute("data-import-state", "imported")
+    expect(page.locator("[data-import-devices]")).to_be_visible()
+    assert Device.objects.count() == 3
+    imported = DeviceImport.objects.get(dry_run=False)
+    assert imported.from_dry_run == DeviceImport.objects.get(dry_run=True)
+
+    # and the dry run no longer offers it
+    page.goto(dry_run_url)
+    expect(page.locator("#import-status")).to_have_attribute("data-import-state", "valid")
+    expect(page.locator("[data-import-confirm]")).to_have_count(0)

@@ -90,7 +90,8 @@ def test_every_header_is_read_back_by_the_import_as_its_column():
     # when
     columns = [HEADER_TO_COLUMN.get(normalise_label(header)) for header in HEADERS]
 
-    # then: the code and the lifecycle state are ignored on the way back
+    # then: the code is ignored on the way back; the lifecycle state is read as a status,
+    # whose values (Boucle's own states) leave every row in
     assert columns == [
         None,
         "category",
@@ -108,7 +109,7 @@ def test_every_header_is_read_back_by_the_import_as_its_column():
         "condition_notes",
         "pickup_site",
         "entity",
-        None,
+        "status",
     ]
 
 
@@ -480,7 +481,7 @@ def test_an_export_with_new_serials_imports_back_as_the_same_devices(
 
     # then
     assert device_import.state == ImportState.IMPORTED, device_import.errors_preview
-    assert device_import.unknown_columns == ["Code", "Statut"]
+    assert device_import.unknown_columns == ["Code"]
     imported = list(Device.objects.filter(declaration=device_import.declaration).order_by("pk"))
     assert [device.serial_number for device in imported] == [
         f"NEW-{device.serial_number}" for device in originals

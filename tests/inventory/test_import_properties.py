@@ -140,6 +140,8 @@ LABELS_OF_COLUMNS = {
     "condition_notes": ["Remarques", "Notes"],
     "pickup_site": ["Lieu d'enlèvement", "Site"],
     "entity": ["Entité"],
+    "status": ["Statut", "Status"],
+    "location": ["Lieu", "Location"],
 }
 COLUMN_OF_LABEL = {
     label: column for column, labels in LABELS_OF_COLUMNS.items() for label in labels
@@ -172,6 +174,8 @@ VALID_CELLS = {
     "condition": short_text,
     "condition_notes": short_text,
     "pickup_site": st.sampled_from(["Hôtel de ville", "hotel de ville", ""]),
+    "status": st.sampled_from(["Au rebut", "À réformer", "hors service"]),
+    "location": st.sampled_from(["", "Mairie > Hôtel de ville", "Cave"]),
     "entity": st.sampled_from(["Entité racine > Mairie de Cachan", "Cachan", "94016", ""]),
 }
 # Values that look right but are not, and values that look like nothing.

@@ -220,7 +220,7 @@ def test_rows_keep_their_line_numbers_across_blank_lines():
 def test_a_sheet_name_is_refused_for_a_csv_file():
     # when / then
     assert unreadable(b"Type;Marque\r\n", sheet="Parc") == (
-        "A sheet name only applies to an XLSX file."
+        "A sheet name only applies to an XLSX, ODS or XLS file."
     )
 
 

@@ -82,11 +82,14 @@ def test_excel_sample_is_rejected_with_exactly_its_bad_rows(commune, commune_use
         ),
         (10, "Mémoire (Go)", "huit", "The memory must be a number, such as 8 or 23,8."),
     ]
-    assert (device_import.rows_read, device_import.rows_valid, device_import.error_count) == (
-        10,
-        8,
-        3,
-    )
+    # three rows rejected (one a duplicate of line 2), seven valid: they add up to ten
+    assert (
+        device_import.rows_read,
+        device_import.rows_valid,
+        device_import.rows_rejected,
+        device_import.rows_duplicate,
+        device_import.error_count,
+    ) == (10, 7, 3, 1, 3)
     assert device_import.file_format == {"format": "csv", "encoding": "cp1252", "delimiter": ";"}
     assert device_import.unknown_columns == []
     assert device_import.declaration is None
@@ -190,17 +193,18 @@ def test_excel_sample_without_its_bad_rows_imports_every_device(
 
 
 def test_glpi_export_imports_its_three_devices_normalised(commune, commune_user):
-    # when
+    # when: the device in stock counts as surplus too
     device_import = import_bytes(
         user=commune_user,
         commune=commune,
         content=GLPI_SAMPLE.read_bytes(),
         name=GLPI_SAMPLE.name,
+        surplus_statuses=["rebut", "en stock"],
     )
 
     # then
     assert device_import.state == ImportState.IMPORTED, device_import.errors_preview
-    assert device_import.unknown_columns == ["Nom", "Statut", "Lieu", "Dernière modification"]
+    assert device_import.unknown_columns == ["Nom", "Dernière modification"]
     assert device_import.file_format == {
         "format": "csv",
         "encoding": "utf-8-sig",
@@ -261,7 +265,11 @@ def test_an_import_writes_one_file_declaration_and_one_declared_event_per_device
 ):
     # when
     device_import = import_bytes(
-        user=commune_user, commune=commune, content=GLPI_SAMPLE.read_bytes(), name="glpi.csv"
+        user=commune_user,
+        commune=commune,
+        content=GLPI_SAMPLE.read_bytes(),
+        name="glpi.csv",
+        surplus_statuses=["rebut", "en stock"],
     )
 
     # then

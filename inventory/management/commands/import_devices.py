@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from common.errors import ApplicationError
 from inventory.choices import ImportState
-from inventory.imports.columns import normalise_label
+from inventory.imports.columns import normalise_label, parse_surplus_statuses
 from inventory.imports.services import device_import_create
 from inventory.models import DeviceImport
 from organisations.choices import MembershipRole
@@ -62,6 +62,15 @@ class Command(BaseCommand):
             "--dry-run",
             action="store_true",
             help=_("Check every row and write the report; import nothing."),
+        )
+        parser.add_argument(
+            "--surplus-statuses",
+            default="",
+            metavar="WORDS",
+            help=_(
+                "The statuses meaning surplus, separated by commas (default: rebut, réforme, à "
+                "réformer, hors service, surplus, déclassé)."
+            ),
         )
         parser.add_argument(
             "--report",
@@ -112,6 +121,7 @@ class Command(BaseCommand):
                     pickup_site=site,
                     sheet=options["sheet"],
                     dry_run=options["dry_run"],
+                    surplus_statuses=parse_surplus_statuses(options["surplus_statuses"]),
                     run_now=True,
                 )
             except ApplicationError as error:
