@@ -33,7 +33,7 @@ def test_a_requested_certificate_shows_its_state_then_its_download_in_place(
     note = Document.objects.filter(kind=DocumentKind.COLLECTION_NOTE).order_by("pk").first()
     assert note.is_issued
     # from now on no worker produces the documents: they stay pending until the test does it
-    monkeypatch.setattr(document_services, "_queue_render", lambda document_pk: None)
+    monkeypatch.setattr(document_services, "enqueue_on_commit", lambda task, *args: None)
     code = devices[0].code
     tab = french_tab()
     log_in(tab, live_server, partner_user)
