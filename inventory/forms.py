@@ -13,10 +13,10 @@ from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.db.models import QuerySet
 from django.http import QueryDict
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from common import limits
+from common.typography import filesize
 from inventory.choices import DeviceCategory, StorageType
 from inventory.filters import DevicePageFilter
 from inventory.models import EVENT_NOTE_MAX_LENGTH, Declaration, Device, DeviceImport
@@ -252,7 +252,7 @@ class ImportForm(forms.Form):
         self.fields["file"].help_text = _(
             "CSV (Excel, LibreOffice, GLPI) or XLSX, up to %(size)s. One device per line, "
             "with at least a type and a brand."
-        ) % {"size": filesizeformat(settings.BOUCLE_IMPORT_MAX_BYTES)}
+        ) % {"size": filesize(settings.BOUCLE_IMPORT_MAX_BYTES)}
         self.fields["file"].widget.attrs["aria-required"] = "true"
 
 

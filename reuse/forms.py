@@ -8,7 +8,7 @@ import re
 
 from django import forms
 from django.core.validators import MaxLengthValidator, MinValueValidator
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from common import limits
@@ -81,8 +81,11 @@ class ReleaseForm(forms.Form):
 
 class DeclarationChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, declaration) -> str:
+        created_at = formats.date_format(
+            timezone.localtime(declaration.created_at), "SHORT_DATETIME_FORMAT"
+        )
         return _("%(declaration)s (%(count)d to claim)") % {
-            "declaration": declaration,
+            "declaration": f"{declaration.commune} — {created_at}",
             "count": declaration.claimable,
         }
 
@@ -100,6 +103,7 @@ class DeclarationClaimForm(forms.Form):
     declaration = DeclarationChoiceField(
         label=_("Declaration"),
         queryset=selectors.claimable_declarations(),
+        empty_label=_("Choose a declaration"),
         help_text=_("Every device of the declaration still declared is claimed."),
     )
 
@@ -108,6 +112,7 @@ class SiteClaimForm(forms.Form):
     site = SiteChoiceField(
         label=_("Pickup site"),
         queryset=selectors.claimable_sites(),
+        empty_label=_("Choose a site"),
         help_text=_("Every device still declared at this site is claimed."),
     )
 
@@ -124,6 +129,7 @@ class CollectionForm(forms.Form):
         label=_("Pickup site"),
         queryset=Site.objects.none(),
         required=False,
+        empty_label=_("None"),
         help_text=_("Where the devices were picked up, printed on the collection note."),
     )
     commune_signatory = forms.CharField(
