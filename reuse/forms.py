@@ -8,7 +8,7 @@ import re
 
 from django import forms
 from django.core.validators import MaxLengthValidator, MinValueValidator
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common import limits
@@ -81,11 +81,8 @@ class ReleaseForm(forms.Form):
 
 class DeclarationChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, declaration) -> str:
-        created_at = formats.date_format(
-            timezone.localtime(declaration.created_at), "SHORT_DATETIME_FORMAT"
-        )
         return _("%(declaration)s (%(count)d to claim)") % {
-            "declaration": f"{declaration.commune} — {created_at}",
+            "declaration": declaration,
             "count": declaration.claimable,
         }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django import forms
 from django.template import engines
@@ -87,3 +89,17 @@ def test_the_error_summary_writes_the_french_colon():
         entries = error_summary([(form, "")])
 
     assert entries == [{"href": "#id_name", "text": f"Catégorie{NBSP}: Ce champ est obligatoire."}]
+
+
+@pytest.mark.django_db
+def test_a_declaration_in_a_drop_down_shows_its_date_as_the_reader_writes_it(declare):
+    # given
+    declaration = declare(1)[0].declaration
+
+    # when
+    with translation.override("fr"):
+        label = str(declaration)
+
+    # then
+    assert french_faults(label) == []
+    assert re.search(r" — \d{2}/\d{2}/\d{4} \d{2}:\d{2}$", label)
