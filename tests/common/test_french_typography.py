@@ -11,6 +11,7 @@ from django.utils import translation
 
 from common import typography
 from common.pages import error_summary
+from reuse.forms import CollectionForm, DeclarationClaimForm, SiteClaimForm
 from tests.french_typography import french_faults
 
 NBSP = "\u00a0"
@@ -103,3 +104,24 @@ def test_a_declaration_in_a_drop_down_shows_its_date_as_the_reader_writes_it(dec
     # then
     assert french_faults(label) == []
     assert re.search(r" — \d{2}/\d{2}/\d{4} \d{2}:\d{2}$", label)
+
+
+@pytest.mark.django_db
+def test_the_claim_and_collection_drop_downs_offer_a_french_empty_choice(declare):
+    # given: a declaration and a site with devices to claim
+    declare(1)
+    with translation.override("fr"):
+        # when
+        rendered = " ".join(
+            str(form[name])
+            for form, name in (
+                (DeclarationClaimForm(), "declaration"),
+                (SiteClaimForm(), "site"),
+                (CollectionForm(), "site"),
+            )
+        )
+
+    # then
+    assert "---------" not in rendered
+    assert "Choisissez une déclaration" in rendered
+    assert "Choisissez un site" in rendered
