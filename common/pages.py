@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as PageForbidden
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views import View
 
 from common.errors import ApplicationError, NotFound, PermissionDenied, TransitionNotAllowed
@@ -83,13 +84,18 @@ def error_summary(
             continue
         lead = f"{prefix} — " if prefix else ""
         for message in form.non_field_errors():
-            entries.append({"href": "", "text": f"{prefix}: {message}" if prefix else message})
+            text = _labelled(prefix, message) if prefix else str(message)
+            entries.append({"href": "", "text": text})
         for field in form:
             for message in field.errors:
-                entries.append(
-                    {"href": f"#{field.id_for_label}", "text": f"{lead}{field.label}: {message}"}
-                )
+                text = _labelled(f"{lead}{field.label}", message)
+                entries.append({"href": f"#{field.id_for_label}", "text": text})
     return entries
+
+
+def _labelled(label: str, message) -> str:
+    # The colon as the reader's language writes it: « Catégorie : Ce champ… » in French.
+    return gettext("%(label)s: %(message)s") % {"label": label, "message": message}
 
 
 class TransitionConfirmView(View):

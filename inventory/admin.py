@@ -9,7 +9,7 @@ as anywhere else. The event log is append-only: no add, change or delete here.
 
 from django.contrib import admin, messages
 from django.db.models import Count
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
@@ -177,7 +177,8 @@ class DeviceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if withdrawn:
             self.message_user(
                 request,
-                gettext("%(count)d device(s) withdrawn.") % {"count": withdrawn},
+                ngettext("%(count)d device withdrawn.", "%(count)d devices withdrawn.", withdrawn)
+                % {"count": withdrawn},
                 messages.SUCCESS,
             )
 

@@ -13,10 +13,10 @@ from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.db.models import QuerySet
 from django.http import QueryDict
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from common import limits
+from common.typography import filesize
 from inventory.choices import DeviceCategory, StorageType
 from inventory.filters import DevicePageFilter
 from inventory.imports.columns import (
@@ -319,7 +319,7 @@ class ImportForm(forms.Form):
             "CSV (Excel, LibreOffice, GLPI), XLSX, ODS or XLS, up to %(size)s. One device per "
             "line, "
             "with at least a type and a brand."
-        ) % {"size": filesizeformat(settings.BOUCLE_IMPORT_MAX_BYTES)}
+        ) % {"size": filesize(settings.BOUCLE_IMPORT_MAX_BYTES)}
         self.fields["file"].widget.attrs["aria-required"] = "true"
 
 

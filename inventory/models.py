@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -102,7 +102,11 @@ class Declaration(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.commune} — {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
+        # In the reader's format (« 29/11/2026 10:04 » in French), as drop-downs show it.
+        created_at = formats.date_format(
+            timezone.localtime(self.created_at), "SHORT_DATETIME_FORMAT"
+        )
+        return f"{self.commune} — {created_at}"
 
 
 def import_upload_path(instance: DeviceImport, filename: str) -> str:

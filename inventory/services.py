@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_fsm import has_transition_perm
 
 from common.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
@@ -61,7 +62,11 @@ class DeclarationRejected(ValidationFailed):
             for field, messages in errors.items()
         }
         super().__init__(
-            _("%(count)d device(s) could not be declared; nothing was saved.")
+            ngettext(
+                "%(count)d device could not be declared; nothing was saved.",
+                "%(count)d devices could not be declared; nothing was saved.",
+                len(rows),
+            )
             % {"count": len(rows)},
             fields=fields,
         )

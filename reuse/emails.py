@@ -3,6 +3,7 @@ cancelled), written from templates in the site's language (French or English).""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -24,7 +25,8 @@ def _send(
         subject = render_to_string(f"reuse/emails/{template}_subject.txt", context)
         body = render_to_string(f"reuse/emails/{template}.txt", context)
     return send_mail(
-        " ".join(subject.split()),
+        # One line, its non-breaking spaces kept (str.split would take them for spaces).
+        re.sub(r"[ \t\r\n]+", " ", subject).strip(),
         body,
         settings.DEFAULT_FROM_EMAIL,
         list(recipients),

@@ -100,6 +100,7 @@ class DeclarationClaimForm(forms.Form):
     declaration = DeclarationChoiceField(
         label=_("Declaration"),
         queryset=selectors.claimable_declarations(),
+        empty_label=_("Choose a declaration"),
         help_text=_("Every device of the declaration still declared is claimed."),
     )
 
@@ -108,6 +109,7 @@ class SiteClaimForm(forms.Form):
     site = SiteChoiceField(
         label=_("Pickup site"),
         queryset=selectors.claimable_sites(),
+        empty_label=_("Choose a site"),
         help_text=_("Every device still declared at this site is claimed."),
     )
 
@@ -124,6 +126,7 @@ class CollectionForm(forms.Form):
         label=_("Pickup site"),
         queryset=Site.objects.none(),
         required=False,
+        empty_label=_("None"),
         help_text=_("Where the devices were picked up, printed on the collection note."),
     )
     commune_signatory = forms.CharField(

@@ -27,14 +27,16 @@ FORMS = {"medium": MediumForm, "record": ErasureRecordForm, "nwipe": NwipeImport
 
 
 def _report_nwipe(request: HttpRequest, report: services.NwipeImportReport) -> None:
+    passed, failed, unmatched = len(report.created), len(report.failed), len(report.unmatched)
+    # Each count agrees with its own noun: « 1 réussi, 2 échoués ».
+    counts = {
+        "passed": ngettext("%(count)d passed", "%(count)d passed", passed) % {"count": passed},
+        "failed": ngettext("%(count)d failed", "%(count)d failed", failed) % {"count": failed},
+        "unmatched": ngettext("%(count)d unmatched", "%(count)d unmatched", unmatched)
+        % {"count": unmatched},
+    }
     messages.success(
-        request,
-        _("nwipe log imported: %(passed)d passed, %(failed)d failed, %(unmatched)d unmatched.")
-        % {
-            "passed": len(report.created),
-            "failed": len(report.failed),
-            "unmatched": len(report.unmatched),
-        },
+        request, _("nwipe log imported: %(passed)s, %(failed)s, %(unmatched)s.") % counts
     )
     if report.unmatched:
         messages.warning(

@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from common.errors import PermissionDenied, ValidationFailed
 from common.handoff import enqueue, enqueue_on_commit, stalled_threshold
@@ -674,9 +675,11 @@ def _reject(device_import: DeviceImport, staging: Staging, error_count: int) -> 
     _finish(
         device_import,
         ImportState.REJECTED,
-        _(
-            "%(errors)d problem(s) found; nothing was imported. Correct the file and import it "
-            "again."
+        ngettext(
+            "%(errors)d problem found; nothing was imported. Correct the file and import it again.",
+            "%(errors)d problems found; nothing was imported. Correct the file and import it "
+            "again.",
+            error_count,
         )
         % {"errors": error_count},
         error_count=error_count,

@@ -14,12 +14,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.typography import filesize
 from documents.choices import DocumentKind
 from documents.models import Document
 from documents.services import document_request
@@ -246,7 +246,7 @@ def _nwipe_log_bytes(log_file) -> bytes:
     raw = b"" if too_large else log_file.read(limit + 1)
     if too_large or len(raw) > limit:
         message = _("This nwipe log is larger than %(limit)s: send the log of one run.") % {
-            "limit": filesizeformat(limit)
+            "limit": filesize(limit)
         }
         raise ValidationFailed(message, code="log_too_large", fields={"log": [message]})
     return raw

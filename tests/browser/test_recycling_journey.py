@@ -111,7 +111,7 @@ def test_a_laptop_goes_from_declared_to_recycled_through_the_pages(
     tab.goto(f"{url}/inventory/{code}/")
     expect(tab.locator(".device-identity .badge")).to_have_text("Collecté")
     tab.click(f".page-header__actions a[href='/reuse/devices/{code}/refurbishment/']")
-    expect(tab.locator("h1")).to_have_text(f"Reconditionnement de {code}")
+    expect(tab.locator("h1")).to_have_text(f"Reconditionnement de l’appareil {code}")
     answer_every_check(tab)
     tab.select_option("#id_diagnosis-check_power", "fault")
     tab.fill("#id_diagnosis-note_power", "Carte mère hors service, ne démarre pas.")
@@ -150,7 +150,7 @@ def test_a_laptop_goes_from_declared_to_recycled_through_the_pages(
     # when: « Non effacé » leads to the erasure page, where the SSD is recorded
     data.locator("a").click()
     tab.wait_for_url(f"{url}/reuse/devices/{code}/erasure/")
-    expect(tab.locator("h1")).to_have_text(f"Effacement des données de {code}")
+    expect(tab.locator("h1")).to_have_text(f"Effacement des données de l’appareil {code}")
     tab.select_option("#id_medium-type", "ssd")
     tab.fill("#id_medium-model", "Samsung PM871b")
     tab.fill("#id_medium-serial", MEDIUM_SERIAL)
@@ -158,7 +158,7 @@ def test_a_laptop_goes_from_declared_to_recycled_through_the_pages(
     tab.click("form:has(input[name=action][value=medium]) button[type=submit]")
     expect_message(tab, "success", "Support enregistré.")
     expect(tab.locator("#erasure-refusal")).to_have_text(
-        f"Pas encore effacé : le support {MEDIUM_SERIAL} n'a aucun effacement enregistré."
+        f"Pas encore effacé : le support {MEDIUM_SERIAL} n’a aucun effacement enregistré."
     )
 
     # and its destruction, by hand
@@ -227,7 +227,7 @@ def test_a_laptop_goes_from_declared_to_recycled_through_the_pages(
     record = WasteRecord.objects.get()
     assert tab.url == f"{url}/reuse/recycling/{record.pk}/"
     expect_message(
-        tab, "success", "1 appareil recyclé : l'expédition est inscrite au registre des déchets."
+        tab, "success", "1 appareil recyclé : l’expédition est inscrite au registre des déchets."
     )
     expect(tab.locator("h1")).to_contain_text(f"Expédition vers {TAKER} le")
     facts = tab.locator("#waste-record-facts-title").locator("..")
@@ -276,7 +276,7 @@ def test_a_laptop_goes_from_declared_to_recycled_through_the_pages(
     with open(download.path(), encoding="utf-8-sig", newline="") as file:
         header, *lines = list(csv.reader(file, delimiter=";"))
     assert header[:4] == [
-        "Date d'expédition",
+        "Date d’expédition",
         "Dénomination du déchet",
         "Code du déchet",
         "Quantité (t)",
@@ -286,9 +286,9 @@ def test_a_laptop_goes_from_declared_to_recycled_through_the_pages(
     assert line["Code du déchet"] == "20 01 36"
     assert line["Appareils"] == code
     assert line["Pris en charge par"] == "Éco-organisme"
-    assert line["SIREN de l'éco-organisme"] == TAKER_SIREN
+    assert line["SIREN de l’éco-organisme"] == TAKER_SIREN
     assert line["Code de traitement"] == "R4"
-    assert line["Date d'expédition"] == f"{today:%d/%m/%Y}"
+    assert line["Date d’expédition"] == f"{today:%d/%m/%Y}"
     assert "18,4" in line["Poids (kg)"]
 
     # and the commune sees the shipment in « Recyclage », and its laptop recycled

@@ -147,7 +147,7 @@ def test_a_laptop_goes_from_declared_to_ready_through_the_pages(
     tab.goto(f"{url}/inventory/{code}/")
     expect(tab.locator(".device-identity .badge")).to_have_text("Collecté")
     tab.click(f"a[href='/reuse/devices/{code}/erasure/']")
-    expect(tab.locator("h1")).to_have_text(f"Effacement des données de {code}")
+    expect(tab.locator("h1")).to_have_text(f"Effacement des données de l’appareil {code}")
     expect(tab.locator("#erasure-refusal")).to_have_text(
         "Pas encore effacé : aucun support de stockage enregistré."
     )
@@ -160,7 +160,7 @@ def test_a_laptop_goes_from_declared_to_ready_through_the_pages(
     # then: the medium is listed, not erased yet
     expect_message(tab, "success", "Support enregistré.")
     expect(tab.locator("#erasure-refusal")).to_have_text(
-        f"Pas encore effacé : le support {MEDIUM_SERIAL} n'a aucun effacement enregistré."
+        f"Pas encore effacé : le support {MEDIUM_SERIAL} n’a aucun effacement enregistré."
     )
     media = tab.locator("#media-title + .table-scroll table tbody")
     expect(media).to_contain_text(MEDIUM_SERIAL)
@@ -169,7 +169,7 @@ def test_a_laptop_goes_from_declared_to_ready_through_the_pages(
     # when: from the device page, the technician diagnoses it: everything works
     tab.click(f".breadcrumbs a[href='/inventory/{code}/']")
     tab.click(f".page-header__actions a[href='/reuse/devices/{code}/refurbishment/']")
-    expect(tab.locator("h1")).to_have_text(f"Reconditionnement de {code}")
+    expect(tab.locator("h1")).to_have_text(f"Reconditionnement de l’appareil {code}")
     expect(tab.locator("#diagnosis-form-title")).to_have_text("Enregistrer un diagnostic")
     answer_every_check(tab)
     tab.select_option("#id_diagnosis-result", "works")
@@ -203,7 +203,7 @@ def test_a_laptop_goes_from_declared_to_ready_through_the_pages(
     missing = tab.locator("[data-testid=ready-missing] li")
     expect(missing).to_have_count(1)
     expect(missing).to_have_text(
-        f"Les données ne sont pas effacées : le support {MEDIUM_SERIAL} n'a aucun effacement "
+        f"Les données ne sont pas effacées : le support {MEDIUM_SERIAL} n’a aucun effacement "
         "enregistré"
     )
 

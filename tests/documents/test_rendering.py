@@ -84,7 +84,7 @@ def test_the_collection_note_is_in_french_by_default(request_collection_note):
 
     # then
     assert document.language == "fr"
-    assert "Bon d'enlèvement et procès-verbal de cession gratuite" in text
+    assert "Bon d’enlèvement et procès-verbal de cession gratuite" in text
     assert "Code général de la propriété des personnes publiques" in text
 
 

@@ -188,7 +188,7 @@ def test_withdraw_action_withdraws_for_a_member_of_the_commune(
 
     # then
     assert [str(message) for message in get_messages(response.wsgi_request)] == [
-        "2 device(s) withdrawn."
+        "2 devices withdrawn."
     ]
     for device in (first, second):
         assert Device.objects.get(pk=device.pk).state == DeviceState.WITHDRAWN
@@ -233,7 +233,7 @@ def test_withdraw_action_refused_for_a_device_already_withdrawn(
     assert [str(message) for message in get_messages(response.wsgi_request)] == [
         f"{withdrawn.code} was not withdrawn: "
         "This action is not possible for a device in state “Withdrawn”.",
-        "1 device(s) withdrawn.",
+        "1 device withdrawn.",
     ]
     assert device_snapshot(withdrawn) == before
     assert Device.objects.get(pk=declared.pk).state == DeviceState.WITHDRAWN

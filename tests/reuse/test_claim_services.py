@@ -315,7 +315,7 @@ def test_overdue_claims_expire_and_fresh_ones_do_not(
     )
     for message in mail.outbox:
         assert message.subject == (
-            "[Boucle] Une réservation a expiré : 1 appareil de retour dans l’inventaire"
+            "[Boucle] Une réservation a expiré\u00a0: 1 appareil de retour dans l’inventaire"
         )
         assert overdue.code in message.body
         assert fresh_claim.code not in message.body

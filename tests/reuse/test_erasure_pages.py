@@ -6,13 +6,17 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from documents.choices import DocumentKind
 from documents.models import Document
 from inventory.models import Device
 from reuse.models import ErasureRecord, StorageMedium
-from reuse.services import collection_record, devices_claim
+from reuse.services import NwipeImportReport, collection_record, devices_claim
+from reuse.views_erasure import _report_nwipe
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "nwipe.log"
 
@@ -193,3 +197,20 @@ def test_an_erasure_is_recorded_on_any_medium_of_the_device_not_only_the_first(
     record = ErasureRecord.objects.get()
     assert (record.medium_id, record.level) == (second.pk, "destroy")
     assert not StorageMedium.objects.get(serial="SN-FIRST").records.exists()
+
+
+def test_the_nwipe_report_agrees_each_count_with_its_noun_in_french(rf):
+    # given: one drive passed, one failed, none unmatched
+    request = rf.post("/")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    report = NwipeImportReport(created=[object()], failed=[object()])
+
+    # when
+    with translation.override("fr"):
+        _report_nwipe(request, report)
+
+    # then
+    assert [str(message) for message in get_messages(request)] == [
+        "Journal nwipe importé\u00a0: 1 réussi, 1 échoué, 0 non rapproché."
+    ]

@@ -207,12 +207,12 @@ def test_the_register_export_is_in_french_for_a_french_page(client, declare, par
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     header, row = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert header[:4] == [
-        "Date d'expédition",
+        "Date d’expédition",
         "Dénomination du déchet",
         "Code du déchet",
         "Quantité (t)",
     ]
-    assert "SIREN de l'éco-organisme" in header
+    assert "SIREN de l’éco-organisme" in header
     line = dict(zip(header, row, strict=True))
     assert line["Code du déchet"] == "20 01 36"
     assert line["Dénomination du déchet"] == "Équipements électriques et électroniques mis au rebut"
