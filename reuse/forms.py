@@ -450,7 +450,9 @@ class PickupProposeForm(PickupSlotForm):
     """Proposing a pickup of ticked claimed devices: the site, the day and the slot."""
 
     codes = CodeListField(label=_("Devices"))
-    site = forms.ModelChoiceField(label=_("Pickup site"), queryset=Site.objects.none())
+    site = forms.ModelChoiceField(
+        label=_("Pickup site"), queryset=Site.objects.none(), empty_label=_("Choose a site")
+    )
     field_order = ["codes", "site", "date", "starts_at", "ends_at", "note"]
 
     def __init__(self, *args, commune: Organisation | None = None, **kwargs) -> None:
