@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
 from documents.choices import NUMBER_PREFIXES, DocumentKind, DocumentState
+from documents.titles import document_title
 from organisations.models import Organisation
 
 # What an issued document may never change: its identity, what it says and its file.
@@ -207,6 +208,11 @@ class Document(models.Model):
         if self.was_issued or self.is_issued:
             raise DocumentIssued()
         return super().delete(*args, **kwargs)
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language (:mod:`documents.titles`)."""
+        return document_title(self)
 
     @classmethod
     def from_db(cls, db, field_names, values) -> Document:

@@ -19,7 +19,7 @@ from typing import Any
 import qrcode
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from common.errors import NotFound, PermissionDenied, ValidationFailed
 from documents.choices import DocumentKind
@@ -273,7 +273,7 @@ def label_sheet_request(
     return document_request(
         kind=DocumentKind.LABEL_SHEET,
         owner=organisation,
-        title=_("Labels of %(count)d devices") % {"count": len(labels)},
+        title=label_sheet_title({"count": len(labels)}),
         template=LABEL_SHEET_TEMPLATE,
         context={
             "layout": sheet.as_context(),
@@ -290,3 +290,11 @@ def label_sheet_request(
 def _placed(labels: list[dict[str, str]]) -> list[dict[str, Any]]:
     """The labels of one sheet, each with its place (``layout.slots`` gives the offsets)."""
     return [{**label, "slot": index} for index, label in enumerate(labels)]
+
+
+def label_sheet_title(context) -> str:
+    """A label sheet's title, from its stored context (:mod:`documents.titles`)."""
+    count = context["count"] if "count" in context else sum(map(len, context["sheets"]))
+    return ngettext("Labels of %(count)d device", "Labels of %(count)d devices", count) % {
+        "count": count
+    }

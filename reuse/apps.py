@@ -7,9 +7,10 @@ class ReuseConfig(AppConfig):
     verbose_name = _("Refurbishment")
 
     def ready(self) -> None:
-        from reuse import dashboard
+        from reuse import dashboard, document_titles
 
         dashboard.register()
+        document_titles.register()
 
         # Inventory prints the labels but knows nothing of grades: reuse tells it.
         from inventory.labels import register_label_details

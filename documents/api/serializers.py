@@ -30,6 +30,11 @@ class DocumentSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text=_("The number of the document this one corrects, if any."),
     )
+    title = serializers.CharField(
+        source="display_title",
+        read_only=True,
+        help_text=_("The document's title, in the language asked for."),
+    )
     download_url = serializers.SerializerMethodField(
         help_text=_("Where to download the PDF once the document is issued.")
     )

@@ -10,7 +10,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from documents.choices import DocumentKind
@@ -22,6 +21,7 @@ from organisations.models import Organisation, Site
 from organisations.permissions import require_member
 from reuse import permissions as reuse_permissions
 from reuse.choices import PickupState
+from reuse.document_titles import collection_note_title
 from reuse.models import (
     Collection,
     CollectionDevice,
@@ -221,12 +221,7 @@ def collection_record(
             kind=DocumentKind.COLLECTION_NOTE,
             owner=partner,
             counterpart=commune,
-            title=ngettext(
-                "Collection of %(count)d device at %(commune)s",
-                "Collection of %(count)d devices at %(commune)s",
-                len(collected),
-            )
-            % {"count": len(collected), "commune": commune.name},
+            title=collection_note_title({"devices": collected, "commune": {"name": commune.name}}),
             template=COLLECTION_NOTE_TEMPLATE,
             context=_collection_note_context(collection, collected),
             created_by=user,

@@ -30,6 +30,10 @@ from organisations.permissions import require_member
 from reuse import permissions as reuse_permissions
 from reuse import selectors
 from reuse.choices import ErasureResult, MediumType, SanitisationLevel
+from reuse.document_titles import (
+    erasure_batch_certificate_title,
+    erasure_certificate_title,
+)
 from reuse.models import ErasureRecord, StorageMedium
 from reuse.nwipe import (
     ImpossibleTimestamp,
@@ -497,7 +501,7 @@ def erasure_certificate_issue(
         kind=DocumentKind.ERASURE_CERTIFICATE,
         owner=partner,
         counterpart=device.commune,
-        title=str(_("Erasure certificate for %(code)s") % {"code": device.code}),
+        title=erasure_certificate_title({"device_code": device.code}),
         template=ERASURE_CERTIFICATE_TEMPLATE,
         context={"issuer": _issuer(partner), "device_code": device.code, "lines": lines},
         created_by=user,
@@ -517,14 +521,7 @@ def erasure_batch_certificate_issue(
     return document_request(
         kind=DocumentKind.ERASURE_BATCH_CERTIFICATE,
         owner=partner,
-        title=str(
-            ngettext(
-                "Erasure certificate for %(count)d device",
-                "Erasure certificate for %(count)d devices",
-                len(devices),
-            )
-            % {"count": len(devices)}
-        ),
+        title=erasure_batch_certificate_title({"device_count": len(devices)}),
         template=ERASURE_BATCH_CERTIFICATE_TEMPLATE,
         context={
             "issuer": _issuer(partner),

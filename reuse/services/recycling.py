@@ -28,6 +28,7 @@ from organisations.validators import validate_siren
 from reuse import permissions as reuse_permissions
 from reuse import selectors
 from reuse.choices import TakerKind, TreatmentCode, WasteCode
+from reuse.document_titles import waste_register_title
 from reuse.models import WasteRecord, WasteRecordDevice
 
 # A shipment of a few devices weighs kilograms, a lorry of them tonnes: beyond this a typing
@@ -279,7 +280,7 @@ def waste_register_issue(*, partner: Organisation, user: AbstractBaseUser, year:
     return document_request(
         kind=DocumentKind.WASTE_REGISTER,
         owner=partner,
-        title=_("Waste register %(year)d") % {"year": year},
+        title=waste_register_title({"year": year}),
         template=WASTE_REGISTER_TEMPLATE,
         context={
             "year": year,

@@ -187,7 +187,8 @@ def test_the_api_lists_the_documents_with_their_fields(
         "kind_label": "Collection note",
         "year": issued.year,
         "sequence": 1,
-        "title": issued.title,
+        # worded in the reader's language (the title was asked for in French)
+        "title": "Collection of 1 device at Cachan",
         "state": "issued",
         "state_label": "Issued",
         "owner": {"slug": partner.slug, "name": partner.name, "kind": "partner"},
