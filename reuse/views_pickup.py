@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from common.errors import ApplicationError
-from common.pages import error_summary
+from common.errors import ApplicationError, TransitionNotAllowed, ValidationFailed
+from common.pages import add_application_error, error_summary
 from organisations.active import acting_as, active_organisation
 from reuse import selectors, services
 from reuse.choices import PickupState
@@ -80,13 +80,8 @@ def pickup_new(request: HttpRequest) -> HttpResponse:
                     ends_at=cleaned["ends_at"],
                     note=cleaned["note"],
                 )
-            except ApplicationError as error:
-                for field, field_messages in error.fields.items():
-                    if field in form.fields:
-                        for message in field_messages:
-                            form.add_error(field, message)
-                if not set(error.fields) & set(form.fields):
-                    form.add_error(None, error.message)
+            except (ValidationFailed, TransitionNotAllowed) as error:
+                add_application_error(form, error)
             else:
                 messages.success(request, _("Pickup proposed: the commune is told."))
                 return redirect("reuse:pickup-detail", pk=plan.pk)
@@ -180,9 +175,7 @@ def pickup_counter_propose(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ApplicationError as error:
         if error.fields and set(error.fields) <= set(form.fields):
-            for field, field_messages in error.fields.items():
-                for message in field_messages:
-                    form.add_error(field, message)
+            add_application_error(form, error)
             return _detail(request, plan, form, status=400)
         messages.error(request, error.message)
     else:
