@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -31,14 +30,13 @@ from reuse import selectors, services
 from reuse.forms import (
     ClaimForm,
     ClaimSelectionForm,
-    CodeListField,
     CollectionForm,
     DeclarationClaimForm,
     ReleaseForm,
     SiteClaimForm,
 )
 from reuse.models import PickupPlan
-from reuse.pages import active_partner
+from reuse.pages import active_partner, ticked_devices_of_one_commune
 
 
 def _report_claim(request: HttpRequest, claimed: list[Device], requested: list[str]) -> None:
@@ -215,25 +213,17 @@ def collection_new(request: HttpRequest) -> HttpResponse:
     partner = active_partner(request)
     data = request.POST if request.method == "POST" else request.GET
     plan = _collected_plan(request, partner, data.get("plan"))
-    try:
-        codes = CodeListField(required=False).clean(data.getlist("codes"))
-    except forms.ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    selection = ticked_devices_of_one_commune(
+        request,
+        selectors.pickup_open_codes(plan) if plan is not None else None,
+        none_ticked=_("Select the claimed devices you collected."),
+        several_communes=_(
+            "A collection takes devices of one commune only: record one per commune."
+        ),
+    )
+    if selection is None:
         return redirect("reuse:claim-list")
-    if plan is not None:
-        codes = selectors.pickup_open_codes(plan)
-    devices = list(selectors.devices_by_codes(codes).with_related().order_by("code"))
-    communes = {device.commune for device in devices}
-    if not devices:
-        messages.error(request, _("Select the claimed devices you collected."))
-        return redirect("reuse:claim-list")
-    if len(communes) != 1:
-        messages.error(
-            request,
-            _("A collection takes devices of one commune only: record one per commune."),
-        )
-        return redirect("reuse:claim-list")
-    commune = next(iter(communes))
+    devices, commune = selection
     if request.method == "POST":
         form = CollectionForm(request.POST, commune=commune)
         if form.is_valid():

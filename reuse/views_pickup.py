@@ -4,7 +4,6 @@ confirms that date; either side cancels. Refusals become messages or pages (403,
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -18,9 +17,9 @@ from common.pages import add_application_error, error_summary
 from organisations.active import acting_as, active_organisation
 from reuse import selectors, services
 from reuse.choices import PickupState
-from reuse.forms import CodeListField, PickupProposeForm, PickupSlotForm
+from reuse.forms import PickupProposeForm, PickupSlotForm
 from reuse.models import PickupPlan
-from reuse.pages import active_partner
+from reuse.pages import active_partner, ticked_devices_of_one_commune
 
 
 def _visible_plan(request: HttpRequest, pk: int) -> PickupPlan:
@@ -46,25 +45,16 @@ def pickup_list(request: HttpRequest) -> HttpResponse:
 def pickup_new(request: HttpRequest) -> HttpResponse:
     """Propose a pickup of the claimed devices ticked in "My claims" (one commune)."""
     partner = active_partner(request)
-    data = request.POST if request.method == "POST" else request.GET
-    try:
-        codes = CodeListField(required=False).clean(data.getlist("codes"))
-    except forms.ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("reuse:claim-list")
-    devices = list(
-        selectors.devices_by_codes(codes).filter(claimed_by=partner).with_related().order_by("code")
+    selection = ticked_devices_of_one_commune(
+        request,
+        None,
+        claimed_by=partner,
+        none_ticked=_("Select the claimed devices to pick up."),
+        several_communes=_("A pickup takes devices of one commune only: plan one per commune."),
     )
-    communes = {device.commune for device in devices}
-    if not devices:
-        messages.error(request, _("Select the claimed devices to pick up."))
+    if selection is None:
         return redirect("reuse:claim-list")
-    if len(communes) != 1:
-        messages.error(
-            request, _("A pickup takes devices of one commune only: plan one per commune.")
-        )
-        return redirect("reuse:claim-list")
-    commune = next(iter(communes))
+    devices, commune = selection
     if request.method == "POST":
         form = PickupProposeForm(request.POST, commune=commune)
         if form.is_valid():
