@@ -18,8 +18,9 @@ def _counted(counts: list[dict[str, Any]]) -> int:
     return sum(entry["count"] for entry in counts)
 
 
-def commune_awaiting(commune: Organisation) -> dict[str, Any]:
-    declared = selectors.devices_needing_attention(commune)["declared"]
+def awaiting_claim(organisation: Organisation) -> dict[str, Any]:
+    """The declared devices waiting for a partner: a commune's own, or the territory's."""
+    declared = selectors.devices_needing_attention(organisation)["declared"]
     return {
         "awaiting_claim_count": declared.count(),
         "awaiting_claim": list(declared[:RECENT_DEVICES]),
@@ -52,14 +53,6 @@ def territory_states(territory: Organisation) -> dict[str, Any]:
     return {"state_counts": state_counts, "device_total": _counted(state_counts)}
 
 
-def territory_awaiting(territory: Organisation) -> dict[str, Any]:
-    declared = selectors.devices_needing_attention(territory)["declared"]
-    return {
-        "awaiting_claim_count": declared.count(),
-        "awaiting_claim": list(declared[:RECENT_DEVICES]),
-    }
-
-
 def territory_by_commune(territory: Organisation) -> dict[str, Any]:
     devices = selectors.devices_visible_to([territory])
     return {"by_commune": selectors.device_counts_by_commune(devices)}
@@ -76,12 +69,12 @@ def register() -> None:
     for kind in (partner, territory):
         register_action(kind=kind, url_name="inventory:device-list", label=_("Open the inventory"))
     panels = [
-        ("commune-awaiting", commune, commune_awaiting, 10, False),
+        ("commune-awaiting", commune, awaiting_claim, 10, False),
         ("commune-states", commune, commune_states, 20, False),
         ("partner-claimable", partner, partner_claimable, 10, False),
         ("partner-held", partner, partner_held, 20, False),
         ("territory-states", territory, territory_states, 10, False),
-        ("territory-awaiting", territory, territory_awaiting, 20, False),
+        ("territory-awaiting", territory, awaiting_claim, 20, False),
         ("territory-by-commune", territory, territory_by_commune, 90, True),
     ]
     for name, kind, context, order, wide in panels:
