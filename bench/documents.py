@@ -333,7 +333,7 @@ def main() -> None:
         from config.celery import app
 
         app.conf.task_always_eager = False  # keep the renders for the timed children
-        with mock.patch("documents.services._queue_render"):
+        with mock.patch("documents.services.enqueue_on_commit"):
             numbers = prepare()
         url = _database_url(database)
         # Each render RUNS times, a document and its limit in turn, so that a busy machine
