@@ -17,7 +17,6 @@ from documents.facturx.invoice import (
     PostalAddress,
     PrecedingInvoice,
     amount_text,
-    compact,
     number_text,
     price_text,
 )
@@ -73,7 +72,7 @@ def invoice_context(invoice: Invoice) -> dict[str, Any]:
         if invoice.payment_means is None
         else {
             "code": str(invoice.payment_means.code),
-            "iban": compact(invoice.payment_means.iban),
+            "iban": invoice.payment_means.iban,
         },
         "vat_exemption_reason": invoice.vat_exemption_reason,
         "delivery_date": _date_text(invoice.delivery_date),
@@ -159,7 +158,7 @@ def _party_context(party: Party) -> dict[str, Any]:
     return {
         "name": party.name,
         "siret": party.siret,
-        "vat_number": compact(party.vat_number),
+        "vat_number": party.vat_number,
         "address": {
             "line_one": party.address.line_one,
             "line_two": party.address.line_two,
