@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -192,8 +193,9 @@ class InvoiceTotals:
 
 @dataclass(frozen=True)
 class Invoice:
-    """An invoice or a credit note, checked when it is made: an ``Invoice`` that exists is
-    one EN 16931 accepts, or :class:`InvalidInvoice` says why not, field by field."""
+    """An invoice or a credit note, checked when it is made against the rules of EN 16931
+    and Chorus Pro that its content could break; :class:`InvalidInvoice` says which, field by
+    field."""
 
     type_code: str  # BT-3, an InvoiceTypeCode
     seller: Party
@@ -329,7 +331,7 @@ def invoice_errors(invoice: Invoice) -> dict[str, list[str]]:
                 refuse(
                     "allowances",
                     _("The allowances at %(rate)s %% VAT exceed the lines invoiced at that rate.")
-                    % {"rate": number_text(vat.rate)},
+                    % {"rate": formats.number_format(Decimal(number_text(vat.rate)))},
                 )
         if totals.due_payable > 0 and not (invoice.due_date or invoice.payment_terms.strip()):
             # BR-CO-25
