@@ -878,8 +878,8 @@ def _rps(value: float) -> str:
     return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
 
 
-def targets(runs: list[Run]) -> list[tuple[str, list[str], bool]]:
-    """Issue 11's targets: each with the endpoints that miss it."""
+def targets(runs: list[Run]) -> list[tuple[str, list[str], str]]:
+    """Issue 11's targets: each with the endpoints that miss it, and its verdict."""
     lists = [run for run in runs if run.endpoint.kind in {"list", "search", "dashboard"}]
     details = [run for run in runs if run.endpoint.kind == "detail"]
     versus = [run for run in runs if run.endpoint.versus_baseline]
@@ -920,7 +920,10 @@ def targets(runs: list[Run]) -> list[tuple[str, list[str], bool]]:
             len(runs),
         ),
     ]
-    return [(text, misses, not misses) for text, misses, _ in checks]
+    return [
+        (text, misses, "not measured" if not driven else "does not hold" if misses else "holds")
+        for text, misses, driven in checks
+    ]
 
 
 def _machine(server_version: str) -> str:
@@ -1061,10 +1064,8 @@ def report(
             f"{run.ratio:.2f} |"
         )
     lines += ["", "| target | verdict | missed by |", "| --- | --- | --- |"]
-    for text, misses, holds in targets(runs):
-        lines.append(
-            f"| {text} | {'holds' if holds else 'does not hold'} | {'; '.join(misses) or '—'} |"
-        )
+    for text, misses, verdict in targets(runs):
+        lines.append(f"| {text} | {verdict} | {'; '.join(misses) or '—'} |")
     return "\n".join(lines)
 
 
@@ -1207,8 +1208,8 @@ def main() -> None:
     print()
     print(text)
     print()
-    for description, misses, holds in targets(runs):
-        print(f"{'HOLDS' if holds else 'DOES NOT HOLD'}: {description}")
+    for description, misses, verdict in targets(runs):
+        print(f"{verdict.upper()}: {description}")
         for miss in misses:
             print(f"    {miss}")
     if not options.only:
