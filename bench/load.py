@@ -509,7 +509,7 @@ def check_endpoints(endpoint_list: list[Endpoint]) -> dict[str, Check]:
 def _server(database_url: str) -> dict[str, Any]:
     import dj_database_url
 
-    config = dj_database_url.parse(database_url)
+    config = dj_database_url.parse(database_url) if database_url else {"ENGINE": "sqlite3"}
     if "postgresql" not in config["ENGINE"]:
         raise SystemExit(
             "The load benchmark runs on PostgreSQL: set DATABASE_URL=postgres://… (its server "

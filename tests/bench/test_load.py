@@ -95,9 +95,10 @@ def test_the_next_page_follows_the_first(demo_with_an_import):
     assert checks[following.label].rows == 50
 
 
-def test_the_benchmark_refuses_sqlite():
-    with pytest.raises(SystemExit, match="PostgreSQL"):
-        _server("sqlite:///db.sqlite3")
+@pytest.mark.parametrize("database_url", ["sqlite:///db.sqlite3", ""])
+def test_the_benchmark_refuses_sqlite(database_url):
+    with pytest.raises(SystemExit, match="runs on PostgreSQL"):
+        _server(database_url)
 
 
 def _exists(server, name: str) -> bool:
