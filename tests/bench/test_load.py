@@ -107,31 +107,41 @@ def _exists(server, name: str) -> bool:
         return maintenance.execute(query, [name]).fetchone()[0] == 1
 
 
+@pytest.fixture
+def server():
+    """The PostgreSQL server of the tests; a database name of the benchmark's, dropped after."""
+    server = _server(os.environ["DATABASE_URL"])
+    name = f"boucle_bench_load_test_{os.getpid()}"
+    yield server, name
+    with _maintenance(server) as maintenance:
+        maintenance.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
 )
-def test_the_benchmark_drops_only_a_database_it_created():
-    server = _server(os.environ["DATABASE_URL"])
-    name = f"boucle_bench_load_test_{os.getpid()}"
-    refusal = re.escape("was not created by bench/load.py")
-
+def test_the_benchmark_drops_no_database_it_did_not_create(server):
     # given: a database of the benchmark's name that it did not create
+    server, name = server
     with _maintenance(server) as maintenance:
         maintenance.execute(f'CREATE DATABASE "{name}"')
-    try:
-        # when / then
-        with pytest.raises(SystemExit, match=refusal):
-            drop_database(server, name)
-        with pytest.raises(SystemExit, match=refusal):
-            create_database(server, name)
-        assert _exists(server, name)
-    finally:
-        with _maintenance(server) as maintenance:
-            maintenance.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    refusal = re.escape("was not created by bench/load.py")
 
-    # given: one it created, then marked as filled
-    create_database(server, name)
+    # when / then
+    with pytest.raises(SystemExit, match=refusal):
+        drop_database(server, name)
+    with pytest.raises(SystemExit, match=refusal):
+        create_database(server, name)
     assert _exists(server, name)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
+)
+def test_the_benchmark_drops_the_database_it_created(server):
+    # given: one it created, then marked as filled
+    server, name = server
+    create_database(server, name)
     _set_mark(server, name, filled_mark(20))
 
     # when
