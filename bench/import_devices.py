@@ -64,12 +64,14 @@ COPY_COLUMNS = (
 )
 
 
-def generate(path: Path, rows: int, *, seed: int = 2026) -> None:
-    """A declaration file as a commune's Excel would save it."""
+def generate(path: Path, rows: int, *, seed: int = 2026, first: int = 0) -> None:
+    """A declaration file as a commune's Excel would save it; its serial numbers and asset
+    tags count from ``first``, so that files generated one after the other hold different
+    devices."""
     rng = random.Random(seed)
     with path.open("w", encoding="cp1252", newline="") as file:
         file.write(HEADER + "\r\n")
-        for number in range(rows):
+        for number in range(first, first + rows):
             kind, brand, model, cpu, screen, year = rng.choice(CATALOGUE)
             computer = kind in {"Portable", "Unité centrale"}
             purchase = datetime.date(year, rng.randint(1, 12), rng.randint(1, 28))
