@@ -334,7 +334,10 @@ def main() -> None:
                 big = Path(folder) / "million.csv"
                 generate(big, 1_000_000, seed=1_000_000)
                 with connection.cursor() as cursor:
-                    cursor.execute("TRUNCATE inventory_deviceevent, inventory_device CASCADE")
+                    cursor.execute(
+                        "TRUNCATE inventory_devicecount, inventory_deviceevent, inventory_device "
+                        "CASCADE"
+                    )
                 million = run_child(big, database)
                 million["size_mb"] = big.stat().st_size / 1_048_576
     finally:

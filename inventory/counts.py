@@ -70,7 +70,7 @@ def count_key(device: Device) -> CountKey:
     return CountKey(*(getattr(device, name) for name in KEY_FIELDS))
 
 
-def device_counts_add(changes: Mapping[CountKey, int]) -> None:
+def device_counts_add(*, changes: Mapping[CountKey, int]) -> None:
     """Add each change (a number of devices, negative to take away) to its key's count, in the
     key's order; changes of zero are left out.
 
@@ -130,7 +130,7 @@ _READ_BACK = 2000
 
 @contextmanager
 def device_counts_batch() -> Iterator[None]:
-    """Count the transitions run inside once, when the block ends, in one statement.
+    """Count the transitions run inside once, when the block ends.
 
     For services moving many devices at once: inside, the gateway only notes each device's key
     before its first transition; at the end, the keys the devices have then are read back (a
@@ -169,7 +169,7 @@ def _flush(batch: _Batch) -> None:
             if before != after:
                 changes[before] -= 1
                 changes[after] += 1
-    device_counts_add(changes)
+    device_counts_add(changes=changes)
 
 
 def device_counts_move(*, device_pk: int, before: CountKey, after: CountKey) -> None:
@@ -179,7 +179,7 @@ def device_counts_move(*, device_pk: int, before: CountKey, after: CountKey) -> 
     if batch is not None:
         batch.before.setdefault(device_pk, before)
     elif before != after:
-        device_counts_add({before: -1, after: 1})
+        device_counts_add(changes={before: -1, after: 1})
 
 
 # --- Checking and rebuilding the counts from the devices. ---

@@ -206,7 +206,7 @@ def declaration_create(
             for device in devices:
                 device.declaration = declaration
             Device.objects.bulk_create(devices)
-            device_counts_add(Counter(count_key(device) for device in devices))
+            device_counts_add(changes=Counter(count_key(device) for device in devices))
             DeviceEvent.objects.bulk_create(
                 DeviceEvent(
                     device=device,
@@ -313,7 +313,7 @@ def device_update(
         if not changed:
             return locked
         if "category" in changed:
-            device_counts_add({counted: -1, count_key(locked): 1})
+            device_counts_add(changes={counted: -1, count_key(locked): 1})
         locked.save(
             update_fields=[
                 *changed,
