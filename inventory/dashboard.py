@@ -1,4 +1,9 @@
-"""The inventory's panels of the dashboard: what waits for a claim, the devices by state."""
+"""The inventory's panels of the dashboard: what waits for a claim, the devices by state.
+
+Every figure is read from the device counts (:mod:`inventory.counts`), never by counting the
+devices: a panel costs the same few queries whatever the size of the inventory. Only the
+latest few devices a panel lists are read from the devices.
+"""
 
 from __future__ import annotations
 
@@ -21,26 +26,30 @@ def _counted(counts: list[dict[str, Any]]) -> int:
 def awaiting_claim(organisation: Organisation) -> dict[str, Any]:
     """The declared devices waiting for a partner: a commune's own, or the territory's."""
     declared = selectors.devices_needing_attention(organisation)["declared"]
+    counts = selectors.device_counts_needing_attention(organisation)["declared"]
     return {
-        "awaiting_claim_count": declared.count(),
+        "awaiting_claim_count": counts.total(),
         "awaiting_claim": list(declared[:RECENT_DEVICES]),
     }
 
 
 def commune_states(commune: Organisation) -> dict[str, Any]:
-    own_devices = selectors.devices_visible_to([commune]).filter(commune=commune)
+    own_devices = selectors.device_counts_visible_to([commune]).filter(commune=commune)
     state_counts = selectors.device_state_counts(own_devices)
     return {"state_counts": state_counts, "device_total": _counted(state_counts)}
 
 
 def partner_claimable(partner: Organisation) -> dict[str, Any]:
     claimable = selectors.devices_needing_attention(partner)["claimable"]
-    return {"claimable_count": claimable.count(), "claimable": list(claimable[:RECENT_DEVICES])}
+    counts = selectors.device_counts_needing_attention(partner)["claimable"]
+    return {"claimable_count": counts.total(), "claimable": list(claimable[:RECENT_DEVICES])}
 
 
 def partner_held(partner: Organisation) -> dict[str, Any]:
     held = selectors.devices_needing_attention(partner)["held"]
-    held_counts = selectors.device_state_counts(held)
+    held_counts = selectors.device_state_counts(
+        selectors.device_counts_needing_attention(partner)["held"]
+    )
     return {
         "held_counts": held_counts,
         "held_total": _counted(held_counts),
@@ -49,13 +58,13 @@ def partner_held(partner: Organisation) -> dict[str, Any]:
 
 
 def territory_states(territory: Organisation) -> dict[str, Any]:
-    state_counts = selectors.device_state_counts(selectors.devices_visible_to([territory]))
+    state_counts = selectors.device_state_counts(selectors.device_counts_visible_to([territory]))
     return {"state_counts": state_counts, "device_total": _counted(state_counts)}
 
 
 def territory_by_commune(territory: Organisation) -> dict[str, Any]:
-    devices = selectors.devices_visible_to([territory])
-    return {"by_commune": selectors.device_counts_by_commune(devices)}
+    counts = selectors.device_counts_visible_to([territory])
+    return {"by_commune": selectors.device_counts_by_commune(counts)}
 
 
 def register() -> None:

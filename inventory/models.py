@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -649,6 +650,75 @@ def recycling_refusals(device: Device, *, waste_record, erasure_refusal) -> list
     if waste_record is None or not waste_record.covers(device):
         missing.append(("no_waste_record", _("no waste record covers it")))
     return missing
+
+
+class DeviceCountQuerySet(models.QuerySet):
+    def claimable(self) -> DeviceCountQuerySet:
+        """The counts of the devices a partner may claim (as ``DeviceQuerySet.claimable``)."""
+        from inventory.lifecycle import transition_sources  # it reads Device, defined above
+
+        return self.filter(state__in=transition_sources("claim"))
+
+    def total(self) -> int:
+        """How many devices these counts add up to."""
+        return self.aggregate(total=Coalesce(Sum("count"), 0))["total"]
+
+
+class DeviceCount(models.Model):
+    """How many devices share one declaring commune, holder, claimant, state and category.
+
+    What the dashboards and reports count, read without scanning the devices. Every change of
+    a device's commune, holder, claimant, state or category updates it in the same transaction
+    (:mod:`inventory.counts`: the lifecycle's gateway, declarations, file imports, an edited
+    category); ``manage.py recount_devices`` rebuilds it from the devices, or checks it. The
+    columns are named as the device's, so that a filter on devices (the visibility rule, say)
+    filters the counts alike. Rows fallen to zero stay.
+    """
+
+    commune = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("declaring commune"),
+    )
+    holder = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("holder")
+    )
+    claimed_by = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("claimed by"),
+    )
+    state = models.CharField(_("state"), max_length=20, choices=DeviceState.choices)
+    category = models.CharField(_("category"), max_length=16, choices=DeviceCategory.choices)
+    count = models.BigIntegerField(_("devices"), default=0)
+
+    objects = DeviceCountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("device count")
+        verbose_name_plural = _("device counts")
+        constraints = [
+            # One row per key; a device never claimed counts under "no claimant" (0), as
+            # NULLs would never conflict. inventory.counts upserts against this very index.
+            models.UniqueConstraint(
+                F("commune"),
+                F("holder"),
+                Coalesce(F("claimed_by"), Value(0)),
+                F("state"),
+                F("category"),
+                name="%(app_label)s_%(class)s_unique_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(count__gte=0), name="%(app_label)s_%(class)s_count_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state} {self.category}: {self.count}"
 
 
 class DeviceEventQuerySet(models.QuerySet):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from common.errors import NotFound
 from inventory import permissions
 from inventory.choices import DeviceState
-from inventory.models import Device, DeviceEvent, DeviceImport
+from inventory.models import Device, DeviceCount, DeviceEvent, DeviceImport
 from organisations.models import Organisation
 
 
@@ -53,31 +54,62 @@ def devices_needing_attention(organisation: Organisation) -> dict[str, QuerySet[
     return {}
 
 
-def device_state_counts(devices: QuerySet[Device]) -> list[dict[str, Any]]:
-    """How many of ``devices`` are in each state, in the lifecycle's order, zeros left out."""
-    counts = dict(
-        devices.order_by()
+def device_counts_needing_attention(organisation: Organisation) -> dict[str, QuerySet[DeviceCount]]:
+    """The counts of :func:`devices_needing_attention`'s devices, under the same names: what a
+    dashboard counts without reading the devices."""
+    if organisation.is_commune:
+        return {
+            "declared": DeviceCount.objects.filter(
+                commune=organisation, state=DeviceState.DECLARED
+            ),
+        }
+    if organisation.is_partner:
+        return {
+            "claimable": DeviceCount.objects.claimable(),
+            "held": DeviceCount.objects.filter(holder=organisation),
+        }
+    if organisation.is_territory:
+        return {"declared": DeviceCount.objects.claimable()}
+    return {}
+
+
+def device_counts_visible_to(organisations: Iterable[Organisation]) -> QuerySet[DeviceCount]:
+    """The counts of the devices the organisations may see: :func:`devices_visible_to`'s rule,
+    applied to the counts, whose columns are the devices' own."""
+    visibility = permissions.visible_devices_q(organisations)
+    if visibility is None:
+        return DeviceCount.objects.none()
+    return DeviceCount.objects.filter(visibility)
+
+
+def device_state_counts(counts: QuerySet[DeviceCount]) -> list[dict[str, Any]]:
+    """How many devices of ``counts`` are in each state, in the lifecycle's order, zeros left
+    out."""
+    totals = dict(
+        counts.order_by()
         .values_list("state")
-        .annotate(count=Count("pk"))
-        .values_list("state", "count")
+        .annotate(total=Sum("count"))
+        .values_list("state", "total")
     )
     return [
-        {"state": state, "label": state.label, "count": counts[state.value]}
+        {"state": state, "label": state.label, "count": totals[state.value]}
         for state in DeviceState
-        if counts.get(state.value)
+        if totals.get(state.value)
     ]
 
 
-def device_counts_by_commune(devices: QuerySet[Device]) -> list[dict[str, Any]]:
-    """Per declaring commune: all devices, those awaiting a claim, withdrawn, and in the loop."""
+def device_counts_by_commune(counts: QuerySet[DeviceCount]) -> list[dict[str, Any]]:
+    """Per declaring commune of ``counts``: all devices, those awaiting a claim, withdrawn, and
+    in the loop; communes without a device left out."""
     rows = list(
-        devices.order_by()
+        counts.order_by()
         .values("commune__name", "commune__slug")
         .annotate(
-            total=Count("pk"),
-            awaiting_claim=Count("pk", filter=Q(state=DeviceState.DECLARED)),
-            withdrawn=Count("pk", filter=Q(state=DeviceState.WITHDRAWN)),
+            total=Coalesce(Sum("count"), 0),
+            awaiting_claim=Coalesce(Sum("count", filter=Q(state=DeviceState.DECLARED)), 0),
+            withdrawn=Coalesce(Sum("count", filter=Q(state=DeviceState.WITHDRAWN)), 0),
         )
+        .filter(total__gt=0)
         .order_by("commune__name")
     )
     for row in rows:

@@ -6,6 +6,7 @@ run in one transaction and write the device's event in it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from django_fsm import has_transition_perm
 from common.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory import permissions
 from inventory.choices import DeclarationSource, DeviceState, EventKind
+from inventory.counts import CountKey, count_key, device_counts_add, device_counts_move
 from inventory.lifecycle import transition_refusal
 from inventory.models import Declaration, Device, DeviceEvent
 from organisations.models import Organisation, Site
@@ -204,6 +206,7 @@ def declaration_create(
             for device in devices:
                 device.declaration = declaration
             Device.objects.bulk_create(devices)
+            device_counts_add(changes=Counter(count_key(device) for device in devices))
             DeviceEvent.objects.bulk_create(
                 DeviceEvent(
                     device=device,
@@ -274,6 +277,7 @@ def device_update(
                 code="not_editable",
             )
         before = {field: getattr(locked, field) for field in (*DESCRIPTION_FIELDS, "data_bearing")}
+        counted = count_key(locked)
         _describe(locked, description)
         site_change = _pickup_site_change(locked, new_site)
         try:
@@ -308,6 +312,8 @@ def device_update(
             changed["pickup_site"] = site_change
         if not changed:
             return locked
+        if "category" in changed:
+            device_counts_add(changes={counted: -1, count_key(locked): 1})
         locked.save(
             update_fields=[
                 *changed,
@@ -375,14 +381,16 @@ def device_transition(
     details: Mapping[str, Any] | None = None,
     **arguments: Any,
 ) -> Device:
-    """Run one transition of the lifecycle and write its event, in one transaction.
+    """Run one transition of the lifecycle, write its event and count the device under its
+    new state (and holder, claimant), in one transaction.
 
     The device row is locked first, so two concurrent transitions of one device are
     serialised and the second sees the first's state. ``user`` and ``organisation`` are
     ``None`` only for the system itself (an expiry, say). The refusal tells why: the state
     (409), or the acting organisation (403). Other services call this inside their own
     transaction when a transition is part of a larger change, so its transaction is not
-    durable: it joins theirs.
+    durable: it joins theirs; one that runs many transitions does so inside
+    :func:`inventory.counts.device_counts_batch`, which counts them all at once at its end.
     """
     if organisation is not None and user is not None:
         require_member(user, organisation)
@@ -422,6 +430,11 @@ def device_transition(
             organisation=organisation,
             note=note,
             details=dict(details or {}),
+        )
+        device_counts_move(
+            device_pk=locked.pk,
+            before=CountKey(*(before[name] for name in CountKey._fields)),
+            after=count_key(locked),
         )
     return locked
 

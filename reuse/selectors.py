@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from common.errors import NotFound
 from inventory import lifecycle
 from inventory.choices import DeviceState
-from inventory.models import Declaration, Device
+from inventory.models import Declaration, Device, DeviceCount
 from organisations.models import Organisation, Site
 from reuse import permissions
 from reuse.choices import PickupState
@@ -81,6 +81,11 @@ def claims_of(partner: Organisation) -> QuerySet[Device]:
         .with_related()
         .order_by("claimed_at", "pk")
     )
+
+
+def claim_count_of(partner: Organisation) -> int:
+    """How many devices :func:`claims_of` holds, read from the device counts."""
+    return DeviceCount.objects.filter(state=DeviceState.CLAIMED, claimed_by=partner).total()
 
 
 def claims_on(commune: Organisation) -> QuerySet[Device]:

@@ -14,6 +14,7 @@ from factory.django import DjangoModelFactory
 from rest_framework.test import APIClient
 
 from inventory.choices import DeviceCategory, StorageType
+from inventory.counts import device_counts_differences
 from inventory.services import declaration_create
 from organisations.choices import CessionEligibility, MembershipRole, OrganisationKind
 from organisations.models import Membership, Organisation, Site
@@ -108,6 +109,24 @@ def device_description(**overrides) -> dict:
 def member(organisation: Organisation, role: str = MembershipRole.STAFF):
     """A new user belonging to ``organisation``."""
     return MembershipFactory(organisation=organisation, role=role).user
+
+
+@pytest.fixture(autouse=True)
+def device_counts_match_the_devices(request):
+    """Every test that used the database ends with the device counts equal to a recount of
+    its devices, whatever it did to them (through the services, the factories, the pages or
+    the API): the counts are kept by every write, not only by those their own tests try."""
+    # pytest-django's own fixture behind ``db``, ``transactional_db`` and the marker: taken
+    # first, so that the check runs before the test's database is rolled back or flushed.
+    uses_database = (
+        request.node.get_closest_marker("django_db") is not None
+        or "_django_db_helper" in request.fixturenames
+    )
+    if uses_database:
+        request.getfixturevalue("_django_db_helper")
+    yield
+    if uses_database:
+        assert device_counts_differences() == []
 
 
 @pytest.fixture(autouse=True)

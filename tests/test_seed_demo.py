@@ -16,7 +16,7 @@ from demo.territory import DEMO_PASSWORD, seed_demo
 from documents.choices import DocumentKind, DocumentState
 from documents.models import Document
 from inventory.choices import DeviceState, EventKind
-from inventory.models import Declaration, Device, DeviceEvent
+from inventory.models import Declaration, Device, DeviceCount, DeviceEvent
 from organisations.choices import CessionEligibility, MembershipRole, OrganisationKind
 from organisations.models import Membership, Organisation, Site
 from reuse import selectors
@@ -43,6 +43,7 @@ MODELS = (
     Declaration,
     Device,
     DeviceEvent,
+    DeviceCount,
     Collection,
     CollectionDevice,
     StorageMedium,
@@ -245,6 +246,23 @@ def test_seed_demo_declares_a_few_hundred_devices_through_the_lifecycle():
         actor__username=Concat(F("organisation__slug"), Value("-agent"))
     ).exists()
     assert not Device.objects.exclude(pickup_site__organisation=F("commune")).exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_leaves_counts_that_match_its_devices():
+    # when
+    seed()
+
+    # then
+    out = io.StringIO()
+    call_command("recount_devices", "--check", stdout=out)
+    assert out.getvalue() == "The device counts match the devices.\n"
+    states = Counter(Device.objects.values_list("state", flat=True))
+    stored = Counter()
+    for state, count in DeviceCount.objects.values_list("state", "count"):
+        stored[state] += count
+    assert +stored == states
+    assert len(states) >= 6  # declared, withdrawn, claimed, collected, in refurbishment, ready…
 
 
 @pytest.mark.django_db(transaction=True)

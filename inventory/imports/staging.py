@@ -2,8 +2,8 @@
 
 Valid rows are loaded into a temporary table (PostgreSQL's COPY through psycopg 3, batched
 inserts on SQLite); rejected cells into another. Duplicates inside the file and against the
-territory's active devices, and the final insert of devices and their events, are single SQL
-statements on those tables, written once for both databases.
+territory's active devices, and the final insert of devices, their events and their counts, are
+single SQL statements on those tables, written once for both databases.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection
 
 from inventory.choices import DeviceState, EventKind
+from inventory.counts import UPSERT
 from inventory.imports.validation import ROW_FIELDS, RowError, ValidRow
 from inventory.models import CODE_ALPHABET, CODE_LENGTH
 
@@ -195,7 +196,8 @@ class Staging:
     def insert_devices(
         self, *, declaration_id: int, commune_id: int, actor_id: int, import_id: int, now: Any
     ) -> int:
-        """Insert every staged row as a declared device, then its ``declared`` event."""
+        """Insert every staged row as a declared device, then its ``declared`` event, and count
+        them (:mod:`inventory.counts`): three statements, whatever the number of rows."""
         description = list(ROW_FIELDS)
         names = ", ".join(description)
         if self.postgresql:
@@ -236,5 +238,14 @@ class Staging:
                     import_id,
                     declaration_id,
                 ],
+            )
+            # The devices' counts, one row per category (in their order, as inventory.counts
+            # writes them), added to those of the commune's earlier declarations.
+            cursor.execute(
+                UPSERT.format(
+                    source=f"""SELECT %s, %s, CAST(NULL AS BIGINT), %s, category, COUNT(*)
+                    FROM {self.rows} WHERE 1 = 1 GROUP BY category ORDER BY category"""
+                ),
+                [commune_id, commune_id, DeviceState.DECLARED],
             )
         return inserted

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from common.errors import PermissionDenied, TransitionNotAllowed
 from common.handoff import enqueue_on_commit
 from inventory import lifecycle, permissions
+from inventory.counts import device_counts_batch
 from inventory.models import Declaration, Device
 from inventory.services import device_transition
 from organisations.models import Organisation, Site
@@ -53,17 +54,18 @@ def _claim_pks(
             .filter(pk__in=pks, state__in=lifecycle.transition_sources("claim"))
             .order_by("pk")
         )
-        for device in lifecycle.transition_check(locked, "claim", organisation=partner).allowed:
-            claimed.append(
-                device_transition(
-                    device=device,
-                    transition="claim",
-                    user=user,
-                    organisation=partner,
-                    claimant=partner,
-                    at=now,
+        with device_counts_batch():
+            for device in lifecycle.transition_check(locked, "claim", organisation=partner).allowed:
+                claimed.append(
+                    device_transition(
+                        device=device,
+                        transition="claim",
+                        user=user,
+                        organisation=partner,
+                        claimant=partner,
+                        at=now,
+                    )
                 )
-            )
         by_commune: dict[int, list[int]] = defaultdict(list)
         for device in claimed:
             by_commune[device.commune_id].append(device.pk)

@@ -15,6 +15,7 @@ from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, Vali
 from documents.choices import DocumentKind
 from documents.services import document_request
 from inventory import lifecycle, permissions
+from inventory.counts import device_counts_batch
 from inventory.models import Device
 from inventory.services import device_transition
 from organisations.models import Organisation, Site
@@ -204,16 +205,17 @@ def collection_record(
             created_by=user,
             **signatories,
         )
-        collected = [
-            device_transition(
-                device=device,
-                transition="collect",
-                user=user,
-                organisation=partner,
-                details={"collection": collection.pk},
-            )
-            for device in locked
-        ]
+        with device_counts_batch():
+            collected = [
+                device_transition(
+                    device=device,
+                    transition="collect",
+                    user=user,
+                    organisation=partner,
+                    details={"collection": collection.pk},
+                )
+                for device in locked
+            ]
         CollectionDevice.objects.bulk_create(
             CollectionDevice(collection=collection, device=device) for device in collected
         )

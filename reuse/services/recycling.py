@@ -20,6 +20,7 @@ from documents.choices import DocumentKind
 from documents.models import Document
 from documents.services import document_request
 from inventory import lifecycle
+from inventory.counts import device_counts_batch
 from inventory.models import Device, recycling_refusals, unerased_data
 from inventory.services import device_transition
 from organisations.models import Organisation
@@ -196,20 +197,21 @@ def waste_record_create(
         WasteRecordDevice.objects.bulk_create(
             WasteRecordDevice(waste_record=record, device=device) for device in locked
         )
-        for device in locked:
-            device_transition(
-                device=device,
-                transition="recycle",
-                user=user,
-                organisation=partner,
-                details={
-                    "waste_record": record.pk,
-                    "waste_code": record.waste_code,
-                    "treatment_code": record.treatment_code,
-                },
-                waste_record=record,
-                erasure_refusal=refusals[device.pk],
-            )
+        with device_counts_batch():
+            for device in locked:
+                device_transition(
+                    device=device,
+                    transition="recycle",
+                    user=user,
+                    organisation=partner,
+                    details={
+                        "waste_record": record.pk,
+                        "waste_code": record.waste_code,
+                        "treatment_code": record.treatment_code,
+                    },
+                    waste_record=record,
+                    erasure_refusal=refusals[device.pk],
+                )
     return record
 
 

@@ -17,6 +17,7 @@ from common.errors import PermissionDenied, TransitionNotAllowed, ValidationFail
 from documents.choices import DocumentKind, DocumentState
 from documents.models import Document
 from inventory.choices import DeviceState
+from inventory.counts import device_counts_rebuild
 from inventory.models import Device
 from reuse.models import ErasureRecord, StorageMedium
 from reuse.nwipe import UnreadableLog, parse_nwipe_log
@@ -199,6 +200,7 @@ def test_a_device_past_refurbishment_cannot_be_erased_and_nothing_changes(
     device = collected()[0]
     medium = medium_add(partner=partner, user=partner_user, device=device, type="hdd")
     Device.objects.filter(pk=device.pk).update(state=DeviceState.READY)
+    device_counts_rebuild()  # as after any change made outside the services
     device.refresh_from_db()
     medium.refresh_from_db()
 
