@@ -161,6 +161,7 @@ def _cached(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return converter
 
 
+# A cell whose type no converter reads.
 UNREADABLE_VALUE = Reason.of("value_unreadable")
 
 # Columns whose values differ on every row: remembering them would only cost memory.
