@@ -29,7 +29,7 @@ from inventory.choices import (
     StorageType,
 )
 from inventory.imports.columns import DEFAULT_SURPLUS_STATUSES
-from inventory.imports.reasons import worded_rejection
+from inventory.imports.reasons import Wording, worded_rejection
 from organisations.models import Organisation, Site
 
 # Crockford's base 32 without I, L, O, U: nothing to misread on a label.
@@ -253,7 +253,8 @@ class DeviceImport(models.Model):
     def rejections(self) -> list[dict]:
         """The first rejected rows (``errors_preview``), each reason in the reader's language
         (:mod:`inventory.imports.reasons`)."""
-        return [worded_rejection(stored) for stored in self.errors_preview]
+        wording = Wording()
+        return [worded_rejection(stored, wording) for stored in self.errors_preview]
 
 
 class DeviceQuerySet(models.QuerySet):

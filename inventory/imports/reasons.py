@@ -112,18 +112,43 @@ class Reason:
         return word_reason(self.code, json.loads(self.params))
 
 
+class Wording:
+    """Words reasons in the active language, each message translated once: one wording serves
+    the many rows of a report, or of a page, read in one language."""
+
+    def __init__(self) -> None:
+        self._messages: dict[str, str] = {}
+
+    def reason(self, code: str, params: Mapping[str, Any]) -> str:
+        """The reason ``code`` with its values."""
+        message = self._messages.get(code)
+        if message is None:
+            message = self._messages[code] = str(REASONS[code])
+        if not params:
+            return message
+        return message % {
+            name: _WORDED_VALUES[name](value) if name in _WORDED_VALUES else value
+            for name, value in params.items()
+        }
+
+    def rejection(self, code: str, params: Mapping[str, Any], column: str) -> tuple[str, str]:
+        """A rejection's reason and column: a reason about one of Boucle's columns that the
+        file lacks names it, where the file gives no column."""
+        try:
+            reason = self.reason(code, params)
+        except (KeyError, TypeError, ValueError):
+            reason = code  # a code this version does not word: say it rather than fail
+        if not column and params.get("column") in COLUMNS:
+            column = str(COLUMNS[params["column"]])
+        return reason, column
+
+
 def word_reason(code: str, params: Mapping[str, Any]) -> str:
     """The reason ``code`` with its values, in the active language."""
-    message = str(REASONS[code])
-    if not params:
-        return message
-    return message % {
-        name: _WORDED_VALUES[name](value) if name in _WORDED_VALUES else value
-        for name, value in params.items()
-    }
+    return Wording().reason(code, params)
 
 
-def worded_rejection(stored: Mapping[str, Any]) -> dict[str, Any]:
+def worded_rejection(stored: Mapping[str, Any], wording: Wording | None = None) -> dict[str, Any]:
     """A stored rejection (an entry of ``DeviceImport.errors_preview``) as it is shown: its
     line, column, value, reason in the active language and code.
 
@@ -133,7 +158,9 @@ def worded_rejection(stored: Mapping[str, Any]) -> dict[str, Any]:
     if code is None:
         reason, column = stored.get("reason", ""), stored.get("column", "")
     else:
-        reason, column = word_rejection(code, stored.get("params") or {}, stored.get("column", ""))
+        reason, column = (wording or Wording()).rejection(
+            code, stored.get("params") or {}, stored.get("column", "")
+        )
     return {
         "line": stored["line"],
         "column": column,
@@ -141,15 +168,3 @@ def worded_rejection(stored: Mapping[str, Any]) -> dict[str, Any]:
         "reason": reason,
         "code": code,
     }
-
-
-def word_rejection(code: str, params: Mapping[str, Any], column: str) -> tuple[str, str]:
-    """The reason of a rejection and its column, in the active language: a reason about one of
-    Boucle's columns that the file lacks names it, where the file gives no column."""
-    try:
-        reason = word_reason(code, params)
-    except (KeyError, TypeError, ValueError):
-        reason = code  # a code this version does not word: say it rather than fail
-    if not column and params.get("column") in COLUMNS:
-        column = str(COLUMNS[params["column"]])
-    return reason, column

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from inventory.imports.reasons import word_rejection
+from inventory.imports.reasons import Wording
 from inventory.models import DeviceImport
 from inventory.tabular import neutralise_cell
 
@@ -49,7 +49,8 @@ def _chunks(device_import: DeviceImport, language: str | None) -> Iterator[bytes
             return
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";")
-        wordings: dict[tuple[str, str], tuple[str, str]] = {}
+        wording = Wording()
+        worded: dict[tuple[str, str], tuple[str, str]] = {}
         with translation.override(language):
             buffer.write("\ufeff")
             writer.writerow([_("Line"), _("Column"), _("Value"), _("Reason")])
@@ -58,13 +59,13 @@ def _chunks(device_import: DeviceImport, language: str | None) -> Iterator[bytes
             # thread serves others.
             with translation.override(language):
                 for line, column, value, code, params in batch:
-                    wording = wordings.get((code, params))
-                    if wording is None:
-                        if len(wordings) >= WORDING_CACHE_SIZE:
-                            wordings.clear()
-                        wording = word_rejection(code, json.loads(params), "")
-                        wordings[code, params] = wording
-                    reason, named_column = wording
+                    reason_and_column = worded.get((code, params))
+                    if reason_and_column is None:
+                        if len(worded) >= WORDING_CACHE_SIZE:
+                            worded.clear()
+                        reason_and_column = wording.rejection(code, json.loads(params), "")
+                        worded[code, params] = reason_and_column
+                    reason, named_column = reason_and_column
                     writer.writerow(
                         [
                             line,
