@@ -30,6 +30,7 @@ from inventory.choices import (
     StorageType,
 )
 from inventory.imports.columns import DEFAULT_SURPLUS_STATUSES
+from inventory.imports.reasons import Wording, worded_rejection
 from organisations.models import Organisation, Site
 
 # Crockford's base 32 without I, L, O, U: nothing to misread on a label.
@@ -183,6 +184,8 @@ class DeviceImport(models.Model):
     message = models.TextField(_("message"), blank=True)
     file_format = models.JSONField(_("format"), default=dict, blank=True)
     unknown_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
+    # Each rejected row's line, column, value and reason (its code and values, worded when
+    # shown); rows stored before the codes were hold their reason as text.
     errors_preview = models.JSONField(_("first errors"), default=list, blank=True)
     report = models.FileField(_("report"), upload_to="imports/reports/%Y/%m/", blank=True)
     declaration = models.OneToOneField(
@@ -246,6 +249,13 @@ class DeviceImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in IMPORT_END_STATES
+
+    @property
+    def rejections(self) -> list[dict]:
+        """The first rejected rows (``errors_preview``), each reason in the reader's language
+        (:mod:`inventory.imports.reasons`)."""
+        wording = Wording()
+        return [worded_rejection(stored, wording) for stored in self.errors_preview]
 
 
 class DeviceQuerySet(models.QuerySet):

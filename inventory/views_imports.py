@@ -32,6 +32,7 @@ from common.pages import add_application_error, error_summary, is_htmx
 from inventory import exports, permissions, selectors
 from inventory.filters import DeviceFilter
 from inventory.forms import ImportForm
+from inventory.imports.report import report_chunks
 from inventory.imports.services import (
     device_import_cancel,
     device_import_create,
@@ -230,17 +231,19 @@ def import_from_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_report(request: HttpRequest, pk: int) -> FileResponse:
-    """The full report of a rejected import: every rejected row, as CSV."""
+def import_report(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """The full report of a rejected import: every rejected row, as CSV, in the page's
+    language."""
     device_import = _visible_import(request, pk)
     if not device_import.report:
         raise Http404(_("This import has no report."))
-    return FileResponse(
-        device_import.report.open("rb"),
-        as_attachment=True,
-        filename=f"import-{device_import.pk}-report.csv",
-        content_type=exports.CSV_CONTENT_TYPE,
+    response = StreamingHttpResponse(
+        report_chunks(device_import), content_type=exports.CSV_CONTENT_TYPE
     )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"import-{device_import.pk}-report.csv"
+    )
+    return response
 
 
 # --- Export of the device list. ---

@@ -41,6 +41,7 @@ from inventory.choices import ImportState
 from inventory.filters import DeviceFilter
 from inventory.forms import IMPORT_EXTENSIONS, SURPLUS_STATUSES_MAX_CHARACTERS
 from inventory.imports.columns import parse_surplus_statuses
+from inventory.imports.report import report_chunks
 from inventory.imports.services import (
     device_import_cancel,
     device_import_create,
@@ -129,7 +130,14 @@ class ImportErrorSerializer(serializers.Serializer):
     )
     column = serializers.CharField(help_text=gettext_lazy("The column's header in the file."))
     value = serializers.CharField(help_text=gettext_lazy("The value refused."))
-    reason = serializers.CharField(help_text=gettext_lazy("Why, in the language of the import."))
+    reason = serializers.CharField(help_text=gettext_lazy("Why, in the request's language."))
+    code = serializers.CharField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "The reason's stable code, for programs; null for the imports rejected before "
+            "reasons had codes."
+        ),
+    )
 
 
 class ImportFormatSerializer(serializers.Serializer):
@@ -168,7 +176,7 @@ class DeviceImportSerializer(serializers.ModelSerializer):
         help_text=gettext_lazy("How the file was read; null until it is read.")
     )
     errors = ImportErrorSerializer(
-        source="errors_preview",
+        source="rejections",
         many=True,
         read_only=True,
         help_text=gettext_lazy("The first rejected rows (at most 200); the report has them all."),
@@ -440,7 +448,8 @@ class DeviceImportViewSet(
         summary="The full report of a rejected import, as CSV",
         description=(
             "Every rejected row: line, column, value, reason (UTF-8 with BOM, separated by "
-            "semicolons). Only a rejected import has a report."
+            "semicolons), the header and the reasons in the request's language "
+            "(`Accept-Language`). Only a rejected import has a report."
         ),
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The report."),
@@ -454,12 +463,13 @@ class DeviceImportViewSet(
             raise NotFound(
                 _("This import has no report: only a rejected import has one."), code="no_report"
             )
-        return FileResponse(
-            device_import.report.open("rb"),
-            as_attachment=True,
-            filename=f"import-{device_import.pk}-report.csv",
-            content_type=exports.CSV_CONTENT_TYPE,
+        response = StreamingHttpResponse(
+            report_chunks(device_import), content_type=exports.CSV_CONTENT_TYPE
         )
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"import-{device_import.pk}-report.csv"
+        )
+        return response
 
 
 @extend_schema(

@@ -12,6 +12,7 @@ import csv
 import datetime
 import hashlib
 import io
+import json
 import logging
 import tempfile
 import time
@@ -45,11 +46,12 @@ from inventory.imports.readers import (
     UnreadableFile,
     open_table,
 )
+from inventory.imports.reasons import Reason
+from inventory.imports.report import STORED_HEADER
 from inventory.imports.staging import Staging
 from inventory.imports.validation import ColumnPlan, RowError, RowValidator, SkippedRow, ValidRow
 from inventory.imports.xlsx_limits import XlsxOverLimit, check_xlsx
 from inventory.models import Declaration, DeviceImport
-from inventory.tabular import neutralise_cell
 from organisations.models import Organisation, Site
 from organisations.permissions import require_member
 
@@ -59,7 +61,6 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 5000
 # Errors kept on the import for the page; the report file holds them all.
 PREVIEW_ERRORS = 200
-REPORT_HEADERS = ("line", "column", "value", "reason")
 # Times an import whose worker stopped is queued again before it is failed.
 MAX_RECOVERIES = 1
 
@@ -520,12 +521,8 @@ def _run(device_import: DeviceImport, staging: Staging) -> None:
     if "serial_number" in plan.columns:
         staging.serial_label = table.headers[plan.columns["serial_number"]]
         staging.index()
-        staging.report_duplicates_in_file(
-            template=_(
-                "The same device (brand and serial number) is on line %(line)s of this file."
-            ),
-        )
-        staging.report_duplicates_in_inventory(template=_duplicate_template())
+        staging.report_duplicates_in_file()
+        staging.report_duplicates_in_inventory()
     _count_rows(device_import, staging, rejected_before_duplicates)
 
     error_count = staging.count(staging.errors)
@@ -559,12 +556,6 @@ def _beat(device_import: DeviceImport) -> None:
     DeviceImport.objects.filter(pk=device_import.pk).update(heartbeat_at=timezone.now())
 
 
-def _duplicate_template() -> str:
-    return _(
-        "This device (same brand and serial number) is already declared as %(code)s by %(commune)s."
-    )
-
-
 def _describe_format(table: Table) -> dict:
     described = {"format": table.format}
     if table.format == "csv":
@@ -575,17 +566,12 @@ def _describe_format(table: Table) -> dict:
 
 
 def _column_errors(plan: ColumnPlan) -> list[RowError]:
-    labels = {
-        "category": _("Category (type)"),
-        "brand": _("Brand"),
-    }
+    # A missing column has no header in the file: the reason names Boucle's column.
     errors = [
-        RowError(1, labels[column], "", _("This column is required and was not found."))
-        for column in plan.missing
+        RowError(1, "", "", Reason.of("column_missing", column=column)) for column in plan.missing
     ]
     errors += [
-        RowError(1, header, header, _("Another column already gives this information."))
-        for header in plan.duplicates
+        RowError(1, header, header, Reason.of("column_repeated")) for header in plan.duplicates
     ]
     return errors
 
@@ -630,7 +616,7 @@ def _check_rows(
     device_import.rows_read, device_import.rows_valid = rows_read, rows_valid
     device_import.rows_skipped, device_import.skipped_preview = rows_skipped, skipped
     if rows_read == 0:
-        staging.add_errors([RowError(2, "", "", _("The file has a header line but no device."))])
+        staging.add_errors([RowError(2, "", "", Reason.of("no_device"))])
     elif rows_skipped == rows_read:
         status_header = table.headers[plan.columns["status"]]
         staging.add_errors(
@@ -639,8 +625,7 @@ def _check_rows(
                     1,
                     status_header,
                     "",
-                    _("No row has a surplus status (%(statuses)s): there is nothing to declare.")
-                    % {"statuses": ", ".join(validator.surplus_statuses)},
+                    Reason.of("no_surplus_row", statuses=list(validator.surplus_statuses)),
                 )
             ]
         )
@@ -657,16 +642,25 @@ def _report_progress(device_import: DeviceImport, rows_read: int, rows_valid: in
 
 
 def _reject(device_import: DeviceImport, staging: Staging, error_count: int) -> None:
+    """Record the rejection with its report; each reason as its code and values, worded when
+    read (:mod:`inventory.imports.report`)."""
     preview = []
     with tempfile.TemporaryFile() as report:
-        text = io.TextIOWrapper(report, encoding="utf-8-sig", newline="")
+        text = io.TextIOWrapper(report, encoding="utf-8", newline="")
         writer = csv.writer(text, delimiter=";")
-        writer.writerow([_("Line"), _("Column"), _("Value"), _("Reason")])
-        for line, column, value, reason in staging.iter_errors():
-            writer.writerow([line, neutralise_cell(column), neutralise_cell(value), reason])
+        writer.writerow(STORED_HEADER)
+        for error in staging.iter_errors():
+            writer.writerow(error)
             if len(preview) < PREVIEW_ERRORS:
+                line, column, value, code, params = error
                 preview.append(
-                    dict(zip(REPORT_HEADERS, (line, column, value, reason), strict=True))
+                    {
+                        "line": line,
+                        "column": column,
+                        "value": value,
+                        "code": code,
+                        "params": json.loads(params),
+                    }
                 )
         text.flush()
         report.seek(0)
@@ -702,7 +696,7 @@ def _insert(device_import: DeviceImport, staging: Staging) -> None:
                 raise ImportCancelled
             # Declared meanwhile by someone else? The unique index would refuse the insert;
             # say so as a rejection rather than a failure.
-            staging.report_duplicates_in_inventory(template=_duplicate_template())
+            staging.report_duplicates_in_inventory()
             if staging.count(staging.errors):
                 raise _DeclaredMeanwhile
             declaration = Declaration.objects.create(
@@ -728,7 +722,7 @@ def _insert(device_import: DeviceImport, staging: Staging) -> None:
             )
     except (_DeclaredMeanwhile, IntegrityError):
         rejected_before = staging.rejected_lines()
-        staging.report_duplicates_in_inventory(template=_duplicate_template())
+        staging.report_duplicates_in_inventory()
         _count_rows(device_import, staging, rejected_before)
         _reject(device_import, staging, max(staging.count(staging.errors), 1))
     logger.debug(

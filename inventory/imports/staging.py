@@ -1,16 +1,16 @@
 """The staging tables of one import, and the set-based checks and inserts run on them.
 
 Valid rows are loaded into a temporary table (PostgreSQL's COPY through psycopg 3, batched
-inserts on SQLite); rejected cells into another. Duplicates inside the file and against the
-territory's active devices, and the final insert of devices, their events and their counts, are
-single SQL statements on those tables, written once for both databases.
+inserts on SQLite); rejected cells into another, each with its reason's code and values
+(:mod:`inventory.imports.reasons`). Duplicates inside the file and against the territory's
+active devices, and the final insert of devices, their events and their counts, are single SQL statements on
+those tables, written once for both databases.
 """
 
 from __future__ import annotations
 
 import base64
 import os
-import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -21,9 +21,11 @@ from inventory.counts import UPSERT
 from inventory.imports.validation import ROW_FIELDS, RowError, ValidRow
 from inventory.models import CODE_ALPHABET, CODE_LENGTH
 
+# The columns of the table of rejections, in the order rows are loaded and read.
+ERROR_COLUMNS = ("line", "column_label", "value", "reason_code", "reason_params")
+
 _RFC4648_BASE32 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _TO_DEVICE_CODE = bytes.maketrans(_RFC4648_BASE32, CODE_ALPHABET.encode())
-_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
 def new_codes(count: int) -> list[str]:
@@ -31,19 +33,6 @@ def new_codes(count: int) -> list[str]:
     assert CODE_LENGTH == 8
     encoded = base64.b32encode(os.urandom(5 * count)).translate(_TO_DEVICE_CODE).decode()
     return [encoded[index : index + 8] for index in range(0, 8 * count, 8)]
-
-
-def sql_message(template: str, expressions: dict[str, str]) -> tuple[str, list[str]]:
-    """A translated message with placeholders as an SQL concatenation of text and columns."""
-    parts, params, position = [], [], 0
-    for match in _PLACEHOLDER.finditer(template):
-        parts.append("%s")
-        params.append(template[position : match.start()])
-        parts.append(f"CAST({expressions[match.group(1)]} AS TEXT)")
-        position = match.end()
-    parts.append("%s")
-    params.append(template[position:])
-    return " || ".join(parts), params
 
 
 class Staging:
@@ -77,7 +66,7 @@ class Staging:
             cursor.execute(
                 f"""CREATE TEMPORARY TABLE {self.errors} (
                     line INTEGER NOT NULL, column_label TEXT NOT NULL, value TEXT NOT NULL,
-                    reason TEXT NOT NULL
+                    reason_code TEXT NOT NULL, reason_params TEXT NOT NULL
                 )"""
             )
 
@@ -97,8 +86,11 @@ class Staging:
         self._load(self.rows, columns, records)
 
     def add_errors(self, errors: Sequence[RowError]) -> None:
-        records = [(error.line, error.column, error.value[:500], error.reason) for error in errors]
-        self._load(self.errors, ("line", "column_label", "value", "reason"), records)
+        records = [
+            (error.line, error.column, error.value[:500], error.reason.code, error.reason.params)
+            for error in errors
+        ]
+        self._load(self.errors, ERROR_COLUMNS, records)
 
     def _load(self, table: str, columns: Sequence[str], records: list[tuple]) -> None:
         if not records:
@@ -120,35 +112,45 @@ class Staging:
             cursor.execute(f"CREATE INDEX {self.rows}_key ON {self.rows} (identity_key)")
             cursor.execute(f"CREATE INDEX {self.rows}_code ON {self.rows} (code)")
 
-    def report_duplicates_in_file(self, *, template: str) -> None:
+    def report_duplicates_in_file(self) -> None:
         """Each later row of a device that appears twice, naming the first row."""
-        reason, params = sql_message(template, {"line": "first.first_line"})
+        params = self._json_object("line", "first.first_line")
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""INSERT INTO {self.errors} (line, column_label, value, reason)
-                SELECT row.line, %s, row.serial_number, {reason}
+                f"""INSERT INTO {self.errors} ({", ".join(ERROR_COLUMNS)})
+                SELECT row.line, %s, row.serial_number, %s, {params}
                 FROM {self.rows} AS row
                 JOIN (
                     SELECT identity_key, MIN(line) AS first_line FROM {self.rows}
                     WHERE identity_key <> '' GROUP BY identity_key HAVING COUNT(*) > 1
                 ) AS first ON first.identity_key = row.identity_key
                 WHERE row.line > first.first_line""",
-                [self.serial_label, *params],
+                [self.serial_label, "duplicate_in_file"],
             )
 
-    def report_duplicates_in_inventory(self, *, template: str) -> None:
+    def report_duplicates_in_inventory(self) -> None:
         """Rows whose device is already active in the territory's inventory, naming it."""
-        reason, params = sql_message(template, {"code": "device.code", "commune": "commune.name"})
+        params = self._json_object("code", "device.code", "commune", "commune.name")
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""INSERT INTO {self.errors} (line, column_label, value, reason)
-                SELECT row.line, %s, row.serial_number, {reason}
+                f"""INSERT INTO {self.errors} ({", ".join(ERROR_COLUMNS)})
+                SELECT row.line, %s, row.serial_number, %s, {params}
                 FROM {self.rows} AS row
                 JOIN inventory_device AS device ON device.identity_key = row.identity_key
                 JOIN organisations_organisation AS commune ON commune.id = device.commune_id
                 WHERE row.identity_key <> '' AND device.state <> %s""",
-                [self.serial_label, *params, DeviceState.WITHDRAWN],
+                [self.serial_label, "duplicate_in_inventory", DeviceState.WITHDRAWN],
             )
+
+    def _json_object(self, *pairs: str) -> str:
+        """A reason's values as a JSON object built in SQL: ``pairs`` alternate each value's
+        name and the column giving it (both written here, never taken from a file)."""
+        arguments = ", ".join(
+            f"'{pairs[index]}', {pairs[index + 1]}" for index in range(0, len(pairs), 2)
+        )
+        if self.postgresql:
+            return f"CAST(json_build_object({arguments}) AS TEXT)"
+        return f"json_object({arguments})"
 
     def renew_colliding_codes(self) -> None:
         """Draw new codes for the rare rows whose code is taken or drawn twice."""
@@ -182,12 +184,11 @@ class Staging:
             cursor.execute(f"SELECT COUNT(DISTINCT line) FROM {self.errors} WHERE line > 1")
             return cursor.fetchone()[0]
 
-    def iter_errors(self, batch: int = 2000) -> Iterator[tuple[int, str, str, str]]:
+    def iter_errors(self, batch: int = 2000) -> Iterator[tuple[int, str, str, str, str]]:
+        """Every rejection as (line, column, value, reason code, reason values as JSON)."""
+        columns = ", ".join(ERROR_COLUMNS)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT line, column_label, value, reason FROM {self.errors} "
-                "ORDER BY line, column_label"
-            )
+            cursor.execute(f"SELECT {columns} FROM {self.errors} ORDER BY {columns}")
             while chunk := cursor.fetchmany(batch):
                 yield from chunk
 

@@ -15,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from common import limits
 from inventory.choices import DeviceState
@@ -31,6 +30,7 @@ from inventory.imports.columns import (
     is_surplus_status,
     normalise_label,
 )
+from inventory.imports.reasons import Reason
 from inventory.models import CONDITION_NOTES_MAX_LENGTH, Device, derive_data_bearing, identity_key
 from organisations.models import Organisation, Site
 
@@ -83,7 +83,12 @@ _DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%Y
 
 
 class Invalid(Exception):
-    """A cell's value is refused; the message says why, in the user's language."""
+    """A cell's value is refused; the reason says why (:mod:`inventory.imports.reasons`)."""
+
+    def __init__(self, reason: str | Reason, **params: Any) -> None:
+        """Refused for the reason of this code with these values, or for ``reason``."""
+        self.reason = reason if isinstance(reason, Reason) else Reason.of(reason, **params)
+        super().__init__(self.reason.code)
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ class RowError:
     line: int
     column: str
     value: str
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,7 @@ def _cached(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
             try:
                 ok, result = True, convert(value)
             except Invalid as error:
-                ok, result = False, str(error)
+                ok, result = False, error.reason
             if len(seen) >= CACHE_SIZE:
                 seen.clear()
             seen[value] = (ok, result)
@@ -155,6 +160,9 @@ def _cached(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
     return converter
 
+
+# A cell whose type no converter reads.
+UNREADABLE_VALUE = Reason.of("value_unreadable")
 
 # Columns whose values differ on every row: remembering them would only cost memory.
 UNCACHED_FIELDS = frozenset({"serial_number", "asset_tag", "condition_notes", "condition"})
@@ -174,26 +182,21 @@ def _is_empty(value: Any) -> bool:
 def _category(value: Any) -> str:
     label = normalise_label(_text(value))
     if not label:
-        raise Invalid(_("The category is required."))
+        raise Invalid("category_required")
     category = CATEGORY_SYNONYMS.get(label)
     if category is None:
-        raise Invalid(
-            _(
-                "Unknown category. Use one of: laptop (portable), desktop (unité centrale), "
-                "monitor (écran), tablet, smartphone, printer, projector, accessory, other."
-            )
-        )
+        raise Invalid("category_unknown")
     return str(category)
 
 
 def _brand(value: Any) -> str:
     text = _text(value)
     if not text:
-        raise Invalid(_("The brand is required."))
+        raise Invalid("brand_required")
     text = BRAND_SUFFIXES.sub("", text).strip() or text
     text = KNOWN_BRANDS.get(normalise_label(text), text)
     if len(text) > TEXT_LIMITS["brand"]:
-        raise Invalid(_("At most %(limit)d characters.") % {"limit": TEXT_LIMITS["brand"]})
+        raise Invalid("brand_too_long", limit=TEXT_LIMITS["brand"])
     return text
 
 
@@ -203,27 +206,29 @@ def _storage_type(value: Any) -> str:
         return ""
     storage_type = STORAGE_TYPE_SYNONYMS.get(label)
     if storage_type is None:
-        raise Invalid(_("Unknown storage type. Use HDD, SSD, NVMe, eMMC or flash."))
+        raise Invalid("storage_type_unknown")
     return str(storage_type)
 
 
 def _number(value: Any, *, what: str) -> tuple[Decimal, str]:
+    """The number and its unit; ``what`` is the key of what it measures in the reasons'
+    ``SUBJECTS``."""
     if isinstance(value, bool):
-        raise Invalid(_("%(what)s must be a number.") % {"what": what})
+        raise Invalid("not_a_number", what=what)
     if isinstance(value, int | float | Decimal):
         number, unit = Decimal(str(value)), ""
     else:
         text = _text(value).replace("\u00a0", " ").replace(" ", "")
         if text.startswith("-"):
-            raise Invalid(_("%(what)s cannot be negative.") % {"what": what})
+            raise Invalid("negative", what=what)
         match = _NUMBER.match(text)
         if match is None:
-            raise Invalid(_("%(what)s must be a number, such as 8 or 23,8.") % {"what": what})
+            raise Invalid("number_unreadable", what=what)
         number, unit = Decimal(match.group(1).replace(",", ".")), match.group(2).lower()
     if number < 0:
-        raise Invalid(_("%(what)s cannot be negative.") % {"what": what})
+        raise Invalid("negative", what=what)
     if not number.is_finite():
-        raise Invalid(_("%(what)s must be a number, such as 8 or 23,8.") % {"what": what})
+        raise Invalid("number_unreadable", what=what)
     return number, unit
 
 
@@ -234,7 +239,7 @@ def _size_in_gb(
     if unit:
         factor = units.get(unit)
         if factor is None:
-            raise Invalid(_("%(what)s: unknown unit “%(unit)s”.") % {"what": what, "unit": unit})
+            raise Invalid("unit_unknown", what=what, unit=unit)
         return number * Decimal(str(factor))
     return number * default_unit_gb
 
@@ -244,12 +249,10 @@ def _ram_converter(unit_gb: Decimal) -> Callable[[Any], Decimal | None]:
         if _is_empty(value):
             return None
         gigabytes = _size_in_gb(
-            value, what=_("The memory"), default_unit_gb=unit_gb, units=MEMORY_UNITS_IN_GB
+            value, what="memory", default_unit_gb=unit_gb, units=MEMORY_UNITS_IN_GB
         )
         if gigabytes > MAX_RAM_GB:
-            raise Invalid(
-                _("The memory cannot exceed %(max)s GB; give it in GB.") % {"max": MAX_RAM_GB}
-            )
+            raise Invalid("memory_too_large", max=MAX_RAM_GB)
         return gigabytes.quantize(RAM_STEP)
 
     return convert
@@ -258,29 +261,24 @@ def _ram_converter(unit_gb: Decimal) -> Callable[[Any], Decimal | None]:
 def _storage(value: Any) -> int | None:
     if _is_empty(value):
         return None
-    gigabytes = _size_in_gb(value, what=_("The storage"), default_unit_gb=Decimal(1))
+    gigabytes = _size_in_gb(value, what="storage", default_unit_gb=Decimal(1))
     if gigabytes > MAX_STORAGE_GB:
-        raise Invalid(
-            _("The storage cannot exceed %(max)s GB; give it in GB.") % {"max": MAX_STORAGE_GB}
-        )
+        raise Invalid("storage_too_large", max=MAX_STORAGE_GB)
     return int(gigabytes.to_integral_value())
 
 
 def _screen(value: Any) -> Decimal | None:
     if _is_empty(value):
         return None
-    number, unit = _number(value, what=_("The screen size"))
+    number, unit = _number(value, what="screen_size")
     if unit not in {"", "pouces", "pouce", "in", "inch", "inches"}:
-        raise Invalid(_("The screen size is in inches, such as 15,6."))
+        raise Invalid("screen_not_inches")
     try:
         number = number.quantize(SCREEN_STEP)
     except InvalidOperation as error:
-        raise Invalid(_("The screen size is in inches, such as 15,6.")) from error
+        raise Invalid("screen_not_inches") from error
     if not MIN_SCREEN <= number <= MAX_SCREEN:
-        raise Invalid(
-            _("The screen size must be between %(min)s and %(max)s inches.")
-            % {"min": MIN_SCREEN, "max": MAX_SCREEN}
-        )
+        raise Invalid("screen_out_of_range", min=MIN_SCREEN, max=MAX_SCREEN)
     return number
 
 
@@ -302,11 +300,11 @@ def _date_converter(today: datetime.date) -> Callable[[Any], datetime.date | Non
                 except ValueError:
                     continue
             else:
-                raise Invalid(_("Not a real date; write it as dd/mm/yyyy, such as 12/03/2018."))
+                raise Invalid("date_unreadable")
         if day > today:
-            raise Invalid(_("The purchase date cannot be in the future."))
+            raise Invalid("date_in_future")
         if day < OLDEST_PURCHASE_DATE:
-            raise Invalid(_("The purchase date cannot be before 1980."))
+            raise Invalid("date_too_old")
         return day
 
     return convert
@@ -318,10 +316,7 @@ def _text_converter(field: str) -> Callable[[Any], str]:
     def convert(value: Any) -> str:
         text = _text(value)
         if len(text) > limit:
-            raise Invalid(
-                _("At most %(limit)d characters (here %(length)d).")
-                % {"limit": limit, "length": len(text)}
-            )
+            raise Invalid("too_long", limit=limit, length=len(text))
         return text
 
     return convert
@@ -348,10 +343,7 @@ def _entity_converter(commune: Organisation) -> Callable[[Any], None]:
                 last = last[len(prefix) :]
                 break
         if last not in names:
-            raise Invalid(
-                _("This row belongs to “%(entity)s”, not to %(commune)s, for whom you import.")
-                % {"entity": text, "commune": commune.name}
-            )
+            raise Invalid("entity_foreign", entity=text, commune=commune.name)
         return None
 
     return convert
@@ -359,16 +351,14 @@ def _entity_converter(commune: Organisation) -> Callable[[Any], None]:
 
 def _site_converter(sites: Iterable[Site], default: Site | None) -> Callable[[Any], int | None]:
     by_name = {normalise_label(site.name): site.pk for site in sites}
-    known = ", ".join(sorted(site.name for site in sites)) or _("none")
+    known = sorted(site.name for site in sites)
 
     def convert(value: Any) -> int | None:
         label = normalise_label(_text(value))
         if not label:
             return default.pk if default else None
         if label not in by_name:
-            raise Invalid(
-                _("Unknown pickup site for this commune; its sites: %(sites)s.") % {"sites": known}
-            )
+            raise Invalid("site_unknown", sites=known)
         return by_name[label]
 
     return convert
@@ -517,11 +507,9 @@ class RowValidator:
             try:
                 values[field] = convert(raw)
             except Invalid as error:
-                errors.append(RowError(line, self.headers[index], _text(raw), str(error)))
+                errors.append(RowError(line, self.headers[index], _text(raw), error.reason))
             except TypeError:
-                errors.append(
-                    RowError(line, self.headers[index], _text(raw), _("Unreadable value."))
-                )
+                errors.append(RowError(line, self.headers[index], _text(raw), UNREADABLE_VALUE))
         if errors:
             return errors
         ram = values.get("ram_gb", values.get("ram_mb"))

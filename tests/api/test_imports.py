@@ -164,7 +164,7 @@ def test_excel_sample_is_rejected_with_exactly_its_bad_lines(
         (9, "Date d'achat", "30/02/2021"),
         (10, "Mémoire (Go)", "huit"),
     ]
-    assert body["errors"] == device_import.errors_preview
+    assert body["errors"] == device_import.rejections
     assert body["report_url"] == f"http://testserver{import_url(device_import, 'report/')}"
     assert body["declaration"] is None
     assert body["devices_url"] is None
@@ -193,7 +193,7 @@ def test_the_report_is_a_csv_of_every_rejected_row(client_for, commune_user, sam
         ["Line", "Column", "Value", "Reason"],
         *[
             [str(error["line"]), error["column"], error["value"], error["reason"]]
-            for error in device_import.errors_preview
+            for error in device_import.rejections
         ],
     ]
 

@@ -225,7 +225,7 @@ def test_full_report_downloads_as_csv_with_every_rejected_row(as_commune, sample
         ["Line", "Column", "Value", "Reason"],
         *[
             [str(error["line"]), error["column"], error["value"], error["reason"]]
-            for error in device_import.errors_preview
+            for error in device_import.rejections
         ],
     ]
     assert [row[:3] for row in rows[1:]] == [

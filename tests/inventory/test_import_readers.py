@@ -14,6 +14,7 @@ from inventory.imports.readers import (
     UnreadableFile,
     open_table,
 )
+from inventory.imports.reasons import Reason
 from inventory.imports.validation import ColumnPlan, RowError, RowValidator, ValidRow
 from organisations.choices import OrganisationKind
 from organisations.models import Organisation, Site
@@ -421,8 +422,9 @@ def test_a_memory_too_long_for_decimals_is_a_row_error_not_a_crash(cachan):
 
     # then
     assert outcome == [
-        RowError(2, "Mémoire (Go)", value, "The memory cannot exceed 4096 GB; give it in GB.")
+        RowError(2, "Mémoire (Go)", value, Reason("memory_too_large", '{"max": "4096"}'))
     ]
+    assert outcome[0].reason.worded() == "The memory cannot exceed 4096 GB; give it in GB."
 
 
 def test_a_huge_xlsx_number_in_memory_is_a_row_error_not_a_crash(cachan):
@@ -432,9 +434,7 @@ def test_a_huge_xlsx_number_in_memory_is_a_row_error_not_a_crash(cachan):
     )
 
     # then
-    assert outcome == [
-        RowError(2, "RAM", "1e+300", "The memory cannot exceed 4096 GB; give it in GB.")
-    ]
+    assert outcome == [RowError(2, "RAM", "1e+300", Reason("memory_too_large", '{"max": "4096"}'))]
 
 
 @pytest.mark.parametrize("value", [True, datetime.time(10, 30)])

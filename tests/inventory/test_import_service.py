@@ -30,6 +30,7 @@ from tests.fixtures.imports import (
     errors_of,
     import_bytes,
     inventory_counts,
+    report_lines,
     xlsx_bytes,
 )
 
@@ -103,8 +104,7 @@ def test_excel_sample_report_lists_every_rejected_row(commune, commune_user, sam
     )
 
     # then
-    with device_import.report.open("rb") as report:
-        lines = report.read().decode("utf-8-sig").splitlines()
+    lines = report_lines(device_import)
     assert lines[0] == "Line;Column;Value;Reason"
     assert [line.split(";")[:3] for line in lines[1:]] == [
         ["8", "N° de série", "7HXK2Q2"],
@@ -1007,8 +1007,7 @@ def test_formula_cells_are_neutralised_in_the_report(commune, commune_user):
     device_import = import_bytes(user=commune_user, commune=commune, content=csv_bytes(rows))
 
     # then
-    with device_import.report.open("rb") as report:
-        lines = report.read().decode("utf-8-sig").splitlines()
+    lines = report_lines(device_import)
     assert lines[1].startswith('2;Type;"\'=HYPERLINK(""http://x"")";')
 
 

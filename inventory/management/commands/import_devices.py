@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -16,6 +13,7 @@ from django.utils.translation import ngettext
 from common.errors import ApplicationError
 from inventory.choices import ImportState
 from inventory.imports.columns import normalise_label, parse_surplus_statuses
+from inventory.imports.report import report_chunks
 from inventory.imports.services import device_import_create
 from inventory.models import DeviceImport
 from organisations.choices import MembershipRole
@@ -266,31 +264,22 @@ class Command(BaseCommand):
         return NOT_IMPORTED
 
     def rejection(self, device_import: DeviceImport, *, name: str, report_path: Path | None) -> str:
-        rejected_lines = set()
-        with device_import.report.open("rb") as report:
-            text = io.TextIOWrapper(report, encoding="utf-8-sig", newline="")
-            reader = csv.reader(text, delimiter=";")
-            next(reader, None)  # the header
-            for row in reader:
-                if row and row[0].isdigit() and int(row[0]) > 1:
-                    rejected_lines.add(int(row[0]))
-            text.detach()
-            if report_path is not None:
-                report.seek(0)
-                with report_path.open("wb") as out:
-                    shutil.copyfileobj(report, out)
+        if report_path is not None:
+            with report_path.open("wb") as out:
+                for chunk in report_chunks(device_import):
+                    out.write(chunk)
         problems = ngettext(
             "%(errors)d problem", "%(errors)d problems", device_import.error_count
         ) % {"errors": device_import.error_count}
-        if device_import.rows_read and rejected_lines:
+        if device_import.rows_read and device_import.rows_rejected:
             where = ngettext(
                 "on %(rejected)d of %(rows)d row",
                 "on %(rejected)d of %(rows)d rows",
                 device_import.rows_read,
-            ) % {"rejected": len(rejected_lines), "rows": device_import.rows_read}
+            ) % {"rejected": device_import.rows_rejected, "rows": device_import.rows_read}
         else:
             # No row to point at (a missing column, no device at all): say what the first is.
-            first = device_import.errors_preview[0]
+            first = device_import.rejections[0]
             where = _("(first: %(problem)s)") % {
                 "problem": " — ".join(
                     part for part in (first["column"], first["reason"].rstrip(".")) if part
