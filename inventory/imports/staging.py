@@ -3,8 +3,8 @@
 Valid rows are loaded into a temporary table (PostgreSQL's COPY through psycopg 3, batched
 inserts on SQLite); rejected cells into another, each with its reason's code and values
 (:mod:`inventory.imports.reasons`). Duplicates inside the file and against the territory's
-active devices, and the final insert of devices, their events and their counts, are single SQL statements on
-those tables, written once for both databases.
+active devices, and the final insert of devices, their events and their counts, are single SQL
+statements on those tables, written once for both databases.
 """
 
 from __future__ import annotations
