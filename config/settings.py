@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "organisations",
     "inventory",
     "reuse",
+    "procurement",
     "documents",
     "demo",
 ]
