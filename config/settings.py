@@ -402,6 +402,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reuse.tasks.expire_overdue_claims",
         "schedule": 60 * 60,  # hourly; an expiry is due to the day, not the minute
     },
+    "close-due-campaigns": {
+        "task": "procurement.tasks.close_due_campaigns",
+        "schedule": 60,  # a campaign closes within a minute of its closing time
+    },
+    "remind-closing-campaigns": {
+        "task": "procurement.tasks.remind_closing_campaigns",
+        "schedule": 15 * 60,  # the day-before reminder, sent once
+    },
 }
 
 # Documents: where issued PDFs are kept (under MEDIA_ROOT with the default storage).
