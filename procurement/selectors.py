@@ -87,15 +87,15 @@ def offer_mismatches(offer: Offer, device: Device, grade: str | None) -> list[st
     reasons: list[str] = []
     if device.category != offer.category:
         reasons.append(
-            _("it is a %(category)s, not a %(expected)s")
+            _("its category is “%(category)s”, not “%(expected)s”")
             % {
-                "category": device.get_category_display().lower(),
-                "expected": offer.get_category_display().lower(),
+                "category": device.get_category_display(),
+                "expected": offer.get_category_display(),
             }
         )
     processor = offer.processor.strip()
     if processor and processor.lower() not in device.cpu.lower():
-        reasons.append(_("its processor is not a %(processor)s") % {"processor": processor})
+        reasons.append(_("its processor does not match “%(processor)s”") % {"processor": processor})
     if offer.min_ram_gb is not None and (device.ram_gb is None or device.ram_gb < offer.min_ram_gb):
         reasons.append(
             _("its memory is below %(minimum)s GB") % {"minimum": _number(offer.min_ram_gb)}

@@ -28,7 +28,7 @@ from reuse.services import (
     diagnosis_record,
     grading_record,
 )
-from tests.conftest import BuyerFactory, SiteFactory, member
+from tests.conftest import BuyerFactory, PartnerFactory, SiteFactory, member
 from tests.reuse.refurbishment import all_ok, erase
 
 APPROVED_ON = datetime.date(2026, 1, 15)
@@ -37,6 +37,16 @@ APPROVED_ON = datetime.date(2026, 1, 15)
 @pytest.fixture
 def second_buyer(db) -> Organisation:
     return BuyerFactory(name="École Jean Jaurès", slug="ecole-jean-jaures", siret="")
+
+
+@pytest.fixture
+def other_partner(db) -> Organisation:
+    return PartnerFactory(name="Recyclerie du Val", slug="recyclerie-val")
+
+
+@pytest.fixture
+def other_partner_user(other_partner):
+    return member(other_partner)
 
 
 @pytest.fixture
@@ -117,8 +127,9 @@ def ready_devices(declare, partner, partner_user):
                 items=all_ok(category),
                 result="works",
             )
-            if Device.objects.get(pk=device.pk).data_bearing:
-                erase(partner, partner_user, device, serial=f"MEDIUM-{device.pk}-{index}")
+            held = Device.objects.get(pk=device.pk)
+            if held.data_bearing:
+                erase(partner, partner_user, held, serial=f"MEDIUM-{device.pk}-{index}")
             grading_record(device=device, organisation=partner, user=partner_user, grade=grade)
             device_certify_ready(device=device, partner=partner, user=partner_user)
         return list(Device.objects.filter(pk__in=[device.pk for device in devices]).order_by("pk"))
