@@ -266,6 +266,7 @@ SPECTACULAR_SETTINGS = {
         "StorageTypeEnum": "inventory.choices.StorageType",
         "OrganisationKindEnum": "organisations.choices.OrganisationKind",
         "PickupStateEnum": "reuse.choices.PickupState",
+        "AllocationReasonEnum": "procurement.choices.AllocationReason",
     },
 }
 
