@@ -4,7 +4,8 @@ the same names in ``common/templatetags/typography.py``).
 ``colon`` writes a label's colon as the language wants it (« Nom : » in French, "Name:" in
 English); ``elide`` elides « que » and « de » before a vowel (« qu’Atelier », « d’Ivry »), for
 sentences where a name follows them; ``gigabytes`` and ``filesize`` write sizes in the
-reader's units (Go, Mo, Ko in French).
+reader's units (Go, Mo, Ko in French); ``euros`` writes an amount to the cent with the
+reader's separators (« 1 234,50 € »).
 """
 
 from __future__ import annotations
@@ -52,3 +53,13 @@ def filesize(size) -> str:
             size_text = formats.number_format(round(size / scale, 1), decimal_pos=1)
             return avoid_wrapping(unit % {"size": size_text})
     return avoid_wrapping(ngettext("%(size)d byte", "%(size)d bytes", size) % {"size": size})
+
+
+def euros(amount) -> str:
+    """An amount of money to the cent, grouped as the reader writes it (« 1 234,50 € »)."""
+    if amount in (None, ""):
+        return ""
+    return avoid_wrapping(
+        gettext("%(amount)s €")
+        % {"amount": formats.number_format(amount, decimal_pos=2, force_grouping=True)}
+    )

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("organisations.api.urls")),
     path("", include("inventory.api.urls")),
     path("", include("reuse.api.urls")),
+    path("", include("procurement.api.urls")),
     path("", include("documents.api.urls")),
 ]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "organisations",
     "inventory",
     "reuse",
+    "procurement",
     "documents",
     "demo",
 ]
@@ -265,6 +266,7 @@ SPECTACULAR_SETTINGS = {
         "StorageTypeEnum": "inventory.choices.StorageType",
         "OrganisationKindEnum": "organisations.choices.OrganisationKind",
         "PickupStateEnum": "reuse.choices.PickupState",
+        "AllocationReasonEnum": "procurement.choices.AllocationReason",
     },
 }
 
@@ -402,6 +404,14 @@ CELERY_BEAT_SCHEDULE = {
     "expire-claims": {
         "task": "reuse.tasks.expire_overdue_claims",
         "schedule": 60 * 60,  # hourly; an expiry is due to the day, not the minute
+    },
+    "close-due-campaigns": {
+        "task": "procurement.tasks.close_due_campaigns",
+        "schedule": 60,  # a campaign closes within a minute of its closing time
+    },
+    "remind-closing-campaigns": {
+        "task": "procurement.tasks.remind_closing_campaigns",
+        "schedule": 15 * 60,  # the day-before reminder, sent once
     },
 }
 

@@ -66,6 +66,8 @@ class EventKind(models.TextChoices):
     DIAGNOSED = "diagnosed", _("Diagnosed")
     READY = "ready", _("Ready")
     RECYCLED = "recycled", _("Recycled")
+    RESERVED = "reserved", _("Reserved")
+    UNRESERVED = "unreserved", _("Reservation released")
 
 
 class ImportState(models.TextChoices):

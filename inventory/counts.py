@@ -25,7 +25,7 @@ Devices are never deleted (their append-only events protect them), so no deletio
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -175,11 +175,24 @@ def _flush(batch: _Batch) -> None:
 def device_counts_move(*, device_pk: int, before: CountKey, after: CountKey) -> None:
     """Count a device moved from ``before`` to ``after`` by the lifecycle's gateway, in its
     transaction: at once, or at the end of the :func:`device_counts_batch` it runs in."""
+    device_counts_move_many(moves=[(device_pk, before, after)])
+
+
+def device_counts_move_many(*, moves: Iterable[tuple[int, CountKey, CountKey]]) -> None:
+    """Count devices moved, each ``(device_pk, before, after)``, by the lifecycle's gateways,
+    in their transaction: in one write of the counts, or at the end of the
+    :func:`device_counts_batch` they run in."""
     batch = _batch.get()
     if batch is not None:
-        batch.before.setdefault(device_pk, before)
-    elif before != after:
-        device_counts_add(changes={before: -1, after: 1})
+        for device_pk, before, _after in moves:
+            batch.before.setdefault(device_pk, before)
+        return
+    changes: Counter[CountKey] = Counter()
+    for _device_pk, before, after in moves:
+        if before != after:
+            changes[before] -= 1
+            changes[after] += 1
+    device_counts_add(changes=changes)
 
 
 # --- Checking and rebuilding the counts from the devices. ---

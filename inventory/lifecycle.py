@@ -216,3 +216,50 @@ def transition_label(name: str) -> str:
         if transition.name == name:
             return str(transition.custom.get("label", name))
     raise ValueError(f"{name!r} is not a transition of the device lifecycle.")
+
+
+@dataclass(frozen=True)
+class TransitionRun:
+    """One run of a transition by the gateway, on one device or many: the devices as they are
+    after it, and the state each one left (in the same order)."""
+
+    transition: str
+    devices: tuple[Device, ...]
+    from_states: tuple[str, ...]
+
+    def pks_leaving(self, state: str) -> list[int]:
+        """The primary keys of the devices that were in ``state`` and are no longer."""
+        return [
+            device.pk
+            for device, from_state in zip(self.devices, self.from_states, strict=True)
+            if from_state == state and device.state != state
+        ]
+
+
+# What an app above inventory keeps in step with the devices' states: procurement takes a
+# device out of its offer when it leaves ``ready``. An observer is called by the gateway inside
+# the transaction of the change, once per run whatever the number of devices, so that it can
+# answer with one set-based query.
+TransitionObserver = Callable[[TransitionRun], None]
+_transition_observers: list[TransitionObserver] = []
+
+
+def register_transition_observer(observer: TransitionObserver) -> TransitionObserver:
+    """Let ``observer`` follow every transition the gateway runs (once, however often it
+    registers); register in the app's ``AppConfig.ready()``."""
+    if observer not in _transition_observers:
+        _transition_observers.append(observer)
+    return observer
+
+
+def unregister_transition_observer(observer: TransitionObserver) -> None:
+    """Remove an observer registered with :func:`register_transition_observer` (for tests)."""
+    if observer in _transition_observers:
+        _transition_observers.remove(observer)
+
+
+def transition_ran(run: TransitionRun) -> None:
+    """Tell the observers of a transition the gateway ran; called in its transaction, so that
+    what they change commits or rolls back with it."""
+    for observer in list(_transition_observers):
+        observer(run)

@@ -597,6 +597,28 @@ class Device(FSMModelMixin, models.Model):
                 code=missing[0][0],
             )
 
+    @transition(
+        field=state,
+        source=DeviceState.READY,
+        target=DeviceState.RESERVED,
+        permission=permissions.is_coordinator,
+        custom={"event": EventKind.RESERVED, "label": _("Reserve")},
+    )
+    def reserve(self) -> None:
+        """A group order's allocation sets the device aside for one of its orders; its holder
+        keeps it until the delivery."""
+
+    @transition(
+        field=state,
+        source=DeviceState.RESERVED,
+        target=DeviceState.READY,
+        permission=permissions.is_coordinator,
+        custom={"event": EventKind.UNRESERVED, "label": _("Release the reservation")},
+    )
+    def unreserve(self) -> None:
+        """The order (or its campaign) is cancelled before delivery: the device goes back to
+        its holder's stock."""
+
 
 def unerased_data(
     device: Device, *, erasure_refusal: str | Callable[[Device], str | None] | None

@@ -122,6 +122,13 @@ def is_claimant(device: Device, organisation: Organisation) -> bool:
     return device.claimed_by_id is not None and organisation.pk == device.claimed_by_id
 
 
+def is_coordinator(device: Device, organisation: Organisation) -> bool:
+    """The territory coordinates the group orders: a campaign's allocation reserves a device
+    for an order, and cancelling the order releases it (the system runs both at a campaign's
+    closing time, with no organisation)."""
+    return organisation.is_territory
+
+
 def nobody(device: Device, organisation: Organisation) -> bool:
     """No organisation runs this transition: the system does (with no organisation)."""
     return False

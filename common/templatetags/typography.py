@@ -1,5 +1,5 @@
-"""Template filters for French typography: ``colon``, ``elide``, ``gigabytes``, ``filesize``
-(see ``common.typography``)."""
+"""Template filters for French typography: ``colon``, ``elide``, ``gigabytes``, ``filesize``,
+``euros`` (see ``common.typography``)."""
 
 from __future__ import annotations
 
@@ -13,3 +13,4 @@ register.filter("colon", typography.colon, is_safe=True)
 register.filter("elide", typography.elide, is_safe=True)
 register.filter("gigabytes", typography.gigabytes)
 register.filter("filesize", typography.filesize)
+register.filter("euros", typography.euros)

@@ -93,6 +93,22 @@ def test_schema_is_valid_openapi_and_covers_every_endpoint(api_client):
         "/api/v1/documents/{number}/",
         "/api/v1/documents/{number}/download/",
         "/api/v1/labels/",
+        "/api/v1/offers/",
+        "/api/v1/offers/{id}/",
+        "/api/v1/offers/{id}/deactivate/",
+        "/api/v1/offers/{id}/stock/",
+        "/api/v1/offers/{id}/stock/remove/",
+        "/api/v1/campaigns/",
+        "/api/v1/campaigns/{id}/",
+        "/api/v1/campaigns/{id}/open/",
+        "/api/v1/campaigns/{id}/close/",
+        "/api/v1/campaigns/{id}/cancel/",
+        "/api/v1/campaigns/{id}/commitments/",
+        "/api/v1/campaigns/{id}/commitments/{commitment_pk}/",
+        "/api/v1/campaigns/{id}/allocation/",
+        "/api/v1/orders/",
+        "/api/v1/orders/{id}/",
+        "/api/v1/orders/{id}/cancel/",
     }
     documented = {path for path in schema["paths"] if path.startswith(API_PREFIX)}
     assert documented == api_paths()

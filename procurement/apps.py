@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProcurementConfig(AppConfig):
+    name = "procurement"
+    verbose_name = _("Group purchasing")
+
+    def ready(self) -> None:
+        # A device that leaves ``ready`` (reserved, say) leaves its offer's stock: the
+        # lifecycle's gateway tells procurement, which inventory does not know of.
+        from inventory.lifecycle import register_transition_observer
+        from procurement.services.offers import stock_follow_transitions
+
+        register_transition_observer(stock_follow_transitions)

@@ -1,0 +1,818 @@
+"""Group purchasing: the groupement de commandes and its members, the partners' offers and
+their stock, the campaigns, the members' commitments, the allocation and the orders.
+
+The rules live in :mod:`procurement.services` (every write) and :mod:`procurement.allocation`
+(the allocation itself, a pure function); the database keeps what must never be false: one
+commitment per member and campaign, a device in one offer and in one standing order at most,
+a warranty of at least twelve months, no allocation above what was asked.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from inventory.choices import DeviceCategory
+from inventory.models import Device
+from organisations.models import Organisation, Site
+from organisations.validators import validate_siret
+from procurement.choices import AllocationReason, CampaignState, OrderState
+from reuse.choices import Grade
+
+# The least warranty an offer may give, in months (the CCAG-FCS gives at least one year).
+MINIMUM_WARRANTY_MONTHS = 12
+# Prices excl. VAT to the cent; amounts of lines and orders in the same unit.
+PRICE_DIGITS = 10
+AMOUNT_DIGITS = 14
+# The largest quantity one commitment asks of one offer, and the largest price threshold.
+MAX_QUANTITY = 100_000
+
+
+def _is_coordinator(record, organisation: Organisation) -> bool:
+    """The groupement's coordinator (the territory) runs its campaigns and their orders."""
+    return organisation.pk == record.coordinator_id
+
+
+class Groupement(models.Model):
+    """A groupement de commandes (Code de la commande publique L2113-6 to L2113-8): its members
+    pool their needs under a convention constitutive; the coordinator (the territory) runs
+    the campaigns for them."""
+
+    coordinator = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="coordinated_groupements",
+        verbose_name=_("coordinator"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    reference = models.CharField(
+        _("reference of the convention"),
+        max_length=100,
+        help_text=_("The reference of the convention constitutive, as signed."),
+    )
+    convention_date = models.DateField(_("date of the convention"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("groupement de commandes")
+        verbose_name_plural = _("groupements de commandes")
+        ordering = ["-convention_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["coordinator", "reference"],
+                name="%(app_label)s_%(class)s_unique_reference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.reference})"
+
+
+class GroupementMember(models.Model):
+    """A commune or a buyer in a groupement, from the day its council or board approved the
+    convention: it may commit to the campaigns opening from that day."""
+
+    groupement = models.ForeignKey(
+        Groupement, on_delete=models.PROTECT, related_name="members", verbose_name=_("groupement")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="groupement_memberships",
+        verbose_name=_("member"),
+    )
+    approved_on = models.DateField(
+        _("approved on"),
+        help_text=_("The day its council or board approved the convention constitutive."),
+    )
+    approval_reference = models.CharField(
+        _("approval reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("The deliberation's number, for instance."),
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("member of a groupement")
+        verbose_name_plural = _("members of groupements")
+        ordering = ["groupement", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["groupement", "organisation"],
+                name="%(app_label)s_%(class)s_unique_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ∈ {self.groupement.reference}"
+
+
+class Offer(models.Model):
+    """A partner's catalogue line of refurbished hardware: what it sells (a category, a
+    minimum specification and grade), on what terms (warranty, price tiers by pooled
+    quantity, VAT, minimum quantity), and its stock (:class:`OfferDevice`)."""
+
+    partner = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="offers", verbose_name=_("partner")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(_("category"), max_length=16, choices=DeviceCategory.choices)
+    processor = models.CharField(
+        _("processor"),
+        max_length=150,
+        blank=True,
+        help_text=_("Each device's processor names it (“i5”, say); empty: any processor."),
+    )
+    min_ram_gb = models.DecimalField(
+        _("memory at least (GB)"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("4096"))],
+    )
+    min_storage_gb = models.PositiveIntegerField(
+        _("storage at least (GB)"), null=True, blank=True, validators=[MaxValueValidator(200_000)]
+    )
+    min_screen_size_inches = models.DecimalField(
+        _("screen at least (inches)"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("120"))],
+    )
+    grade = models.CharField(
+        _("grade at least"),
+        max_length=1,
+        choices=Grade.choices,
+        help_text=_("Devices of this grade or better."),
+    )
+    warranty_months = models.PositiveSmallIntegerField(
+        _("warranty (months)"), validators=[MinValueValidator(MINIMUM_WARRANTY_MONTHS)]
+    )
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    minimum_quantity = models.PositiveIntegerField(
+        _("minimum quantity"),
+        validators=[MinValueValidator(1)],
+        help_text=_("Below this pooled quantity, the offer is dropped at the closing."),
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("An inactive offer joins no new campaign.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["partner__name", "title", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(warranty_months__gte=MINIMUM_WARRANTY_MONTHS),
+                name="%(app_label)s_%(class)s_warranty_at_least_12_months",
+                violation_error_message=_("The warranty lasts at least 12 months."),
+            ),
+            models.CheckConstraint(
+                condition=Q(vat_rate__gte=0, vat_rate__lte=100),
+                name="%(app_label)s_%(class)s_vat_rate_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_quantity__gte=1),
+                name="%(app_label)s_%(class)s_minimum_quantity_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=DeviceCategory.values),
+                name="%(app_label)s_%(class)s_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(grade__in=Grade.values),
+                name="%(app_label)s_%(class)s_grade_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_ram_gb__isnull=True) | Q(min_ram_gb__gte=0),
+                name="%(app_label)s_%(class)s_min_ram_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_screen_size_inches__isnull=True) | Q(min_screen_size_inches__gt=0),
+                name="%(app_label)s_%(class)s_min_screen_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} — {self.partner}"
+
+
+class OfferPriceTier(models.Model):
+    """From ``threshold`` devices pooled by the campaign, each device of the offer costs
+    ``unit_price`` excl. VAT; the highest tier the allocated total reaches prices every buyer
+    alike."""
+
+    offer = models.ForeignKey(
+        Offer, on_delete=models.CASCADE, related_name="tiers", verbose_name=_("offer")
+    )
+    threshold = models.PositiveIntegerField(
+        _("from quantity"), validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)]
+    )
+    unit_price = models.DecimalField(
+        _("unit price excl. VAT"),
+        max_digits=PRICE_DIGITS,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+
+    class Meta:
+        verbose_name = _("price tier")
+        verbose_name_plural = _("price tiers")
+        ordering = ["offer", "threshold"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offer", "threshold"], name="%(app_label)s_%(class)s_unique_threshold"
+            ),
+            models.CheckConstraint(
+                condition=Q(threshold__gte=1), name="%(app_label)s_%(class)s_threshold_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gt=0), name="%(app_label)s_%(class)s_price_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id}: ≥ {self.threshold} → {self.unit_price}"
+
+
+class OfferDevice(models.Model):
+    """A device in an offer's stock: one of the partner's ``ready`` devices matching the
+    offer. A device is in one offer at most (the database says so); it leaves the offer when
+    it leaves ``ready`` (:func:`procurement.services.offers.stock_follow_transitions`)."""
+
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="items", verbose_name=_("offer")
+    )
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="offer_items", verbose_name=_("device")
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("device of an offer")
+        verbose_name_plural = _("devices of offers")
+        ordering = ["offer", "device"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device"],
+                name="%(app_label)s_%(class)s_one_offer_per_device",
+                violation_error_message=_("This device is already in an offer."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id}: {self.device_id}"
+
+
+class Campaign(FSMModelMixin, models.Model):
+    """A pooled purchase the coordinator runs for the groupement: offers, an opening and a
+    closing time. Draft → open → closed → allocated → completed, or cancelled; each step by
+    :mod:`procurement.services`, which records who and when."""
+
+    groupement = models.ForeignKey(
+        Groupement,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        verbose_name=_("groupement"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    offers = models.ManyToManyField(
+        Offer, through="CampaignOffer", related_name="campaigns", verbose_name=_("offers")
+    )
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    state = FSMField(
+        _("state"),
+        max_length=16,
+        choices=CampaignState.choices,
+        default=CampaignState.DRAFT,
+        protected=True,
+        db_index=True,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when it closed by itself at its closing time."),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    allocated_at = models.DateTimeField(_("allocated at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for the cancellation"), blank=True)
+    closing_reminder_sent_at = models.DateTimeField(
+        _("closing reminder sent at"),
+        null=True,
+        blank=True,
+        help_text=_("When the members were reminded, a day before the closing."),
+    )
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-closes_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")),
+                name="%(app_label)s_%(class)s_closes_after_opening",
+                violation_error_message=_("A campaign closes after it opens."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=CampaignState.values),
+                name="%(app_label)s_%(class)s_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=CampaignState.CANCELLED) | ~Q(cancel_reason=""),
+                name="%(app_label)s_%(class)s_cancelled_with_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["closes_at"],
+                name="procurement_campaign_open_due",
+                condition=Q(state__in=[CampaignState.OPEN, CampaignState.CLOSED]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def coordinator_id(self) -> int:
+        return self.groupement.coordinator_id
+
+    # --- The lifecycle, run by procurement.services only. Who may: the coordinator, or the
+    # system itself (no organisation) at the closing time. ---
+
+    @transition(
+        field=state,
+        source=CampaignState.DRAFT,
+        target=CampaignState.OPEN,
+        permission=_is_coordinator,
+    )
+    def open(self, *, user, at) -> None:
+        """The coordinator publishes the campaign: its members are told and commit from its
+        opening time to its closing time."""
+        self.opened_by = user
+        self.opened_at = at
+
+    @transition(
+        field=state,
+        source=CampaignState.OPEN,
+        target=CampaignState.CLOSED,
+        permission=_is_coordinator,
+    )
+    def close(self, *, user, at) -> None:
+        """No more commitments: at the closing time, or earlier by the coordinator."""
+        self.closed_by = user
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=CampaignState.CLOSED,
+        target=CampaignState.ALLOCATED,
+        permission=_is_coordinator,
+    )
+    def allocate(self, *, at) -> None:
+        """The allocation is recorded and the orders placed, their devices reserved."""
+        self.allocated_at = at
+
+    @transition(
+        field=state,
+        source=CampaignState.ALLOCATED,
+        target=CampaignState.COMPLETED,
+        permission=_is_coordinator,
+    )
+    def complete(self, *, at) -> None:
+        """Every order of the campaign is settled: delivered or cancelled."""
+        self.completed_at = at
+
+    @transition(
+        field=state,
+        source=[
+            CampaignState.DRAFT,
+            CampaignState.OPEN,
+            CampaignState.CLOSED,
+            CampaignState.ALLOCATED,
+        ],
+        target=CampaignState.CANCELLED,
+        permission=_is_coordinator,
+    )
+    def cancel(self, *, user, at, reason: str) -> None:
+        """The coordinator calls the campaign off before delivery; its orders are cancelled
+        with it and their devices go back to stock."""
+        self.cancelled_by = user
+        self.cancelled_at = at
+        self.cancel_reason = reason
+
+
+class CampaignOffer(models.Model):
+    """An offer of a campaign, and what the closing made of it: the stock it found, the
+    demand, the total allocated, the tier reached (its unit price for every buyer) or why the
+    offer was dropped. Empty until the campaign is allocated."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="campaign_offers")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="campaign_offers")
+    stock = models.PositiveIntegerField(_("stock at the closing"), null=True, blank=True)
+    demand = models.PositiveIntegerField(_("demand"), null=True, blank=True)
+    allocated = models.PositiveIntegerField(_("allocated"), null=True, blank=True)
+    tier_threshold = models.PositiveIntegerField(_("tier reached"), null=True, blank=True)
+    unit_price = models.DecimalField(
+        _("unit price excl. VAT"),
+        max_digits=PRICE_DIGITS,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    reason = models.CharField(
+        _("outcome"), max_length=16, choices=AllocationReason.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("offer of a campaign")
+        verbose_name_plural = _("offers of campaigns")
+        ordering = ["campaign", "offer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "offer"], name="%(app_label)s_%(class)s_unique_offer"
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated__isnull=True)
+                | (Q(allocated__lte=F("stock")) & Q(allocated__lte=F("demand"))),
+                name="%(app_label)s_%(class)s_allocated_within_stock_and_demand",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.offer_id}"
+
+
+class Commitment(models.Model):
+    """A member's commitment to a campaign: a quantity per offer (:class:`CommitmentLine`), a
+    delivery site, a contact and the references its accounting needs on the order. One per
+    member and campaign; changed or withdrawn until the closing time. ``committed_at`` is its
+    place in the queue (ties of the allocation go to the earliest): a change keeps it."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("campaign")
+    )
+    buyer = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        verbose_name=_("member"),
+    )
+    delivery_site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("delivery site")
+    )
+    contact_name = models.CharField(_("contact"), max_length=150)
+    contact_email = models.EmailField(_("contact e-mail"))
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    siret = models.CharField(_("SIRET"), max_length=14, validators=[validate_siret])
+    service_code = models.CharField(
+        _("service code"),
+        max_length=100,
+        blank=True,
+        help_text=_("The service that receives the invoice in Chorus Pro, when it has one."),
+    )
+    engagement_number = models.CharField(
+        _("engagement number"),
+        max_length=50,
+        blank=True,
+        help_text=_("The legal commitment's number your accounting gives the order, if any."),
+    )
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    committed_at = models.DateTimeField(_("committed at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        ordering = ["campaign", "committed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "buyer"],
+                name="%(app_label)s_%(class)s_one_per_member_and_campaign",
+                violation_error_message=_("Your organisation already committed to this campaign."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.buyer} → {self.campaign}"
+
+
+class CommitmentLine(models.Model):
+    """How many devices of one offer a commitment asks for."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="lines", verbose_name=_("commitment")
+    )
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="commitment_lines", verbose_name=_("offer")
+    )
+    quantity = models.PositiveIntegerField(
+        _("quantity"), validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)]
+    )
+
+    class Meta:
+        verbose_name = _("line of a commitment")
+        verbose_name_plural = _("lines of commitments")
+        ordering = ["commitment", "offer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "offer"], name="%(app_label)s_%(class)s_unique_offer"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="%(app_label)s_%(class)s_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id}: {self.quantity} × {self.offer_id}"
+
+
+class AllocationLine(models.Model):
+    """What the closing gave one commitment of one offer, at what price and why: the record
+    of the allocation (:mod:`procurement.allocation`), immutable once written."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.PROTECT,
+        related_name="allocation_lines",
+        verbose_name=_("campaign"),
+    )
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.PROTECT,
+        related_name="allocation_lines",
+        verbose_name=_("commitment"),
+    )
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="allocation_lines", verbose_name=_("offer")
+    )
+    asked = models.PositiveIntegerField(_("asked"))
+    allocated = models.PositiveIntegerField(_("allocated"))
+    reason = models.CharField(_("reason"), max_length=16, choices=AllocationReason.choices)
+    unit_price = models.DecimalField(
+        _("unit price excl. VAT"),
+        max_digits=PRICE_DIGITS,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
+    amount_excl_vat = models.DecimalField(
+        _("amount excl. VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2
+    )
+    vat_amount = models.DecimalField(_("VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2)
+    amount_incl_vat = models.DecimalField(
+        _("amount incl. VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2
+    )
+
+    class Meta:
+        verbose_name = _("allocation line")
+        verbose_name_plural = _("allocation lines")
+        ordering = ["campaign", "offer", "commitment"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "offer"], name="%(app_label)s_%(class)s_unique_offer"
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated__lte=F("asked")),
+                name="%(app_label)s_%(class)s_not_above_asked",
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=AllocationReason.values),
+                name="%(app_label)s_%(class)s_reason_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(reason=AllocationReason.DROPPED, allocated=0, unit_price__isnull=True)
+                    | (~Q(reason=AllocationReason.DROPPED) & Q(unit_price__isnull=False))
+                ),
+                name="%(app_label)s_%(class)s_dropped_gets_nothing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id}/{self.offer_id}: {self.allocated}/{self.asked}"
+
+    @property
+    def shortfall(self) -> int:
+        return self.asked - self.allocated
+
+
+class Order(FSMModelMixin, models.Model):
+    """What one buyer orders from one partner in a campaign: its lines and reserved devices,
+    priced by the allocation. Placed by the closing; cancelled before delivery with a reason,
+    its devices back in stock."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="orders", verbose_name=_("campaign")
+    )
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="orders", verbose_name=_("commitment")
+    )
+    buyer = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="purchase_orders",
+        verbose_name=_("buyer"),
+    )
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="orders_received",
+        verbose_name=_("partner"),
+    )
+    state = FSMField(
+        _("state"),
+        max_length=16,
+        choices=OrderState.choices,
+        default=OrderState.PLACED,
+        protected=True,
+        db_index=True,
+    )
+    total_excl_vat = models.DecimalField(
+        _("total excl. VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2
+    )
+    total_vat = models.DecimalField(_("VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2)
+    total_incl_vat = models.DecimalField(
+        _("total incl. VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2
+    )
+    created_at = models.DateTimeField(_("placed at"), default=timezone.now)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for the cancellation"), blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "buyer", "partner"],
+                name="%(app_label)s_%(class)s_one_per_buyer_and_partner",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=OrderState.values),
+                name="%(app_label)s_%(class)s_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=OrderState.CANCELLED) | ~Q(cancel_reason=""),
+                name="%(app_label)s_%(class)s_cancelled_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_incl_vat=F("total_excl_vat") + F("total_vat")),
+                name="%(app_label)s_%(class)s_totals_add_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.buyer} ← {self.partner} ({self.campaign})"
+
+    @property
+    def coordinator_id(self) -> int:
+        return self.campaign.groupement.coordinator_id
+
+    @transition(
+        field=state,
+        source=OrderState.PLACED,
+        target=OrderState.CANCELLED,
+        permission=_is_coordinator,
+    )
+    def cancel(self, *, user, at, reason: str) -> None:
+        """The coordinator cancels the order before delivery; its devices go back to stock."""
+        self.cancelled_by = user
+        self.cancelled_at = at
+        self.cancel_reason = reason
+
+
+class OrderLine(models.Model):
+    """One offer of an order: the quantity allocated, its unit price and VAT rate as the
+    allocation fixed them, and its amounts rounded to the cent."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="lines", verbose_name=_("order")
+    )
+    allocation_line = models.OneToOneField(
+        AllocationLine,
+        on_delete=models.PROTECT,
+        related_name="order_line",
+        verbose_name=_("allocation line"),
+    )
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("offer")
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(
+        _("unit price excl. VAT"), max_digits=PRICE_DIGITS, decimal_places=2
+    )
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
+    amount_excl_vat = models.DecimalField(
+        _("amount excl. VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2
+    )
+    vat_amount = models.DecimalField(_("VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2)
+    amount_incl_vat = models.DecimalField(
+        _("amount incl. VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2
+    )
+
+    class Meta:
+        verbose_name = _("line of an order")
+        verbose_name_plural = _("lines of orders")
+        ordering = ["order", "offer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "offer"], name="%(app_label)s_%(class)s_unique_offer"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="%(app_label)s_%(class)s_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.quantity} × {self.offer_id}"
+
+
+class OrderDevice(models.Model):
+    """A device reserved for an order line. ``is_reserved`` follows the order: cleared when it
+    is cancelled, so that the database keeps a device in one standing order at most."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="items", verbose_name=_("order")
+    )
+    line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="items", verbose_name=_("line")
+    )
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="order_items", verbose_name=_("device")
+    )
+    is_reserved = models.BooleanField(_("reserved"), default=True)
+
+    class Meta:
+        verbose_name = _("device of an order")
+        verbose_name_plural = _("devices of orders")
+        ordering = ["order", "device"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "device"], name="%(app_label)s_%(class)s_unique_device"
+            ),
+            models.UniqueConstraint(
+                fields=["device"],
+                condition=Q(is_reserved=True),
+                name="%(app_label)s_%(class)s_one_standing_order_per_device",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.device_id}"

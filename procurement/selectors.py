@@ -1,0 +1,582 @@
+"""Reads of group purchasing: offers and their stock, campaigns, commitments, the allocation
+(previewed while a campaign runs, recorded once it is allocated), orders and the thresholds'
+warnings. Every list is loaded with what its rows show, in a number of queries that does not
+grow with them."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import NotFound
+from inventory.choices import DeviceState
+from inventory.models import Device
+from organisations.models import Organisation, Site
+from procurement import permissions
+from procurement.allocation import (
+    ZERO,
+    AllocatedLine,
+    Allocation,
+    CommitmentDemand,
+    OfferOutcome,
+    OfferSupply,
+    PriceTier,
+    allocate,
+)
+from procurement.choices import CampaignState, OrderState
+from procurement.models import (
+    AllocationLine,
+    Campaign,
+    CampaignOffer,
+    Commitment,
+    CommitmentLine,
+    Groupement,
+    GroupementMember,
+    Offer,
+    OfferDevice,
+    Order,
+    OrderDevice,
+    OrderLine,
+)
+from procurement.thresholds import Threshold, threshold_on
+from reuse.choices import Grade
+from reuse.models import GRADING_LATEST_FIRST, Grading
+
+# --- Offers and their stock. ---
+
+
+def grades_at_least(grade: str) -> list[str]:
+    """The grades as good as ``grade`` or better (A is the best)."""
+    return Grade.values[: Grade.values.index(grade) + 1]
+
+
+def with_grade(devices: QuerySet[Device]) -> QuerySet[Device]:
+    """Annotate each device with its grade (``current_grade``): its latest grading's."""
+    latest = Grading.objects.filter(device=OuterRef("pk")).order_by(*GRADING_LATEST_FIRST)
+    return devices.annotate(current_grade=Subquery(latest.values("grade")[:1]))
+
+
+def matching_q(offer: Offer, *, prefix: str = "") -> Q:
+    """A filter on devices annotated by :func:`with_grade`: those meeting ``offer``'s category,
+    minimum specification and grade. ``prefix`` leads from the queried model to the device."""
+    condition = Q(**{f"{prefix}category": offer.category}) & Q(
+        **{f"{prefix}current_grade__in": grades_at_least(offer.grade)}
+    )
+    if offer.processor.strip():
+        condition &= Q(**{f"{prefix}cpu__icontains": offer.processor.strip()})
+    if offer.min_ram_gb is not None:
+        condition &= Q(**{f"{prefix}ram_gb__gte": offer.min_ram_gb})
+    if offer.min_storage_gb is not None:
+        condition &= Q(**{f"{prefix}storage_gb__gte": offer.min_storage_gb})
+    if offer.min_screen_size_inches is not None:
+        condition &= Q(**{f"{prefix}screen_size_inches__gte": offer.min_screen_size_inches})
+    return condition
+
+
+def offer_mismatches(offer: Offer, device: Device, grade: str | None) -> list[str]:
+    """Why ``device`` (of grade ``grade``) does not meet ``offer``: one reason per criterion
+    it misses, empty when it matches. The same rules as :func:`matching_q`, in words."""
+    reasons: list[str] = []
+    if device.category != offer.category:
+        reasons.append(
+            _("its category is “%(category)s”, not “%(expected)s”")
+            % {
+                "category": device.get_category_display(),
+                "expected": offer.get_category_display(),
+            }
+        )
+    processor = offer.processor.strip()
+    if processor and processor.lower() not in device.cpu.lower():
+        reasons.append(_("its processor does not match “%(processor)s”") % {"processor": processor})
+    if offer.min_ram_gb is not None and (device.ram_gb is None or device.ram_gb < offer.min_ram_gb):
+        reasons.append(
+            _("its memory is below %(minimum)s GB") % {"minimum": _number(offer.min_ram_gb)}
+        )
+    if offer.min_storage_gb is not None and (
+        device.storage_gb is None or device.storage_gb < offer.min_storage_gb
+    ):
+        reasons.append(_("its storage is below %(minimum)s GB") % {"minimum": offer.min_storage_gb})
+    if offer.min_screen_size_inches is not None and (
+        device.screen_size_inches is None
+        or device.screen_size_inches < offer.min_screen_size_inches
+    ):
+        reasons.append(
+            _("its screen is smaller than %(minimum)s inches")
+            % {"minimum": _number(offer.min_screen_size_inches)}
+        )
+    if grade not in grades_at_least(offer.grade):
+        reasons.append(
+            _("its grade is not %(grade)s or better") % {"grade": offer.grade}
+            if grade
+            else _("it has no grade")
+        )
+    return reasons
+
+
+def _number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def offer_stock(offer: Offer) -> QuerySet[Device]:
+    """The devices of ``offer``'s stock that count: in it, still ``ready`` and matching it
+    (a device that no longer matches stays listed by :func:`offer_items` until taken out)."""
+    return (
+        with_grade(Device.objects.filter(offer_items__offer=offer, state=DeviceState.READY))
+        .filter(matching_q(offer))
+        .order_by("pk")
+    )
+
+
+def offer_items(offer: Offer) -> QuerySet[Device]:
+    """Every device put in ``offer``, with its grade, in the order it is handed out."""
+    return with_grade(Device.objects.filter(offer_items__offer=offer)).order_by("pk")
+
+
+def stock_counts(offers: Iterable[Offer]) -> dict[int, int]:
+    """How many devices count in each offer's stock (:func:`offer_stock`), in one query."""
+    offers = list(offers)
+    if not offers:
+        return {}
+    condition = Q(pk__in=[])
+    for offer in offers:
+        condition |= Q(offer_items__offer=offer.pk) & matching_q(offer)
+    rows = (
+        with_grade(Device.objects.filter(state=DeviceState.READY))
+        .filter(condition)
+        .order_by()
+        .values("offer_items__offer")
+        .annotate(count=Count("pk"))
+    )
+    counts = {offer.pk: 0 for offer in offers}
+    counts.update({row["offer_items__offer"]: row["count"] for row in rows})
+    return counts
+
+
+def stock_candidates(offer: Offer) -> QuerySet[Device]:
+    """The partner's ``ready`` devices that match ``offer`` and are in no offer yet: what
+    “every ready device that matches” puts in."""
+    return (
+        with_grade(
+            Device.objects.filter(holder=offer.partner_id, state=DeviceState.READY).exclude(
+                offer_items__isnull=False
+            )
+        )
+        .filter(matching_q(offer))
+        .order_by("pk")
+    )
+
+
+def offers_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Offer]:
+    """The offers the organisations may read, with their partner and tiers."""
+    condition = permissions.visible_offers_q(organisations)
+    if condition is None:
+        return Offer.objects.none()
+    return (
+        Offer.objects.filter(condition)
+        .select_related("partner")
+        .prefetch_related("tiers")
+        .order_by("partner__name", "title", "pk")
+    )
+
+
+def offer_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> Offer:
+    offer = offers_visible_to(organisations).filter(pk=pk).first()
+    if offer is None:
+        raise NotFound(_("No such offer."), code="offer_not_found")
+    return offer
+
+
+def price_tiers(offer: Offer) -> tuple[PriceTier, ...]:
+    """The offer's tiers, lowest threshold first (from what is prefetched, when it is)."""
+    tiers = sorted(offer.tiers.all(), key=lambda tier: tier.threshold)
+    return tuple(PriceTier(threshold=tier.threshold, unit_price=tier.unit_price) for tier in tiers)
+
+
+def running_campaigns_of(offer: Offer) -> QuerySet[Campaign]:
+    """The campaigns holding ``offer`` that are open or closing: its terms must hold."""
+    return Campaign.objects.filter(
+        campaign_offers__offer=offer, state__in=[CampaignState.OPEN, CampaignState.CLOSED]
+    ).order_by("closes_at", "pk")
+
+
+# --- Groupements. ---
+
+
+def groupements_of(coordinator: Organisation) -> QuerySet[Groupement]:
+    return Groupement.objects.filter(coordinator=coordinator).order_by("-convention_date", "-pk")
+
+
+def groupement_members(groupement: Groupement) -> QuerySet[GroupementMember]:
+    return groupement.members.select_related("organisation").order_by("organisation__name")
+
+
+def membership_of(groupement: Groupement, organisation: Organisation) -> GroupementMember | None:
+    return GroupementMember.objects.filter(groupement=groupement, organisation=organisation).first()
+
+
+def opening_day(campaign: Campaign) -> datetime.date:
+    """The day a campaign opens, in the territory's time zone (Europe/Paris)."""
+    return timezone.localdate(campaign.opens_at)
+
+
+def eligible_members(campaign: Campaign) -> QuerySet[GroupementMember]:
+    """The members who may commit to ``campaign``: their approval of the convention does not
+    come after the day it opens."""
+    return groupement_members(campaign.groupement).filter(approved_on__lte=opening_day(campaign))
+
+
+# --- Campaigns and commitments. ---
+
+
+def campaigns_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Campaign]:
+    condition = permissions.visible_campaigns_q(organisations)
+    if condition is None:
+        return Campaign.objects.none()
+    return (
+        Campaign.objects.filter(condition)
+        .select_related("groupement__coordinator")
+        .prefetch_related(
+            Prefetch("offers", queryset=Offer.objects.select_related("partner").order_by("pk"))
+        )
+        .order_by("-closes_at", "-pk")
+    )
+
+
+def campaign_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> Campaign:
+    campaign = campaigns_visible_to(organisations).filter(pk=pk).first()
+    if campaign is None:
+        raise NotFound(_("No such campaign."), code="campaign_not_found")
+    return campaign
+
+
+def open_campaigns_for(
+    member: Organisation, *, now: datetime.datetime | None = None
+) -> QuerySet[Campaign]:
+    """The open campaigns ``member`` may commit to now (a member of their groupement whose
+    approval does not come after their opening day), the soonest closing first."""
+    now = now or timezone.now()
+    eligible = GroupementMember.objects.filter(
+        groupement=OuterRef("groupement"),
+        organisation=member,
+        approved_on__lte=OuterRef("opening_day"),
+    )
+    return (
+        Campaign.objects.annotate(
+            opening_day=TruncDate("opens_at", tzinfo=timezone.get_current_timezone())
+        )
+        .filter(Exists(eligible), state=CampaignState.OPEN, opens_at__lte=now, closes_at__gt=now)
+        .select_related("groupement__coordinator")
+        .order_by("closes_at", "pk")
+    )
+
+
+def commitments_of(campaign: Campaign) -> QuerySet[Commitment]:
+    """A campaign's commitments in their order (the earliest first), with their lines."""
+    return (
+        campaign.commitments.select_related("buyer", "delivery_site")
+        .prefetch_related(Prefetch("lines", queryset=CommitmentLine.objects.order_by("offer_id")))
+        .order_by("committed_at", "pk")
+    )
+
+
+def commitments_visible_to(
+    campaign: Campaign, organisations: Iterable[Organisation]
+) -> QuerySet[Commitment]:
+    condition = permissions.visible_commitments_q(organisations)
+    if condition is None:
+        return Commitment.objects.none()
+    return commitments_of(campaign).filter(condition)
+
+
+def commitment_get_visible(
+    *, campaign: Campaign, pk: int, organisations: Iterable[Organisation]
+) -> Commitment:
+    commitment = commitments_visible_to(campaign, organisations).filter(pk=pk).first()
+    if commitment is None:
+        raise NotFound(_("No such commitment."), code="commitment_not_found")
+    return commitment
+
+
+def commitment_of(campaign: Campaign, member: Organisation) -> Commitment | None:
+    """``member``'s commitment to ``campaign``, with its lines, or ``None``."""
+    return commitments_of(campaign).filter(buyer=member).first()
+
+
+def delivery_sites_of(member: Organisation) -> QuerySet[Site]:
+    """Where ``member`` may have its devices delivered: its open delivery sites."""
+    return Site.objects.filter(organisation=member, is_active=True, is_delivery=True).order_by(
+        "name"
+    )
+
+
+# --- The allocation: previewed while the campaign runs, recorded once allocated. ---
+
+
+def campaign_offers(campaign: Campaign) -> list[CampaignOffer]:
+    """The campaign's offers (with partner and tiers) and their recorded outcomes, in the
+    offers' primary key order."""
+    return list(
+        campaign.campaign_offers.select_related("offer__partner")
+        .prefetch_related("offer__tiers")
+        .order_by("offer_id")
+    )
+
+
+def stock_devices(offers: Sequence[Offer], *, lock: bool = False) -> dict[int, list[Device]]:
+    """The devices counting in each offer's stock, in the order they are handed out (primary
+    key), in one query; locked (``select_for_update``) for the closing."""
+    by_offer: dict[int, list[Device]] = {offer.pk: [] for offer in offers}
+    if not offers:
+        return by_offer
+    condition = Q(pk__in=[])
+    for offer in offers:
+        condition |= Q(offer_items__offer=offer.pk) & matching_q(offer)
+    devices = (
+        with_grade(Device.objects.filter(state=DeviceState.READY))
+        .filter(condition)
+        .annotate(
+            stock_offer=Subquery(
+                OfferDevice.objects.filter(device=OuterRef("pk")).values("offer")[:1]
+            )
+        )
+        .order_by("pk")
+    )
+    if lock:
+        devices = devices.select_for_update(of=("self",))
+    for device in devices:
+        by_offer[device.stock_offer].append(device)
+    return by_offer
+
+
+def allocation_inputs(
+    offers: Sequence[Offer], stock: dict[int, list[Device]], commitments: Sequence[Commitment]
+) -> tuple[list[OfferSupply], list[CommitmentDemand]]:
+    """What :func:`procurement.allocation.allocate` takes, from what is loaded."""
+    supplies = [
+        OfferSupply(
+            offer=offer.pk,
+            stock=tuple(device.pk for device in stock[offer.pk]),
+            tiers=price_tiers(offer),
+            minimum_quantity=offer.minimum_quantity,
+            vat_rate=offer.vat_rate,
+        )
+        for offer in offers
+    ]
+    demands = [
+        CommitmentDemand(
+            commitment=commitment.pk,
+            quantities={line.offer_id: line.quantity for line in commitment.lines.all()},
+        )
+        for commitment in commitments
+    ]
+    return supplies, demands
+
+
+@dataclass(frozen=True)
+class CampaignAllocation:
+    """A campaign's allocation as pages and the API show it: ``is_preview`` while nothing is
+    recorded (what closing now would give, nothing reserved), else the recorded result.
+    ``lines`` are those the viewer may read; ``offers`` the pooled totals of every offer."""
+
+    campaign: Campaign
+    is_preview: bool
+    offers: tuple[Offer, ...]
+    outcomes: tuple[OfferOutcome, ...]
+    lines: tuple[AllocatedLine, ...]
+    commitments: dict[int, Commitment]
+
+    def outcome_of(self, offer: Offer) -> OfferOutcome:
+        return next(outcome for outcome in self.outcomes if outcome.offer == offer.pk)
+
+    def offer(self, pk: int) -> Offer:
+        return next(offer for offer in self.offers if offer.pk == pk)
+
+
+def campaign_allocation(
+    campaign: Campaign, *, organisations: Iterable[Organisation] | None = None
+) -> CampaignAllocation:
+    """The allocation of ``campaign``: recorded once allocated (then completed, or cancelled
+    after), else the preview of closing now (the stock still ``ready``, the commitments as
+    they stand; nothing written, nothing reserved). With ``organisations``, only the lines
+    they may read (a member its own, a partner those of its offers); without, every line."""
+    entries = campaign_offers(campaign)
+    offers = [entry.offer for entry in entries]
+    commitments = list(commitments_of(campaign))
+    if campaign.allocated_at is not None:
+        position = {commitment.pk: index for index, commitment in enumerate(commitments)}
+        recorded = sorted(
+            AllocationLine.objects.filter(campaign=campaign),
+            key=lambda line: (line.offer_id, position[line.commitment_id]),
+        )
+        lines = tuple(
+            AllocatedLine(
+                commitment=line.commitment_id,
+                offer=line.offer_id,
+                asked=line.asked,
+                allocated=line.allocated,
+                reason=line.reason,
+                unit_price=line.unit_price,
+                vat_rate=line.vat_rate,
+            )
+            for line in recorded
+        )
+        outcomes = tuple(_recorded_outcome(entry) for entry in entries)
+        is_preview = False
+    else:
+        stock = stock_devices(offers)
+        allocation: Allocation = allocate(*allocation_inputs(offers, stock, commitments))
+        lines, outcomes, is_preview = allocation.lines, allocation.offers, True
+    if organisations is not None:
+        lines = _readable_lines(lines, offers, commitments, list(organisations))
+    return CampaignAllocation(
+        campaign=campaign,
+        is_preview=is_preview,
+        offers=tuple(offers),
+        outcomes=outcomes,
+        lines=lines,
+        commitments={commitment.pk: commitment for commitment in commitments},
+    )
+
+
+def _recorded_outcome(entry: CampaignOffer) -> OfferOutcome:
+    tier = None
+    if entry.tier_threshold is not None and entry.unit_price is not None:
+        tier = PriceTier(threshold=entry.tier_threshold, unit_price=entry.unit_price)
+    return OfferOutcome(
+        offer=entry.offer_id,
+        stock=entry.stock or 0,
+        demand=entry.demand or 0,
+        allocated=entry.allocated or 0,
+        minimum_quantity=entry.offer.minimum_quantity,
+        tier=tier,
+        reason=entry.reason or None,
+    )
+
+
+def _readable_lines(
+    lines: Sequence[AllocatedLine],
+    offers: Sequence[Offer],
+    commitments: Sequence[Commitment],
+    organisations: list[Organisation],
+) -> tuple[AllocatedLine, ...]:
+    if permissions.sees_every_allocation_line(organisations):
+        return tuple(lines)
+    pks = {organisation.pk for organisation in organisations}
+    own_commitments = {commitment.pk for commitment in commitments if commitment.buyer_id in pks}
+    own_offers = {offer.pk for offer in offers if offer.partner_id in pks}
+    return tuple(
+        line for line in lines if line.commitment in own_commitments or line.offer in own_offers
+    )
+
+
+# --- Orders. ---
+
+
+def orders_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Order]:
+    condition = permissions.visible_orders_q(organisations)
+    if condition is None:
+        return Order.objects.none()
+    return (
+        Order.objects.filter(condition)
+        .select_related("campaign__groupement", "buyer", "partner", "commitment__delivery_site")
+        .prefetch_related(
+            Prefetch(
+                "lines", queryset=OrderLine.objects.select_related("offer").order_by("offer_id")
+            ),
+            Prefetch(
+                "items",
+                queryset=OrderDevice.objects.select_related("device").order_by("device__code"),
+            ),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def order_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> Order:
+    order = orders_visible_to(organisations).filter(pk=pk).first()
+    if order is None:
+        raise NotFound(_("No such order."), code="order_not_found")
+    return order
+
+
+# --- The thresholds of public procurement. ---
+
+
+@dataclass(frozen=True)
+class ThresholdWarning:
+    """The groupement's spend with one partner for one category over a year, with the
+    campaign's, would pass the threshold in force: a procedure with publicity is due."""
+
+    partner: Organisation
+    category: str
+    year: int
+    already_spent: Decimal
+    this_campaign: Decimal
+    threshold: Threshold
+
+    @property
+    def total(self) -> Decimal:
+        return self.already_spent + self.this_campaign
+
+
+def campaign_threshold_warnings(campaign: Campaign) -> list[ThresholdWarning]:
+    """For each partner and category of ``campaign``'s offers: the groupement's standing
+    orders of the campaign's year (by closing date) plus this campaign's spend (its preview,
+    or its own orders once allocated) against the R2122-8 threshold in force on its opening
+    day; a warning where the total passes it."""
+    threshold = threshold_on(opening_day(campaign))
+    if threshold is None:
+        return []
+    year = timezone.localdate(campaign.closes_at).year
+    allocation = campaign_allocation(campaign)
+    offers = {offer.pk: offer for offer in allocation.offers}
+    this_campaign: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+    for line in allocation.lines:
+        offer = offers[line.offer]
+        this_campaign[(offer.partner_id, offer.category)] += line.amount_excl_vat
+    spent_before = (
+        OrderLine.objects.filter(
+            order__state=OrderState.PLACED,
+            order__campaign__groupement=campaign.groupement_id,
+            order__campaign__closes_at__year=year,
+        )
+        .exclude(order__campaign=campaign)
+        .order_by()
+        .values("order__partner", "offer__category")
+        .annotate(spent=Sum("amount_excl_vat"))
+    )
+    already = {
+        (row["order__partner"], row["offer__category"]): row["spent"] for row in spent_before
+    }
+    partners = {offer.partner_id: offer.partner for offer in allocation.offers}
+    warnings = []
+    for key in sorted(set(this_campaign) | {key for key in already if key[0] in partners}):
+        partner_pk, category = key
+        spent, planned = already.get(key, ZERO), this_campaign.get(key, ZERO)
+        if partner_pk in partners and spent + planned > threshold.amount_excl_vat:
+            warnings.append(
+                ThresholdWarning(
+                    partner=partners[partner_pk],
+                    category=category,
+                    year=year,
+                    already_spent=spent,
+                    this_campaign=planned,
+                    threshold=threshold,
+                )
+            )
+    return warnings
+
+
+def notification_addresses(organisation: Organisation) -> list[str]:
+    """Where to write to an organisation: its members' addresses, else its contact e-mail."""
+    from reuse.selectors import notification_addresses as addresses
+
+    return addresses(organisation)

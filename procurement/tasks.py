@@ -1,0 +1,73 @@
+"""Background work of group purchasing. Tasks take ids and call one service or e-mail; the
+periodic ones are safe to run twice (the closing is idempotent, the reminder recorded)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from procurement import emails
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def close_due_campaigns() -> list[int]:
+    """Run every minute by Celery beat: close and allocate the campaigns whose closing time
+    has come."""
+    from procurement.services import campaigns_close_due
+
+    return [campaign.pk for campaign in campaigns_close_due()]
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def remind_closing_campaigns() -> list[int]:
+    """Run every quarter of an hour by Celery beat: remind the members of the campaigns
+    closing within a day, once."""
+    from procurement.services import campaigns_remind_closing
+
+    return campaigns_remind_closing()
+
+
+def _campaign(campaign_pk: int):
+    from procurement.models import Campaign
+
+    return Campaign.objects.select_related("groupement__coordinator").filter(pk=campaign_pk).first()
+
+
+@shared_task(ignore_result=True)
+def notify_campaign_opened(campaign_pk: int) -> None:
+    campaign = _campaign(campaign_pk)
+    if campaign is not None:
+        emails.send_campaign_opened(campaign=campaign)
+
+
+@shared_task(ignore_result=True)
+def notify_campaign_closing(campaign_pk: int) -> None:
+    campaign = _campaign(campaign_pk)
+    if campaign is not None:
+        emails.send_campaign_closing(campaign=campaign)
+
+
+@shared_task(ignore_result=True)
+def notify_campaign_allocated(campaign_pk: int) -> None:
+    campaign = _campaign(campaign_pk)
+    if campaign is not None:
+        emails.send_campaign_allocated(campaign=campaign)
+
+
+@shared_task(ignore_result=True)
+def notify_campaign_cancelled(campaign_pk: int) -> None:
+    campaign = _campaign(campaign_pk)
+    if campaign is not None:
+        emails.send_campaign_cancelled(campaign=campaign)
+
+
+@shared_task(ignore_result=True)
+def notify_orders_cancelled(order_pks: list[int]) -> None:
+    from procurement.models import Order
+
+    orders = list(
+        Order.objects.filter(pk__in=order_pks)
+        .select_related("campaign", "buyer", "partner")
+        .prefetch_related("lines__offer")
+        .order_by("pk")
+    )
+    emails.send_orders_cancelled(orders=orders)
