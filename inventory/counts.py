@@ -83,7 +83,15 @@ def device_counts_add(*, changes: Mapping[CountKey, int]) -> None:
         key=lambda row: row[0].index_order,
     )
     additions: list[tuple[CountKey, int]] = []
+    subtractions = [(key, -change) for key, change in rows if change < 0]
     with connection.cursor() as cursor:
+        if len(subtractions) > 1:
+            # Many keys at once (a group order reserving devices of several communes): their
+            # rows locked in the key's order, then one update and one upsert, however many.
+            _lock(cursor, [key for key, _change in rows])
+            _subtract_many(cursor, subtractions)
+            _add(cursor, [(key, change) for key, change in rows if change > 0])
+            return
         for key, change in rows:
             if change > 0:
                 additions.append((key, change))
@@ -100,6 +108,49 @@ def _add(cursor, rows: list[tuple[CountKey, int]]) -> None:
         cursor.execute(
             UPSERT.format(source=f"VALUES {values}"),
             [value for key, change in rows for value in (*key, change)],
+        )
+
+
+_KEY_MATCH = (
+    "{table}.commune_id = {values}.column1 AND {table}.holder_id = {values}.column2 "
+    "AND COALESCE({table}.claimed_by_id, 0) = {values}.column3 "
+    "AND {table}.state = {values}.column4 AND {table}.category = {values}.column5"
+)
+
+
+def _values(rows: list[tuple], width: int) -> str:
+    # Typed once, in the first row, for PostgreSQL; SQLite reads the same SQL.
+    typed = "(CAST(%s AS INTEGER), CAST(%s AS INTEGER), CAST(%s AS INTEGER), %s, %s"
+    typed += ", CAST(%s AS INTEGER))" if width == 6 else ")"
+    plain = "(" + ", ".join(["%s"] * width) + ")"
+    return "VALUES " + ", ".join([typed] + [plain] * (len(rows) - 1))
+
+
+def _lock(cursor, keys: list[CountKey]) -> None:
+    """Lock the existing rows of ``keys`` in the key's order (SQLite locks the database)."""
+    if connection.vendor != "postgresql":
+        return
+    cursor.execute(
+        f"SELECT {_TABLE}.id FROM {_TABLE} JOIN ({_values(keys, 5)}) AS keys ON "
+        + _KEY_MATCH.format(table=_TABLE, values="keys")
+        + f" ORDER BY {_TABLE}.commune_id, {_TABLE}.holder_id, "
+        f"COALESCE({_TABLE}.claimed_by_id, 0), {_TABLE}.state, {_TABLE}.category "
+        f"FOR UPDATE OF {_TABLE}",
+        [value for key in keys for value in key.index_order],
+    )
+
+
+def _subtract_many(cursor, rows: list[tuple[CountKey, int]]) -> None:
+    cursor.execute(
+        f'UPDATE {_TABLE} SET "count" = {_TABLE}."count" - changes.column6 '
+        f"FROM ({_values(rows, 6)}) AS changes WHERE "
+        + _KEY_MATCH.format(table=_TABLE, values="changes"),
+        [value for key, number in rows for value in (*key.index_order, number)],
+    )
+    if cursor.rowcount != len(rows):
+        raise IntegrityError(
+            "Devices are taken from counts that are not there: the counts no longer match "
+            "the devices; rebuild them with manage.py recount_devices."
         )
 
 

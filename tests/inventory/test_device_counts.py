@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from common.errors import PermissionDenied
 from inventory.choices import DeviceCategory, DeviceState
-from inventory.counts import device_counts_batch
+from inventory.counts import count_key, device_counts_add, device_counts_batch
 from inventory.models import Device, DeviceCount
 from inventory.services import declaration_create, device_transition, device_update
 from reuse.services import (
@@ -215,8 +215,9 @@ def test_a_claim_of_many_devices_writes_the_counts_once_whatever_their_number(
     # when
     few, many = claim_statements(1), claim_statements(5)
 
-    # then: one subtraction per key left, one upsert of the keys reached
-    assert len(few) == len(many) == 4
+    # then: the keys' rows locked in order (PostgreSQL), one subtraction from the keys left,
+    # one upsert of the keys reached
+    assert len(few) == len(many) == (3 if connection.vendor == "postgresql" else 2)
     assert stored() == recounted()
 
 
@@ -271,6 +272,45 @@ def test_a_rejected_import_counts_nothing(commune, commune_user, declare):
     # then
     assert device_import.state == "rejected"
     assert stored() == before == recounted()
+
+
+def test_devices_of_many_keys_moved_at_once_cost_three_statements_whatever_their_keys(
+    declare, other_commune, other_commune_user
+):
+    # given: devices under four keys (two communes, two categories)
+    declare(3)
+    declare(2, category=DeviceCategory.MONITOR)
+    other = other_commune_user
+    declare(2, by=other, for_commune=other_commune)
+    declare(1, by=other, for_commune=other_commune, category=DeviceCategory.MONITOR)
+    keys = Counter(count_key(device) for device in Device.objects.all())
+
+    # when: all of them withdrawn by hand, and counted as a gateway counts many devices
+    Device.objects.update(state=DeviceState.WITHDRAWN)
+    changes = Counter()
+    for key, number in keys.items():
+        changes[key] -= number
+        changes[key._replace(state=DeviceState.WITHDRAWN)] += number
+    with CaptureQueriesContext(connection) as queries:
+        device_counts_add(changes=changes)
+
+    # then: the rows locked in the key's order (PostgreSQL), one update, one upsert
+    assert len(count_statements(queries)) == (3 if connection.vendor == "postgresql" else 2)
+    assert stored() == recounted()
+
+
+def test_taking_devices_from_counts_not_there_is_refused_and_changes_nothing(declare, commune):
+    # given
+    declare(2)
+    before = stored()
+    key = count_key(Device.objects.first())
+
+    # when: two keys taken from, one of them never counted
+    with pytest.raises(IntegrityError), transaction.atomic():
+        device_counts_add(changes={key: -1, key._replace(category=DeviceCategory.PRINTER): -1})
+
+    # then
+    assert stored() == before
 
 
 def test_a_count_missing_for_a_transition_refuses_it_until_the_counts_are_rebuilt(
