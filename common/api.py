@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.exceptions import NotFound
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import Cursor, CursorPagination
 
 from common import keyset
@@ -70,6 +71,16 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
         error = ValidationFailed(_("The request is malformed or too large."), code="invalid")
         return JsonResponse(error.as_dict(), status=error.status_code)
     return defaults.bad_request(request, exception)
+
+
+class StableOrderingFilter(OrderingFilter):
+    """DRF's ordering, made total: the chosen fields, then the primary key in the direction of
+    the first (:func:`common.keyset.with_tie_breaker`), so that equal values do not shuffle
+    between pages and one index on (field, id) reads the list in either direction."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        return keyset.with_tie_breaker(queryset.model, ordering) if ordering else ordering
 
 
 class KeysetCursorPagination(CursorPagination):

@@ -41,9 +41,16 @@ def with_tie_breaker(model: type[Model], ordering: Sequence[str]) -> tuple[str, 
     field, unless it already orders every row apart (by the primary key or another unique
     field). Keeping one direction lets a single index read the whole ordering, both ways."""
     ordering = tuple(ordering)
-    if any(field_of(model, name).unique for name in ordering):
+    if any(_is_unique(model, name) for name in ordering):
         return ordering
     return (*ordering, "-pk" if ordering and ordering[0].startswith("-") else "pk")
+
+
+def _is_unique(model: type[Model], name: str) -> bool:
+    try:
+        return field_of(model, name).unique
+    except FieldDoesNotExist:  # an annotation
+        return False
 
 
 def reversed_ordering(ordering: Sequence[str]) -> tuple[str, ...]:
