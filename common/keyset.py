@@ -162,6 +162,7 @@ def keyset_page(
     ordering: Sequence[str],
     size: int,
     count_limit: int | None = 1000,
+    rows: QuerySet | None = None,
     cursor_param: str = "cursor",
     page_param: str = "page",
 ) -> KeysetPage:
@@ -175,6 +176,10 @@ def keyset_page(
     it names, from the index, and the count is the one the link carries. A cursor that does
     not decode shows the first page. ``count_limit=None`` counts nothing: the first page is
     one query.
+
+    ``rows`` is where the page's rows are read by key: by default ``queryset`` itself, whose
+    filters then run again on those keys; a list whose filters cost (a text search) passes
+    its bare queryset (its joins), the keys having been read from the list.
     """
     model = queryset.model
     ordering = with_tie_breaker(model, ordering)
@@ -184,9 +189,9 @@ def keyset_page(
 
     number = _page_number(params.get(page_param))
     if count_limit is None and number == 1:
-        rows = list(queryset.order_by(*ordering)[: size + 1])
+        first = list(queryset.order_by(*ordering)[: size + 1])
         return _page(
-            rows[:size], ordering, start=1, count=None, exceeds=None, has_next=len(rows) > size
+            first[:size], ordering, start=1, count=None, exceeds=None, has_next=len(first) > size
         )
 
     # The keys an old link's page number reaches: those the count reads, or at most
@@ -199,9 +204,9 @@ def keyset_page(
     number = min(number, max(1, math.ceil(min(len(keys), window) / size)))
     offset = (number - 1) * size
     page_keys = keys[offset : offset + size]
-    rows = list(queryset.filter(pk__in=page_keys).order_by(*ordering)) if page_keys else []
+    found = (rows if rows is not None else queryset).filter(pk__in=page_keys)
     return _page(
-        rows,
+        list(found.order_by(*ordering)) if page_keys else [],
         ordering,
         start=offset + 1,
         count=count,

@@ -81,13 +81,15 @@ def device_list(request: HttpRequest) -> HttpResponse:
     )
     devices = device_filter.qs
     # Keyset pages: the search and filters run once, over an index, and count the list only
-    # up to a limit (a million devices are "more than 1,000").
+    # up to a limit (a million devices are "more than 1,000"); the page's rows are then read
+    # by their keys.
     page = keyset_page(
         devices,
         request.GET,
         ordering=devices.query.order_by or Device._meta.ordering,
         size=settings.BOUCLE_DEVICE_PAGE_SIZE,
         count_limit=DEVICE_COUNT_LIMIT,
+        rows=Device.objects.with_related(),
     )
     context = {
         "organisation": organisation,

@@ -75,7 +75,8 @@ def pickup_holds_until(planned_on: datetime.date) -> datetime.datetime:
 
 def with_planned_pickup(devices: QuerySet[Device]) -> QuerySet[Device]:
     """Annotate each device with the day and id of its open planned pickup (or ``None``)."""
-    open_item = PickupPlanDevice.objects.filter(device=OuterRef("pk"), is_open=True)
+    # One open plan per device at most (a constraint): nothing to order, nor to join for it.
+    open_item = PickupPlanDevice.objects.filter(device=OuterRef("pk"), is_open=True).order_by()
     return devices.annotate(
         planned_pickup_on=Subquery(open_item.values("plan__date")[:1]),
         planned_pickup_pk=Subquery(open_item.values("plan")[:1]),
