@@ -412,7 +412,8 @@ class Device(FSMModelMixin, models.Model):
         # Every ordering a list offers, its tie-breaker included, so that a page is read from
         # an index rather than sorted: the default one (newest first), and each column the
         # page and the API sort by, in both directions (an index reads backwards too). The
-        # lists narrowed to one state, commune or holder read their own, in the default order.
+        # lists narrowed to one state, commune (and state) or holder read their own, in the
+        # default order.
         # The text search's trigram indexes exist on PostgreSQL only (the migration
         # device_search_trigram_indexes); the page matches a code exactly, on its unique index.
         indexes = [
@@ -422,7 +423,10 @@ class Device(FSMModelMixin, models.Model):
                 fields=["commune", "created_at", "id"], name="inventory_device_by_commune"
             ),
             models.Index(fields=["holder", "created_at", "id"], name="inventory_device_by_holder"),
-            models.Index(fields=["commune", "state"], name="inventory_device_commune_state"),
+            models.Index(
+                fields=["commune", "state", "created_at", "id"],
+                name="inventory_device_commune_state",
+            ),
             models.Index(fields=["brand", "id"], name="inventory_device_sort_brand"),
             models.Index(fields=["category", "id"], name="inventory_device_sort_category"),
             models.Index(fields=["state", "id"], name="inventory_device_sort_state"),

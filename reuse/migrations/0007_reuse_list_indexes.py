@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0005_document_list_indexes'),
-        ('inventory', '0013_device_search_trigram_indexes'),
+        ('documents', '0004_documentdevice'),
+        ('inventory', '0011_import_counts_and_follow_ups'),
         ('organisations', '0002_site_close_audit_entry'),
         ('reuse', '0006_pickup_plan'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
