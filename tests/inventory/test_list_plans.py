@@ -252,3 +252,36 @@ def test_the_imports_page_reads_its_index_in_order(request, page_client, territo
 
     assert sorts(nodes) == []
     assert index in indexes_read(nodes)
+
+
+# --- The lists embedded in the dashboards ---
+
+
+@pytest.mark.parametrize(
+    ("user", "list_count"),
+    [
+        # its declared devices, the claims on them
+        ("commune_user", 2),
+        # the claimable devices, those it holds, its claims
+        ("partner_user", 3),
+        # the declared devices
+        ("territory_user", 1),
+    ],
+)
+def test_the_dashboards_lists_read_their_index_in_order(
+    request, devices, page_client, territory, user, list_count
+):
+    # The dashboards' counts are another matter (the counts they read); their lists of the
+    # latest devices and claims are pages of five.
+    client = page_client(request.getfixturevalue(user))
+
+    with preferring_indexes():
+        queries = queries_of(lambda: client.get(reverse("dashboard")))
+        lists = [
+            sql
+            for sql in reading(queries, "inventory_device")
+            if "ORDER BY" in sql and "LIMIT 5" in sql
+        ]
+        plans = [plan_nodes(sql) for sql in lists]
+
+    assert [sorts(nodes) for nodes in plans] == [[]] * list_count
