@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from common.migration_operations import OnPostgreSQLOnly
+
 
 class Migration(migrations.Migration):
 
@@ -22,15 +24,23 @@ class Migration(migrations.Migration):
             model_name='document',
             name='documents_cpart_created',
         ),
-        migrations.AlterField(
-            model_name='document',
-            name='counterpart',
-            field=models.ForeignKey(blank=True, db_index=False, help_text='The other party of the transaction, who may read the document too.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='counterpart_documents', to='organisations.organisation', verbose_name='counterpart'),
+        # SQLite would rebuild the table for this, losing its trigger: the index it drops
+        # stays there, unused.
+        OnPostgreSQLOnly(
+            migrations.AlterField(
+                model_name='document',
+                name='counterpart',
+                field=models.ForeignKey(blank=True, db_index=False, help_text='The other party of the transaction, who may read the document too.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='counterpart_documents', to='organisations.organisation', verbose_name='counterpart'),
+            ),
         ),
-        migrations.AlterField(
-            model_name='document',
-            name='owner',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='organisations.organisation', verbose_name='owner'),
+        # SQLite would rebuild the table for this, losing its trigger: the index it drops
+        # stays there, unused.
+        OnPostgreSQLOnly(
+            migrations.AlterField(
+                model_name='document',
+                name='owner',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='organisations.organisation', verbose_name='owner'),
+            ),
         ),
         migrations.AddIndex(
             model_name='document',

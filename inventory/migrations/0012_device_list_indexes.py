@@ -7,6 +7,8 @@ import django_fsm
 from django.conf import settings
 from django.db import migrations, models
 
+from common.migration_operations import OnPostgreSQLOnly
+
 
 class Migration(migrations.Migration):
 
@@ -45,10 +47,14 @@ class Migration(migrations.Migration):
             name='state',
             field=django_fsm.FSMField(choices=[('declared', 'Declared'), ('withdrawn', 'Withdrawn'), ('claimed', 'Claimed'), ('collected', 'Collected'), ('in_refurbishment', 'In refurbishment'), ('ready', 'Ready'), ('reserved', 'Reserved'), ('delivered', 'Delivered'), ('recycled', 'Recycled')], default='declared', max_length=20, protected=True, verbose_name='state'),
         ),
-        migrations.AlterField(
-            model_name='deviceevent',
-            name='device',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='inventory.device', verbose_name='device'),
+        # SQLite would rebuild the table for this, losing its trigger: the index it drops
+        # stays there, unused.
+        OnPostgreSQLOnly(
+            migrations.AlterField(
+                model_name='deviceevent',
+                name='device',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='inventory.device', verbose_name='device'),
+            ),
         ),
         migrations.AlterField(
             model_name='deviceimport',
