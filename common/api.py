@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.exceptions import NotFound
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import Cursor, CursorPagination
 
+from common import keyset
 from common.errors import ErrorSerializer, ValidationFailed
 from common.errors import NotFound as ApplicationNotFound
 
@@ -74,14 +73,26 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.bad_request(request, exception)
 
 
+class StableOrderingFilter(OrderingFilter):
+    """DRF's ordering, made total: the chosen fields, then the primary key in the direction of
+    the first (:func:`common.keyset.with_tie_breaker`), so that equal values do not shuffle
+    between pages and one index on (field, id) reads the list in either direction."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        return keyset.with_tie_breaker(queryset.model, ordering) if ordering else ordering
+
+
 class KeysetCursorPagination(CursorPagination):
     """Cursor pagination whose position is the whole ordering key, the primary key last.
 
     DRF's cursor keeps the first ordering field only, plus an offset among equal values;
     devices declared together share their creation time (a file import can bring thousands),
     and paging back over such ties skips devices. Here the position holds every ordering
-    value and the primary key, so a page starts exactly after the last one shown, whatever
-    the ties, in both directions.
+    value and the primary key (unless a unique field already orders the rows apart), so a page
+    starts exactly after the last one shown, whatever the ties, in both directions; with one
+    direction throughout, the database starts reading at that position in the ordering's
+    index (:mod:`common.keyset`). Nothing counts the rows.
     """
 
     def get_page_size(self, request) -> int:
@@ -99,10 +110,9 @@ class KeysetCursorPagination(CursorPagination):
         return min(int(value), self.max_page_size or int(value))
 
     def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
-        ordering = tuple(super().get_ordering(request, queryset, view))
-        if not any(field.lstrip("-") == "pk" for field in ordering):
-            ordering = (*ordering, "-pk" if ordering[0].startswith("-") else "pk")
-        return ordering
+        return keyset.with_tie_breaker(
+            queryset.model, super().get_ordering(request, queryset, view)
+        )
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
@@ -113,14 +123,10 @@ class KeysetCursorPagination(CursorPagination):
         backwards = self.cursor is not None and self.cursor.reverse
         position = self._decode_position(queryset.model) if self.cursor else None
 
-        ordering = (
-            tuple(field[1:] if field.startswith("-") else f"-{field}" for field in self.ordering)
-            if backwards
-            else self.ordering
-        )
+        ordering = keyset.reversed_ordering(self.ordering) if backwards else self.ordering
         queryset = queryset.order_by(*ordering)
         if position is not None:
-            queryset = queryset.filter(self._after(ordering, position))
+            queryset = queryset.filter(keyset.rows_after(queryset.model, ordering, position))
         results = list(queryset[: self.page_size + 1])
         self.page = results[: self.page_size]
         has_more = len(results) > self.page_size
@@ -147,38 +153,16 @@ class KeysetCursorPagination(CursorPagination):
         return self.encode_cursor(Cursor(offset=0, reverse=True, position=position))
 
     def _position_of(self, instance) -> str:
-        values = [getattr(instance, field.lstrip("-")) for field in self.ordering]
-        return json.dumps(
-            [value.isoformat() if hasattr(value, "isoformat") else value for value in values]
-        )
+        return json.dumps(keyset.position_of(instance, self.ordering))
 
     def _decode_position(self, model) -> list[Any] | None:
         if self.cursor.position is None:
             return None
         try:
             values = json.loads(self.cursor.position)
-            if not isinstance(values, list) or len(values) != len(self.ordering):
-                raise ValueError
-            return [
-                self._field(model, field).to_python(value)
-                for field, value in zip(self.ordering, values, strict=True)
-            ]
-        except (ValueError, DjangoValidationError, FieldDoesNotExist) as error:
+        except ValueError as error:
             raise NotFound(self.invalid_cursor_message) from error
-
-    @staticmethod
-    def _field(model, field: str):
-        name = field.lstrip("-")
-        return model._meta.pk if name == "pk" else model._meta.get_field(name)
-
-    @staticmethod
-    def _after(ordering: tuple[str, ...], position: list[Any]) -> Q:
-        """Rows strictly after ``position`` in ``ordering`` (a lexicographic comparison)."""
-        after = Q(pk__in=[])
-        equal = Q()
-        for field, value in zip(ordering, position, strict=True):
-            name = field.lstrip("-")
-            lookup = "lt" if field.startswith("-") else "gt"
-            after |= equal & Q(**{f"{name}__{lookup}": value})
-            equal &= Q(**{name: value})
-        return after
+        position = keyset.position_from_json(model, self.ordering, values)
+        if position is None:
+            raise NotFound(self.invalid_cursor_message)
+        return position

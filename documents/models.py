@@ -89,6 +89,7 @@ class Document(models.Model):
         on_delete=models.PROTECT,
         related_name="documents",
         verbose_name=_("owner"),
+        db_index=False,  # led by the list's index, in Meta
     )
     counterpart = models.ForeignKey(
         Organisation,
@@ -98,6 +99,7 @@ class Document(models.Model):
         blank=True,
         verbose_name=_("counterpart"),
         help_text=_("The other party of the transaction, who may read the document too."),
+        db_index=False,  # led by the list's index, in Meta
     )
     title = models.CharField(_("title"), max_length=255)
     template_name = models.CharField(_("template"), max_length=200)
@@ -163,9 +165,15 @@ class Document(models.Model):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ["-created_at", "-pk"]
+        # The list's orderings, tie-breaker included: newest first (an organisation's as owner
+        # or counterpart, every one for the territory), and the API's other sort, by issue.
         indexes = [
-            models.Index(fields=["owner", "-created_at"], name="documents_owner_created"),
-            models.Index(fields=["counterpart", "-created_at"], name="documents_cpart_created"),
+            models.Index(fields=["owner", "created_at", "id"], name="documents_owner_created"),
+            models.Index(
+                fields=["counterpart", "created_at", "id"], name="documents_cpart_created"
+            ),
+            models.Index(fields=["created_at", "id"], name="documents_created"),
+            models.Index(fields=["issued_at", "id"], name="documents_issued"),
         ]
         constraints = [
             models.UniqueConstraint(

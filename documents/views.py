@@ -7,11 +7,11 @@ does not exist for the page (404); one still being produced answers a page sayin
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from common.keyset import keyset_page
 from documents import selectors
 from documents.filters import DocumentFilter
 from documents.models import Document
@@ -30,8 +30,9 @@ def document_list(request: HttpRequest) -> HttpResponse:
     visible = selectors.documents_visible_to(organisations)
     document_filter = DocumentFilter(request.GET, queryset=visible)
     documents = document_filter.qs if document_filter.is_valid() else visible.none()
-    paginator = Paginator(documents, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = keyset_page(
+        documents, request.GET, ordering=("-created_at", "-pk"), size=PAGE_SIZE, count_limit=None
+    )
     context = {
         "organisation": organisations[0] if organisations else None,
         "filter_form": document_filter.form,
@@ -40,8 +41,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
         "selected_kind": request.GET.get("kind", ""),
         "selected_year": request.GET.get("year", ""),
         "page": page,
-        "documents": page.object_list,
-        "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "documents": page.rows,
         "is_filtered": bool(request.GET.get("kind") or request.GET.get("year")),
     }
     return render(request, "documents/document_list.html", context)

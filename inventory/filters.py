@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.keyset import with_tie_breaker
 from inventory.choices import DeviceCategory, DeviceState
 from inventory.models import Device
 from organisations.choices import OrganisationKind
@@ -29,10 +30,13 @@ class DeviceFilter(django_filters.FilterSet):
         label=_("Commune"),
         empty_label=_("All communes"),
     )
+    # A device has one category and one state: no join to make the rows distinct again.
     category = django_filters.MultipleChoiceFilter(
-        choices=DeviceCategory.choices, label=_("Category")
+        choices=DeviceCategory.choices, label=_("Category"), distinct=False
     )
-    state = django_filters.MultipleChoiceFilter(choices=DeviceState.choices, label=_("State"))
+    state = django_filters.MultipleChoiceFilter(
+        choices=DeviceState.choices, label=_("State"), distinct=False
+    )
     pickup_site = django_filters.ModelChoiceFilter(
         queryset=Site.objects.filter(is_pickup=True, organisation__kind=OrganisationKind.COMMUNE)
         .select_related("organisation")
@@ -66,23 +70,29 @@ class DeviceFilter(django_filters.FilterSet):
         ]
 
     def filter_text(self, queryset, name, value):
+        """Each word anywhere in the brand, model or serial number, or the whole code or asset
+        tag, whatever the case. Each condition reads an index on PostgreSQL: the trigrams of
+        ``UPPER(column)`` for the words (what ``icontains`` compares), the code's unique index
+        (codes are written in capitals), an index of ``UPPER(asset_tag)``."""
         for word in value.split():
             queryset = queryset.filter(
                 Q(brand__icontains=word)
                 | Q(model__icontains=word)
                 | Q(serial_number__icontains=word)
-                | Q(code__iexact=word)
+                | Q(code=word.upper())
                 | Q(asset_tag__iexact=word)
             )
         return queryset
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
-    """Sorts by the chosen column, then by primary key: pages do not shuffle equal values."""
+    """Sorts by the chosen column, then by primary key in the same direction (unless the
+    column is unique): pages do not shuffle equal values, and one index on (column, id)
+    reads the page either way (:func:`common.keyset.with_tie_breaker`)."""
 
     def filter(self, qs, value):
         qs = super().filter(qs, value)
-        return qs.order_by(*qs.query.order_by, "pk") if value else qs
+        return qs.order_by(*with_tie_breaker(qs.model, qs.query.order_by)) if value else qs
 
 
 class DevicePageFilter(DeviceFilter):

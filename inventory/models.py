@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -132,6 +132,7 @@ class DeviceImport(models.Model):
         on_delete=models.PROTECT,
         related_name="device_imports",
         verbose_name=_("commune"),
+        db_index=False,  # led by the list's index, in Meta
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -242,6 +243,13 @@ class DeviceImport(models.Model):
                 name="%(app_label)s_%(class)s_imported_has_declaration",
             ),
         ]
+        indexes = [
+            # The list of imports, newest first: a commune's, and every one for the territory.
+            models.Index(
+                fields=["commune", "created_at", "id"], name="inventory_import_by_commune"
+            ),
+            models.Index(fields=["created_at", "id"], name="inventory_import_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.commune})"
@@ -333,6 +341,7 @@ class Device(FSMModelMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="declared_devices",
         verbose_name=_("declaring commune"),
+        db_index=False,  # led by the indexes of Meta
     )
     declaration = models.ForeignKey(
         Declaration,
@@ -353,6 +362,7 @@ class Device(FSMModelMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="held_devices",
         verbose_name=_("holder"),
+        db_index=False,  # led by the indexes of Meta
     )
     state = FSMField(
         _("state"),
@@ -360,7 +370,6 @@ class Device(FSMModelMixin, models.Model):
         choices=DeviceState.choices,
         default=DeviceState.DECLARED,
         protected=True,
-        db_index=True,
     )
     # Set by the claim, cleared by its release or expiry; only the lifecycle writes them.
     claimed_by = models.ForeignKey(
@@ -372,7 +381,7 @@ class Device(FSMModelMixin, models.Model):
         verbose_name=_("claimed by"),
     )
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("declared at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("declared at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = DeviceQuerySet.as_manager()
@@ -410,13 +419,35 @@ class Device(FSMModelMixin, models.Model):
                 name="%(app_label)s_%(class)s_claim_complete",
             ),
         ]
+        # Every ordering a list offers, its tie-breaker included, so that a page is read from
+        # an index rather than sorted: the default one (newest first), and each column the
+        # page and the API sort by, in both directions (an index reads backwards too). The
+        # lists narrowed to one state, commune (and state) or holder read their own, in the
+        # default order.
+        # The text search's trigram indexes exist on PostgreSQL only (the migration
+        # device_search_trigram_indexes); the page matches a code exactly, on its unique index.
         indexes = [
-            models.Index(fields=["commune", "state"], name="inventory_device_commune_state"),
+            models.Index(fields=["created_at", "id"], name="inventory_device_created"),
+            models.Index(fields=["state", "created_at", "id"], name="inventory_device_by_state"),
             models.Index(
-                fields=["claimed_at"],
-                name="inventory_device_claimed_at",
-                condition=Q(claimed_at__isnull=False),
+                fields=["commune", "created_at", "id"], name="inventory_device_by_commune"
             ),
+            models.Index(fields=["holder", "created_at", "id"], name="inventory_device_by_holder"),
+            models.Index(
+                fields=["commune", "state", "created_at", "id"],
+                name="inventory_device_commune_state",
+            ),
+            models.Index(fields=["brand", "id"], name="inventory_device_sort_brand"),
+            models.Index(fields=["category", "id"], name="inventory_device_sort_category"),
+            models.Index(fields=["state", "id"], name="inventory_device_sort_state"),
+            # The claims lists, oldest claim first, and the expiry of overdue claims.
+            models.Index(
+                fields=["claimed_at", "id"],
+                name="inventory_device_claimed_at",
+                condition=Q(state=DeviceState.CLAIMED),
+            ),
+            # The search matches an asset tag whatever its case.
+            models.Index(Upper("asset_tag"), name="inventory_device_asset_tag"),
         ]
 
     def __str__(self) -> str:
@@ -771,7 +802,11 @@ class DeviceEvent(models.Model):
     """
 
     device = models.ForeignKey(
-        Device, on_delete=models.PROTECT, related_name="events", verbose_name=_("device")
+        Device,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("device"),
+        db_index=False,  # led by the history's index, in Meta
     )
     kind = models.CharField(_("event"), max_length=24, choices=EventKind.choices)
     from_state = models.CharField(
@@ -809,6 +844,10 @@ class DeviceEvent(models.Model):
                 condition=Q(to_state__in=DeviceState.values),
                 name="%(app_label)s_%(class)s_to_state_valid",
             ),
+        ]
+        indexes = [
+            # A device's history, oldest first, read in order.
+            models.Index(fields=["device", "created_at", "id"], name="inventory_event_history"),
         ]
 
     def __str__(self) -> str:

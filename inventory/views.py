@@ -18,7 +18,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as PageForbidden
-from django.core.paginator import Paginator
 from django.db.models import DateField, DecimalField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,6 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common.errors import PermissionDenied, ValidationFailed
+from common.keyset import keyset_page
 from common.pages import add_application_error, error_summary, is_htmx
 from documents.selectors import documents_about_device
 from inventory import lifecycle, permissions, selectors, services
@@ -48,6 +48,9 @@ from inventory.models import Device, DeviceEvent
 from inventory.pages import DeviceTransitionView, visible_device
 from organisations.active import acting_as, active_organisation
 from organisations.models import Organisation
+
+# The list counts its devices up to this many; beyond, it says "more than".
+DEVICE_COUNT_LIMIT = 1000
 
 # The transitions that have a page of their own, by name; later issues add theirs here.
 TRANSITION_PAGES = {
@@ -76,16 +79,25 @@ def device_list(request: HttpRequest) -> HttpResponse:
         queryset=selectors.devices_visible_to(acting_as(request)),
         organisation=organisation,
     )
-    paginator = Paginator(device_filter.qs, settings.BOUCLE_DEVICE_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    devices = device_filter.qs
+    # Keyset pages: the search and filters run once, over an index, and count the list only
+    # up to a limit (a million devices are "more than 1,000"); the page's rows are then read
+    # by their keys.
+    page = keyset_page(
+        devices,
+        request.GET,
+        ordering=devices.query.order_by or Device._meta.ordering,
+        size=settings.BOUCLE_DEVICE_PAGE_SIZE,
+        count_limit=DEVICE_COUNT_LIMIT,
+        rows=Device.objects.with_related(),
+    )
     context = {
         "organisation": organisation,
         "may_print_labels": organisation is not None and permissions.may_print_labels(organisation),
         "htmx": is_htmx(request),
         "filter_form": device_filter.form,
         "page": page,
-        "devices": page.object_list,
-        "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "devices": page.rows,
         "scope": _commune_scope(organisation, device_filter),
         "is_filtered": any(
             value

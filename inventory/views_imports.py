@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as PageForbidden
-from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
@@ -28,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.errors import ValidationFailed
+from common.keyset import keyset_page
 from common.pages import add_application_error, error_summary, is_htmx
 from inventory import exports, permissions, selectors
 from inventory.filters import DeviceFilter
@@ -116,11 +116,17 @@ def import_list(request: HttpRequest) -> HttpResponse:
     imports = selectors.device_imports_visible_to([organisation]).defer(
         "errors_preview", "file_format"
     )
-    page = Paginator(imports, IMPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        imports,
+        request.GET,
+        ordering=("-created_at", "-pk"),
+        size=IMPORTS_PER_PAGE,
+        count_limit=None,
+    )
     context = {
         "organisation": organisation,
         "page": page,
-        "imports": page.object_list,
+        "imports": page.rows,
         "may_import": permissions.can_declare_for(organisation, organisation),
     }
     return render(request, "inventory/import_list.html", context)

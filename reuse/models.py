@@ -46,12 +46,14 @@ class Collection(models.Model):
         on_delete=models.PROTECT,
         related_name="collections",
         verbose_name=_("partner"),
+        db_index=False,  # led by the list's index, in Meta
     )
     commune = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
         related_name="collections_given",
         verbose_name=_("commune"),
+        db_index=False,  # led by the list's index, in Meta
     )
     site = models.ForeignKey(
         Site,
@@ -92,6 +94,16 @@ class Collection(models.Model):
         verbose_name = _("collection")
         verbose_name_plural = _("collections")
         ordering = ["-collected_on", "-pk"]
+        # The list, newest first: a partner's, a commune's, every one for the territory.
+        indexes = [
+            models.Index(fields=["collected_on", "id"], name="reuse_collection_collected"),
+            models.Index(
+                fields=["partner", "collected_on", "id"], name="reuse_collection_by_partner"
+            ),
+            models.Index(
+                fields=["commune", "collected_on", "id"], name="reuse_collection_by_commune"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.commune} → {self.partner} ({self.collected_on:%Y-%m-%d})"
@@ -394,6 +406,7 @@ class WasteRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="waste_records",
         verbose_name=_("producer"),
+        db_index=False,  # led by the list's index, in Meta
     )
     shipped_on = models.DateField(_("shipped on"))
     waste_code = models.CharField(_("waste code"), max_length=10, choices=WasteCode.choices)
@@ -437,6 +450,13 @@ class WasteRecord(models.Model):
         verbose_name = _("waste record")
         verbose_name_plural = _("waste records")
         ordering = ["-shipped_on", "-pk"]
+        # The list and the register, by shipping day: a partner's, every one for the territory.
+        indexes = [
+            models.Index(fields=["shipped_on", "id"], name="reuse_waste_record_shipped"),
+            models.Index(
+                fields=["partner", "shipped_on", "id"], name="reuse_waste_record_by_partner"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(weight_kg__gt=0), name="reuse_waste_record_weight_positive"
@@ -523,12 +543,14 @@ class PickupPlan(FSMModelMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="pickup_plans",
         verbose_name=_("partner"),
+        db_index=False,  # led by the list's index, in Meta
     )
     commune = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
         related_name="pickup_plans_received",
         verbose_name=_("commune"),
+        db_index=False,  # led by the list's index, in Meta
     )
     site = models.ForeignKey(
         Site, on_delete=models.PROTECT, related_name="pickup_plans", verbose_name=_("pickup site")
@@ -597,6 +619,16 @@ class PickupPlan(FSMModelMixin, models.Model):
         verbose_name = _("planned pickup")
         verbose_name_plural = _("planned pickups")
         ordering = ["date", "starts_at", "pk"]
+        # The list, soonest first: a partner's, a commune's, every one for the territory.
+        indexes = [
+            models.Index(fields=["date", "starts_at", "id"], name="reuse_pickup_plan_day"),
+            models.Index(
+                fields=["partner", "date", "starts_at", "id"], name="reuse_pickup_plan_by_partner"
+            ),
+            models.Index(
+                fields=["commune", "date", "starts_at", "id"], name="reuse_pickup_plan_by_commune"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")),

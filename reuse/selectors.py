@@ -8,7 +8,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +33,7 @@ from reuse.choices import PickupState
 from reuse.models import (
     GRADING_LATEST_FIRST,
     Collection,
+    CollectionDevice,
     Diagnosis,
     ErasureRecord,
     Grading,
@@ -30,7 +42,20 @@ from reuse.models import (
     Repair,
     StorageMedium,
     WasteRecord,
+    WasteRecordDevice,
 )
+
+
+def _count_per_row(rows: QuerySet, outer: str) -> Coalesce:
+    """How many of ``rows`` (filtered on the outer row, through ``outer``) each row of a list
+    has, as a correlated subquery: the list reads its own rows in its index's order, one page
+    at a time, where a ``Count`` would join and group all of them before sorting."""
+    counts = rows.order_by().values(outer).annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+def _plan_size() -> Coalesce:
+    return _count_per_row(PickupPlanDevice.objects.filter(plan=OuterRef("pk")), "plan")
 
 
 def claim_expiry_delay() -> datetime.timedelta:
@@ -50,7 +75,8 @@ def pickup_holds_until(planned_on: datetime.date) -> datetime.datetime:
 
 def with_planned_pickup(devices: QuerySet[Device]) -> QuerySet[Device]:
     """Annotate each device with the day and id of its open planned pickup (or ``None``)."""
-    open_item = PickupPlanDevice.objects.filter(device=OuterRef("pk"), is_open=True)
+    # One open plan per device at most (a constraint): nothing to order, nor to join for it.
+    open_item = PickupPlanDevice.objects.filter(device=OuterRef("pk"), is_open=True).order_by()
     return devices.annotate(
         planned_pickup_on=Subquery(open_item.values("plan__date")[:1]),
         planned_pickup_pk=Subquery(open_item.values("plan")[:1]),
@@ -193,7 +219,11 @@ def collections_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Co
     return (
         Collection.objects.filter(q)
         .select_related("partner", "commune", "site", "document", "created_by")
-        .annotate(device_count=Count("items"))
+        .annotate(
+            device_count=_count_per_row(
+                CollectionDevice.objects.filter(collection=OuterRef("pk")), "collection"
+            )
+        )
         .order_by("-collected_on", "-pk")
     )
 
@@ -370,11 +400,12 @@ def waste_records_visible_to(organisations: Iterable[Organisation]) -> QuerySet[
     if q is None:
         return WasteRecord.objects.none()
     visible = WasteRecord.objects.filter(q).values("pk")
-    devices_q = permissions.visible_waste_devices_q(organisations, prefix="items__device__")
+    devices_q = permissions.visible_waste_devices_q(organisations, prefix="device__")
+    items = WasteRecordDevice.objects.filter(devices_q, waste_record=OuterRef("pk"))
     return (
         WasteRecord.objects.filter(pk__in=visible)
         .select_related("partner", "created_by")
-        .annotate(device_count=Count("items", filter=devices_q, distinct=True))
+        .annotate(device_count=_count_per_row(items, "waste_record"))
         .order_by("-shipped_on", "-pk")
     )
 
@@ -486,7 +517,7 @@ def pickups_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Pickup
     return (
         PickupPlan.objects.filter(q)
         .select_related("partner", "commune", "site")
-        .annotate(device_count=Count("items"))
+        .annotate(device_count=_plan_size())
         .order_by("date", "starts_at", "pk")
     )
 
@@ -516,7 +547,7 @@ def pickups_awaiting(organisation: Organisation) -> QuerySet[PickupPlan]:
             state__in=[PickupState.PROPOSED, PickupState.COUNTER_PROPOSED, PickupState.CONFIRMED],
         )
         .select_related("partner", "commune", "site")
-        .annotate(device_count=Count("items"))
+        .annotate(device_count=_plan_size())
         .order_by("date", "starts_at", "pk")
     )
 

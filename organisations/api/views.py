@@ -17,9 +17,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
+from common.api import StableOrderingFilter
 from common.errors import ErrorSerializer, ValidationFailed
 from common.lockout import lockout_response
 from common.throttling import ScopedRateThrottle
@@ -40,8 +41,9 @@ from organisations.selectors import organisation_members
 
 
 class OrganisationFilter(django_filters.FilterSet):
+    # One kind per organisation: no join to make the rows distinct again.
     kind = django_filters.MultipleChoiceFilter(
-        choices=OrganisationKind.choices, label=gettext_lazy("Kind")
+        choices=OrganisationKind.choices, label=gettext_lazy("Kind"), distinct=False
     )
 
     class Meta:
@@ -81,7 +83,7 @@ def _reads_directory(user) -> bool:
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = OrganisationSerializer
     lookup_field = "slug"
-    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
     filterset_class = OrganisationFilter
     search_fields = ["name", "slug", "insee_code", "siret", "siren"]
     ordering_fields = ["name", "kind", "created_at"]
@@ -197,7 +199,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
 )
 class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SiteSerializer
-    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
     filterset_class = SiteFilter
     search_fields = ["name", "city", "postal_code", "organisation__name"]
     ordering_fields = ["name", "city", "organisation__name"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from organisations.models import Organisation
 from tests.conftest import PartnerFactory, SiteFactory, UserFactory
@@ -42,6 +44,17 @@ def test_filter_organisations_by_kind(
     refused = client.get(f"{ORGANISATIONS}?kind=bank")
     assert refused.status_code == 400
     assert list(refused.json()["error"]["fields"]) == ["kind"]
+
+
+@pytest.mark.django_db
+def test_the_kinds_filter_selects_no_distinct_rows(client_for, commune, partner, partner_user):
+    client = client_for(partner_user)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{ORGANISATIONS}?kind=commune&kind=partner")
+
+    assert slugs(response) == ["atelier-reemploi", "cachan"]
+    assert [query["sql"] for query in queries if "DISTINCT" in query["sql"]] == []
 
 
 @pytest.mark.django_db

@@ -93,12 +93,18 @@ def test_the_list_is_paginated(client, partner, partner_user):
 
     # when
     first = client.get("/documents/")
-    second = client.get("/documents/", {"page": 2})
+    second = client.get("/documents/", {"page": 2})  # an old link
+    following = client.get("/documents/", {"cursor": first.context["page"].next_cursor})
+    back = client.get("/documents/", {"cursor": following.context["page"].previous_cursor})
 
     # then
     assert len(first.context["documents"]) == 25
     assert len(second.context["documents"]) == 2
     assert first.context["documents"][0].sequence == 27
+    assert following.context["documents"] == second.context["documents"]
+    assert following.context["page"].next_cursor is None
+    assert back.context["documents"] == first.context["documents"]
+    assert 'rel="next"' in first.content.decode()
 
 
 def test_an_issued_document_downloads_as_a_pdf_attachment(

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from inventory.choices import DeclarationSource, EventKind, ImportState
@@ -636,3 +638,31 @@ def test_the_pages_speak_french_by_default(client, commune_user, sample_sites):
     assert "CSV, Windows-1252, séparé par des points-virgules" in rejected_page
     assert "Colonnes ignorées" in imported_page
     assert "2 appareils déclarés." in imported_page
+
+
+@pytest.mark.django_db
+def test_import_list_pages_by_keys_at_a_constant_cost(
+    as_commune, commune, commune_user, monkeypatch
+):
+    # given: one page holds two imports
+    monkeypatch.setattr("inventory.views_imports.IMPORTS_PER_PAGE", 2)
+    imports = [import_as(commune_user, commune, GLPI_SAMPLE, dry_run=True) for _ in range(3)]
+    newest_first = list(reversed(imports))
+    with CaptureQueriesContext(connection) as first_page:
+        first = as_commune.get("/inventory/imports/")
+
+    # when
+    with CaptureQueriesContext(connection) as next_page:
+        following = as_commune.get(
+            "/inventory/imports/", {"cursor": first.context["page"].next_cursor}
+        )
+
+    # then
+    assert list(first.context["imports"]) == newest_first[:2]
+    assert list(following.context["imports"]) == newest_first[2:]
+    assert following.context["page"].next_cursor is None
+    assert (
+        list(as_commune.get("/inventory/imports/", {"page": 2}).context["imports"])
+        == (newest_first[2:])
+    )
+    assert len(next_page) == len(first_page)

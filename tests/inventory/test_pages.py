@@ -1,6 +1,8 @@
 """The inventory pages: list, device page, declare, edit and withdraw, with their refusals."""
 
 import datetime
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -163,9 +165,15 @@ def test_list_with_an_unknown_filter_value_shows_the_error(as_commune, declare):
     assert len(codes(response)) == 2
 
 
+def page_link(response, rel: str) -> str | None:
+    """The address of the list's ``rel`` ("next" or "prev") page link, or None."""
+    match = re.search(rf'href="([^"]*)" rel="{rel}"', response.content.decode())
+    return html.unescape(match.group(1)) if match else None
+
+
 @pytest.mark.django_db
-def test_list_paginates_and_keeps_the_filters_in_page_links(as_commune, declare, settings):
-    # given
+def test_list_pages_by_keyset_links_keeping_the_filters(as_commune, declare, settings):
+    # given: one declaration, so that the devices share their creation time
     settings.BOUCLE_DEVICE_PAGE_SIZE = 5
     devices = declare(12)
     url = reverse("inventory:device-list")
@@ -173,15 +181,66 @@ def test_list_paginates_and_keeps_the_filters_in_page_links(as_commune, declare,
 
     # when
     first = as_commune.get(url, {"state": "declared"})
-    third = as_commune.get(url, {"state": "declared", "page": 3})
-    beyond = as_commune.get(url, {"state": "declared", "page": 99})
+    second = as_commune.get(url + page_link(first, "next"))
+    third = as_commune.get(url + page_link(second, "next"))
+    back = as_commune.get(url + page_link(third, "prev"))
 
     # then
-    assert codes(first) == newest_first[:5]
+    assert [codes(first), codes(second), codes(third)] == [
+        newest_first[:5],
+        newest_first[5:10],
+        newest_first[10:],
+    ]
+    assert codes(back) == newest_first[5:10]
+    assert page_link(first, "prev") is None
+    assert page_link(third, "next") is None
+    assert page_link(first, "next").startswith("?state=declared&cursor=")
+    assert (first.context["page"].count, second.context["page"].count) == (12, 12)
+    assert (third.context["page"].start, third.context["page"].end) == (11, 12)
+    assert "12 devices" in third.content.decode()
+    assert "11–12 shown" in third.content.decode()
+
+
+@pytest.mark.django_db
+def test_list_serves_old_page_number_links(as_commune, declare, settings):
+    # given
+    settings.BOUCLE_DEVICE_PAGE_SIZE = 5
+    devices = declare(12)
+    url = reverse("inventory:device-list")
+    newest_first = [device.code for device in reversed(devices)]
+
+    # when
+    third = as_commune.get(url, {"state": "declared", "page": 3})
+    beyond = as_commune.get(url, {"state": "declared", "page": 99})
+    not_a_number = as_commune.get(url, {"state": "declared", "page": "x"})
+    broken_cursor = as_commune.get(url, {"state": "declared", "cursor": "not-a-cursor"})
+
+    # then
     assert codes(third) == newest_first[10:]
     assert codes(beyond) == newest_first[10:]
-    assert first.context["page"].paginator.num_pages == 3
-    assert 'href="?state=declared&amp;page=2"' in first.content.decode()
+    assert codes(not_a_number) == newest_first[:5]
+    assert codes(broken_cursor) == newest_first[:5]
+    assert codes(as_commune.get(url + page_link(third, "prev"))) == newest_first[5:10]
+
+
+@pytest.mark.django_db
+def test_list_counts_up_to_a_limit(as_commune, declare, settings, monkeypatch):
+    # given
+    settings.BOUCLE_DEVICE_PAGE_SIZE = 2
+    monkeypatch.setattr("inventory.views.DEVICE_COUNT_LIMIT", 4)
+    declare(5)
+    url = reverse("inventory:device-list")
+
+    # when
+    first = as_commune.get(url)
+    last = as_commune.get(url, {"page": 3})
+
+    # then
+    assert first.context["page"].count is None
+    assert "More than 4 devices" in first.content.decode()
+    assert len(codes(last)) == 2
+    assert last.context["page"].count_exceeds == 4
+    assert as_commune.get(url, {"state": "withdrawn"}).context["page"].count == 0
 
 
 @pytest.mark.django_db
