@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db.models import (
     Count,
     Exists,
+    Func,
+    IntegerField,
     Max,
     Min,
     OuterRef,
@@ -138,9 +140,11 @@ def overdue_claims(*, now: datetime.datetime | None = None) -> QuerySet[Device]:
 
 
 def _count_by(devices: QuerySet[Device], field: str) -> Subquery:
-    """How many ``devices`` there are, as a subquery filtered on one value of ``field``; grouped
-    by it, so that it reads nothing but the index on ``field``."""
-    return Subquery(devices.order_by().values(field).annotate(count=Count("*")).values("count"))
+    """How many ``devices`` there are, as a subquery filtered on one value of ``field``: it
+    counts ``field`` (never null there), so that it reads nothing but the index on it."""
+    return Subquery(
+        devices.order_by().values(count=Func(field, function="COUNT", output_field=IntegerField()))
+    )
 
 
 def claimable_declarations() -> QuerySet[Declaration]:
