@@ -8,7 +8,8 @@ as anywhere else. The event log is append-only: no add, change or delete here.
 """
 
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -61,11 +62,20 @@ class DeclarationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [DeclaredDeviceInline]
 
     def get_queryset(self, request):
+        # Each declaration shown counts its own devices (from the index on their declaration),
+        # rather than every device being joined and grouped to show a page.
+        devices = (
+            Device.objects.filter(declaration=OuterRef("pk"))
+            .order_by()
+            .values("declaration")
+            .annotate(count=Count("*"))
+            .values("count")
+        )
         return (
             super()
             .get_queryset(request)
             .select_related("commune", "pickup_site__organisation", "created_by")
-            .annotate(device_count=Count("devices"))
+            .annotate(device_count=Coalesce(Subquery(devices), Value(0)))
         )
 
     @admin.display(description=_("devices"), ordering="device_count")

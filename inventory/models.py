@@ -448,6 +448,18 @@ class Device(FSMModelMixin, models.Model):
             ),
             # The search matches an asset tag whatever its case.
             models.Index(Upper("asset_tag"), name="inventory_device_asset_tag"),
+            # The claimable devices (``DeviceQuerySet.claimable``) by declaration and by pickup
+            # site: the claim page counts them per declaration and per site from these alone.
+            models.Index(
+                fields=["declaration"],
+                name="inventory_device_declared_decl",
+                condition=Q(state=DeviceState.DECLARED),
+            ),
+            models.Index(
+                fields=["pickup_site"],
+                name="inventory_device_declared_site",
+                condition=Q(state=DeviceState.DECLARED),
+            ),
         ]
 
     def __str__(self) -> str:

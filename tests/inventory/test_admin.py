@@ -284,3 +284,28 @@ def test_device_imports_are_shown_read_only(operator_client, commune, commune_us
     assert add.status_code == 403
     assert delete.status_code == 403
     assert DeviceImport.objects.get(pk=device_import.pk).state == ImportState.IMPORTED
+
+
+@pytest.mark.django_db
+def test_declaration_changelist_counts_each_declarations_devices(
+    operator_client, declare, commune_user, commune
+):
+    # given: a declaration of three devices, one of them withdrawn since, and one of one
+    three = declare(3)
+    device_withdraw(device=three[0], user=commune_user, organisation=commune)
+    one = declare(1)
+    url = reverse("admin:inventory_declaration_changelist")
+
+    # when: sorted by the devices counted (the list's sixth column), fewest first
+    response = operator_client.get(url, {"o": "6"})
+
+    # then: every device counts, whatever its state
+    listed = {
+        declaration.pk: declaration.device_count
+        for declaration in response.context["cl"].result_list
+    }
+    assert listed == {three[0].declaration_id: 3, one[0].declaration_id: 1}
+    assert [d.pk for d in response.context["cl"].result_list] == [
+        one[0].declaration_id,
+        three[0].declaration_id,
+    ]
