@@ -256,6 +256,8 @@ class DeviceImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "rows_valid",
         "error_count",
         "message",
+        "message_code",
+        "message_params",
         "file_format",
         "unknown_columns",
         "errors_preview",

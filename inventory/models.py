@@ -30,6 +30,7 @@ from inventory.choices import (
     StorageType,
 )
 from inventory.imports.columns import DEFAULT_SURPLUS_STATUSES
+from inventory.imports.outcomes import Outcome, word_outcome
 from inventory.imports.reasons import Wording, worded_rejection
 from organisations.models import Organisation, Site
 
@@ -182,7 +183,13 @@ class DeviceImport(models.Model):
         help_text=_("Among the rejected rows: devices twice in the file or already declared."),
     )
     skipped_preview = models.JSONField(_("first rows left out"), default=list, blank=True)
-    message = models.TextField(_("message"), blank=True)
+    # What the import says of how it ended, as a code and its values, worded when shown
+    # (:mod:`inventory.imports.outcomes`); imports that ended before the codes were stored
+    # hold their message as text, in the language of the moment.
+    message_code = models.CharField(_("message code"), max_length=50, blank=True)
+    message_params = models.JSONField(_("message values"), default=dict, blank=True)
+    message_text = models.TextField(_("message as written"), blank=True)
+    MESSAGE_FIELDS = ("message_code", "message_params", "message_text")
     file_format = models.JSONField(_("format"), default=dict, blank=True)
     unknown_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
     # Each rejected row's line, column, value and reason (its code and values, worded when
@@ -257,6 +264,22 @@ class DeviceImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in IMPORT_END_STATES
+
+    @property
+    def message(self) -> str:
+        """What the import says of how it ended, in the reader's language; the text of an
+        import that ended before the codes were stored."""
+        if self.message_code:
+            return word_outcome(self.message_code, self.message_params)
+        return self.message_text
+
+    def set_message(self, outcome: Outcome) -> None:
+        """Store ``outcome`` as the import's message (save ``MESSAGE_FIELDS``)."""
+        self.message_code, self.message_params, self.message_text = (
+            outcome.code,
+            outcome.params,
+            "",
+        )
 
     @property
     def rejections(self) -> list[dict]:

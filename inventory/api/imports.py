@@ -175,6 +175,19 @@ class DeviceImportSerializer(serializers.ModelSerializer):
     file_format = serializers.SerializerMethodField(
         help_text=gettext_lazy("How the file was read; null until it is read.")
     )
+    message = serializers.CharField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "What the import says of how it ended, in the language of the request."
+        ),
+    )
+    message_code = serializers.CharField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "The message's stable code, for programs; empty for an import that ended before "
+            "the codes were stored, or that has no message."
+        ),
+    )
     errors = ImportErrorSerializer(
         source="rejections",
         many=True,
@@ -224,6 +237,7 @@ class DeviceImportSerializer(serializers.ModelSerializer):
             "rows_skipped",
             "error_count",
             "message",
+            "message_code",
             "unknown_columns",
             "file_format",
             "errors",

@@ -18,7 +18,6 @@ import zipfile
 from typing import IO
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from inventory.imports.readers import MAX_CELL_CHARACTERS, UnreadableFile
 from inventory.imports.xlsx_limits import (
@@ -28,7 +27,6 @@ from inventory.imports.xlsx_limits import (
     _check_entry_count,
     _check_sizes,
     _refuse_entities,
-    grouped,
 )
 
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -110,9 +108,10 @@ class _OdsCounter:
                 self.row_has_value = True
                 if self.used_columns > self.limits.max_columns:
                     raise XlsxOverLimit(
-                        _("Line %(line)s holds more than %(limit)d columns.")
-                        % {"line": grouped(self.position + 1), "limit": self.limits.max_columns},
+                        "ods_line_too_many_columns",
                         code="too_many_columns",
+                        line=self.position + 1,
+                        limit=self.limits.max_columns,
                     )
         elif local == "table-row":
             self.position += self.row_repeat
@@ -121,9 +120,7 @@ class _OdsCounter:
                 # One row for the header, the others devices.
                 if self.rows > self.limits.max_rows + 1:
                     raise XlsxOverLimit(
-                        _("The sheet holds more than %(limit)s rows of devices.")
-                        % {"limit": grouped(self.limits.max_rows)},
-                        code="too_many_rows",
+                        "sheet_too_many_rows", code="too_many_rows", limit=self.limits.max_rows
                     )
                 _check_cells(self.rows, self.widest, self.max_cells)
         elif local == "table":
@@ -134,28 +131,19 @@ class _OdsCounter:
             return
         self.text_length += len(data)
         if self.text_length > MAX_CELL_CHARACTERS:
-            raise XlsxOverLimit(
-                _("A text of the file is longer than %(limit)d characters.")
-                % {"limit": MAX_CELL_CHARACTERS},
-                code="cell_too_long",
-            )
+            raise XlsxOverLimit("text_too_long", code="cell_too_long", limit=MAX_CELL_CHARACTERS)
 
 
 def _check_cells(height: int, width: int, limit: int) -> None:
     """calamine keeps a sheet as a rectangle of cells: its rows times its widest row."""
     if height * width > limit:
         raise XlsxOverLimit(
-            _(
-                "The sheet spans %(cells)s cells (%(rows)s rows by %(columns)s columns); at "
-                "most %(limit)s are read from an ODS or XLS file."
-            )
-            % {
-                "cells": grouped(height * width),
-                "rows": grouped(height),
-                "columns": grouped(width),
-                "limit": grouped(limit),
-            },
+            "sheet_too_many_cells",
             code="too_many_cells",
+            cells=height * width,
+            rows=height,
+            columns=width,
+            limit=limit,
         )
 
 
@@ -172,12 +160,12 @@ def check_ods(stream: IO[bytes]) -> None:
         try:
             archive = zipfile.ZipFile(stream)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-            raise UnreadableFile(_("This ODS file cannot be opened.")) from error
+            raise UnreadableFile("ods_unopenable") from error
         with archive:
             infos = archive.infolist()
             _check_sizes(infos, limits)
             if ODS_CONTENT not in {info.filename for info in infos}:
-                raise UnreadableFile(_("This ODS file cannot be opened."))
+                raise UnreadableFile("ods_unopenable")
             counter = _OdsCounter(limits)
             parser = xml.parsers.expat.ParserCreate()
             parser.StartElementHandler = counter.start
@@ -192,7 +180,7 @@ def check_ods(stream: IO[bytes]) -> None:
             except XlsxOverLimit:
                 raise
             except (xml.parsers.expat.ExpatError, zipfile.BadZipFile, OSError, EOFError) as error:
-                raise UnreadableFile(_("This ODS file cannot be read.")) from error
+                raise UnreadableFile("ods_unreadable") from error
     finally:
         stream.seek(0)
 
@@ -204,25 +192,16 @@ def check_xls(stream: IO[bytes]) -> None:
     stream.seek(0)
     limit = settings.BOUCLE_XLS_MAX_BYTES
     if size > limit:
-        raise XlsxOverLimit(
-            _("The XLS file is %(size)s MB; the largest XLS file accepted is %(limit)s MB.")
-            % {"size": round(size / 1_048_576, 1), "limit": round(limit / 1_048_576, 1)},
-            code="xls_too_large",
-        )
+        raise XlsxOverLimit("xls_too_large", code="xls_too_large", size=size, limit=limit)
 
 
 def check_sheet_size(*, height: int, width: int) -> None:
     """The rows and columns of a sheet calamine has read, before any row is used."""
     limits = XlsxLimits.from_settings()
     if height > limits.max_rows + 1:
-        raise XlsxOverLimit(
-            _("The sheet holds more than %(limit)s rows of devices.")
-            % {"limit": grouped(limits.max_rows)},
-            code="too_many_rows",
-        )
+        raise XlsxOverLimit("sheet_too_many_rows", code="too_many_rows", limit=limits.max_rows)
     if width > limits.max_columns:
         raise XlsxOverLimit(
-            _("The sheet holds more than %(limit)d columns.") % {"limit": limits.max_columns},
-            code="too_many_columns",
+            "sheet_too_many_columns", code="too_many_columns", limit=limits.max_columns
         )
     _check_cells(height, width, settings.BOUCLE_CALAMINE_MAX_CELLS)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.utils.translation import gettext as _
+from inventory.imports.outcomes import Outcome
 
 XLSX_MAGIC = b"PK\x03\x04"
 SNIFF_BYTES = 64 * 1024
@@ -29,9 +29,14 @@ class UnreadableFile(Exception):
 
     code = "unreadable_file"
 
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+    def __init__(self, outcome: str, /, **params: Any) -> None:
+        self.outcome = Outcome.of(outcome, **params)
+        super().__init__(outcome)
+
+    @property
+    def message(self) -> str:
+        """Why, in the active language."""
+        return self.outcome.worded()
 
 
 def _utf8_with_cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -64,7 +69,7 @@ def open_table(stream: IO[bytes], *, sheet: str | None = None) -> Table:
     head = stream.read(SNIFF_BYTES)
     stream.seek(0)
     if not head:
-        raise UnreadableFile(_("The file is empty."))
+        raise UnreadableFile("file_empty")
     from inventory.imports.calamine_limits import is_ods, is_xls
 
     if is_ods(head):
@@ -74,7 +79,7 @@ def open_table(stream: IO[bytes], *, sheet: str | None = None) -> Table:
     if head.startswith(XLSX_MAGIC):
         return _open_xlsx(stream, sheet=sheet)
     if sheet:
-        raise UnreadableFile(_("A sheet name only applies to an XLSX, ODS or XLS file."))
+        raise UnreadableFile("sheet_without_workbook")
     return _open_csv(stream, head)
 
 
@@ -82,9 +87,7 @@ def _detect_encoding(head: bytes) -> str:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UnreadableFile(
-            _("This file is in UTF-16; save it as CSV UTF-8 or as CSV (separator: semicolon).")
-        )
+        raise UnreadableFile("utf16")
     try:
         # The sample may end in the middle of a character: decode incrementally.
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
@@ -107,22 +110,22 @@ def _detect_delimiter(first_line: str) -> str:
 def _open_csv(stream: IO[bytes], head: bytes) -> Table:
     encoding = _detect_encoding(head)
     if b"\x00" in head:
-        raise UnreadableFile(_("This file is not a CSV or XLSX table (it holds binary data)."))
+        raise UnreadableFile("binary_data")
     errors = "boucle_cp1252_fallback" if encoding.startswith("utf-8") else "strict"
     text = io.TextIOWrapper(stream, encoding=encoding, errors=errors, newline="")
     try:
         first_line = text.readline()
         text.seek(0)
     except UnicodeDecodeError as error:
-        raise UnreadableFile(_("The file's characters cannot be read.")) from error
+        raise UnreadableFile("characters_unreadable") from error
     delimiter = _detect_delimiter(first_line)
     reader = csv.reader(text, delimiter=delimiter, strict=False)
     try:
         headers = next(reader)
     except (csv.Error, UnicodeDecodeError) as error:
-        raise UnreadableFile(_("The first line of the file cannot be read.")) from error
+        raise UnreadableFile("first_line_unreadable") from error
     except StopIteration as error:
-        raise UnreadableFile(_("The file is empty.")) from error
+        raise UnreadableFile("file_empty") from error
     headers = [header.strip() for header in headers]
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
@@ -132,26 +135,17 @@ def _open_csv(stream: IO[bytes], head: bytes) -> Table:
                 # One pass in C over the whole row; the cells are looked at only when needed.
                 joined = "".join(row)
                 if "\x00" in joined:
-                    raise UnreadableFile(
-                        _("This file is not a CSV or XLSX table (it holds binary data).")
-                    )
+                    raise UnreadableFile("binary_data")
                 if len(joined) > MAX_CELL_CHARACTERS and any(
                     len(cell) > MAX_CELL_CHARACTERS for cell in row
                 ):
-                    raise UnreadableFile(
-                        _("Line %(line)d holds a cell of more than %(limit)d characters.")
-                        % {"line": line, "limit": MAX_CELL_CHARACTERS}
-                    )
+                    raise UnreadableFile("line_cell_too_long", line=line, limit=MAX_CELL_CHARACTERS)
                 yield line, row
                 line = reader.line_num + 1
         except csv.Error as error:
-            raise UnreadableFile(
-                _("Line %(line)d cannot be read: %(error)s") % {"line": line, "error": error}
-            ) from error
+            raise UnreadableFile("line_unreadable", line=line, error=str(error)) from error
         except UnicodeDecodeError as error:
-            raise UnreadableFile(
-                _("Line %(line)d holds characters that cannot be read.") % {"line": line}
-            ) from error
+            raise UnreadableFile("line_characters_unreadable", line=line) from error
 
     return Table(format="csv", headers=headers, rows=rows(), encoding=encoding, delimiter=delimiter)
 
@@ -160,7 +154,7 @@ def _open_xlsx(stream: IO[bytes], *, sheet: str | None) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    from inventory.imports.xlsx_limits import XlsxLimits, XlsxOverLimit, check_xlsx, grouped
+    from inventory.imports.xlsx_limits import XlsxLimits, XlsxOverLimit, check_xlsx
 
     # Before openpyxl reads a byte: it would trust the declared dimension and load the
     # shared strings whole.
@@ -169,15 +163,12 @@ def _open_xlsx(stream: IO[bytes], *, sheet: str | None) -> Table:
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except (InvalidFileException, KeyError, OSError, ValueError, TypeError) as error:
-        raise UnreadableFile(_("This XLSX file cannot be opened.")) from error
+        raise UnreadableFile("xlsx_unopenable") from error
     except Exception as error:  # zipfile.BadZipFile and the parser's errors have no common base
-        raise UnreadableFile(_("This XLSX file cannot be opened.")) from error
+        raise UnreadableFile("xlsx_unopenable") from error
     if sheet:
         if sheet not in workbook.sheetnames:
-            raise UnreadableFile(
-                _("The file has no sheet named “%(sheet)s”; its sheets: %(sheets)s.")
-                % {"sheet": sheet, "sheets": ", ".join(workbook.sheetnames)}
-            )
+            raise UnreadableFile("sheet_missing", sheet=sheet, sheets=list(workbook.sheetnames))
         worksheet = workbook[sheet]
     else:
         worksheet = workbook.worksheets[0]
@@ -187,9 +178,9 @@ def _open_xlsx(stream: IO[bytes], *, sheet: str | None) -> Table:
     try:
         header_row = next(row_iterator)
     except StopIteration as error:
-        raise UnreadableFile(_("The sheet is empty.")) from error
+        raise UnreadableFile("sheet_empty") from error
     except Exception as error:
-        raise UnreadableFile(_("This XLSX file cannot be read.")) from error
+        raise UnreadableFile("xlsx_unreadable") from error
     _check_xlsx_row(1, header_row, limits)
     headers = ["" if cell is None else str(cell).strip() for cell in header_row]
     width = len(headers)
@@ -201,9 +192,7 @@ def _open_xlsx(stream: IO[bytes], *, sheet: str | None) -> Table:
                 if line > limits.max_rows + 1:
                     # Rows numbered far apart are padded with empty ones: count them too.
                     raise XlsxOverLimit(
-                        _("The sheet holds more than %(limit)s rows of devices.")
-                        % {"limit": grouped(limits.max_rows)},
-                        code="too_many_rows",
+                        "sheet_too_many_rows", code="too_many_rows", limit=limits.max_rows
                     )
                 _check_xlsx_row(line, row, limits)
                 cells = [_xlsx_cell(cell) for cell in row]
@@ -214,9 +203,7 @@ def _open_xlsx(stream: IO[bytes], *, sheet: str | None) -> Table:
         except UnreadableFile:
             raise
         except Exception as error:
-            raise UnreadableFile(
-                _("Line %(line)d of the sheet cannot be read.") % {"line": line}
-            ) from error
+            raise UnreadableFile("sheet_line_unreadable", line=line) from error
         finally:
             workbook.close()
 
@@ -241,31 +228,24 @@ def _open_calamine(stream: IO[bytes], *, file_format: str, sheet: str | None) ->
         workbook = CalamineWorkbook.from_filelike(stream)
         names = workbook.sheet_names
     except Exception as error:  # calamine's errors have no common base
-        raise UnreadableFile(
-            _("This %(format)s file cannot be opened.") % {"format": name}
-        ) from error
+        raise UnreadableFile("workbook_unopenable", format=name) from error
     if sheet and sheet not in names:
-        raise UnreadableFile(
-            _("The file has no sheet named “%(sheet)s”; its sheets: %(sheets)s.")
-            % {"sheet": sheet, "sheets": ", ".join(names)}
-        )
+        raise UnreadableFile("sheet_missing", sheet=sheet, sheets=list(names))
     if not names:
-        raise UnreadableFile(_("The sheet is empty."))
+        raise UnreadableFile("sheet_empty")
     if file_format == "ods" and sheet and sheet != names[0]:
         # The ODS checks counted the first sheet only.
-        raise UnreadableFile(_("Only the first sheet of an ODS file is read."))
+        raise UnreadableFile("ods_first_sheet_only")
     try:
         worksheet = workbook.get_sheet_by_name(sheet or names[0])
     except Exception as error:
-        raise UnreadableFile(
-            _("This %(format)s file cannot be read.") % {"format": name}
-        ) from error
+        raise UnreadableFile("workbook_unreadable", format=name) from error
     check_sheet_size(height=worksheet.height, width=worksheet.width)
     row_iterator = iter(worksheet.to_python(skip_empty_area=False))
     try:
         header_row = next(row_iterator)
     except StopIteration as error:
-        raise UnreadableFile(_("The sheet is empty.")) from error
+        raise UnreadableFile("sheet_empty") from error
     _check_xlsx_row(1, header_row, limits)
     headers = ["" if cell is None else str(cell).strip() for cell in header_row]
     width = len(headers)
@@ -291,16 +271,15 @@ def _check_xlsx_row(line: int, row: tuple, limits: Any) -> None:
             used -= 1
         if used > limits.max_columns:
             raise XlsxOverLimit(
-                _("Line %(line)d holds more than %(limit)d columns.")
-                % {"line": line, "limit": limits.max_columns},
+                "line_too_many_columns",
                 code="too_many_columns",
+                line=line,
+                limit=limits.max_columns,
             )
     for cell in row:
         if isinstance(cell, str) and len(cell) > MAX_CELL_CHARACTERS:
             raise XlsxOverLimit(
-                _("Line %(line)d holds a cell of more than %(limit)d characters.")
-                % {"line": line, "limit": MAX_CELL_CHARACTERS},
-                code="cell_too_long",
+                "line_cell_too_long", code="cell_too_long", line=line, limit=MAX_CELL_CHARACTERS
             )
 
 

@@ -25,9 +25,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from common.errors import PermissionDenied, ValidationFailed
 from common.handoff import enqueue, enqueue_on_commit, stalled_threshold
@@ -39,6 +37,7 @@ from inventory.imports.columns import (
     MAX_SURPLUS_STATUS_LENGTH,
     MAX_SURPLUS_STATUSES,
 )
+from inventory.imports.outcomes import Outcome
 from inventory.imports.readers import (
     SNIFF_BYTES,
     XLSX_MAGIC,
@@ -312,35 +311,29 @@ def device_imports_recover_stalled(cutoff) -> int:
             locked = _stalled(cutoff).select_for_update(of=("self",)).filter(pk=pk).first()
             if locked is None:  # finished or beating again meanwhile
                 continue
-            with translation.override(locked.language):
-                if locked.recoveries < MAX_RECOVERIES:
-                    locked.state = ImportState.PENDING
-                    locked.recoveries += 1
-                    locked.heartbeat_at = None
-                    locked.queued_at = timezone.now()
-                    locked.message = _(
-                        "The worker running this import stopped; the import was queued again."
-                    )
-                    locked.save(
-                        update_fields=[
-                            "state",
-                            "recoveries",
-                            "heartbeat_at",
-                            "queued_at",
-                            "message",
-                        ]
-                    )
-                    logger.warning("Device import %s stalled; queued again", locked.pk)
-                    enqueue_on_commit(_run_task(), locked.pk)
-                    continue
-                locked.state = ImportState.FAILED
-                locked.finished_at = timezone.now()
-                locked.message = _(
-                    "The worker running this import stopped, twice; nothing was imported. "
-                    "Import the file again."
+            if locked.recoveries < MAX_RECOVERIES:
+                locked.state = ImportState.PENDING
+                locked.recoveries += 1
+                locked.heartbeat_at = None
+                locked.queued_at = timezone.now()
+                locked.set_message(Outcome.of("requeued_worker_stopped"))
+                locked.save(
+                    update_fields=[
+                        "state",
+                        "recoveries",
+                        "heartbeat_at",
+                        "queued_at",
+                        *DeviceImport.MESSAGE_FIELDS,
+                    ]
                 )
-                locked.save(update_fields=["state", "finished_at", "message"])
-                logger.warning("Device import %s stalled again; failed", locked.pk)
+                logger.warning("Device import %s stalled; queued again", locked.pk)
+                enqueue_on_commit(_run_task(), locked.pk)
+                continue
+            locked.state = ImportState.FAILED
+            locked.finished_at = timezone.now()
+            locked.set_message(Outcome.of("failed_worker_stopped"))
+            locked.save(update_fields=["state", "finished_at", *DeviceImport.MESSAGE_FIELDS])
+            logger.warning("Device import %s stalled again; failed", locked.pk)
     return len(pks)
 
 
@@ -387,17 +380,22 @@ def device_import_cancel(*, device_import: DeviceImport, user: AbstractBaseUser)
             raise ValidationFailed(_("This import is already finished."), code="import_finished")
         if locked.state == ImportState.PENDING:
             locked.state = ImportState.CANCELLED
-            locked.message = _("Cancelled before it started; nothing was imported.")
+            locked.set_message(Outcome.of("cancelled_before_start"))
             locked.finished_at = timezone.now()
         elif _stalled(timezone.now() - stalled_threshold()).filter(pk=locked.pk).exists():
             # No live worker will look at the cancel request: end the import now.
             locked.state = ImportState.CANCELLED
-            locked.message = _(
-                "Cancelled; the worker running it had stopped. Nothing was imported."
-            )
+            locked.set_message(Outcome.of("cancelled_worker_stopped"))
             locked.finished_at = timezone.now()
         locked.cancel_requested = True
-        locked.save(update_fields=["state", "message", "finished_at", "cancel_requested"])
+        locked.save(
+            update_fields=[
+                "state",
+                *DeviceImport.MESSAGE_FIELDS,
+                "finished_at",
+                "cancel_requested",
+            ]
+        )
     return locked
 
 
@@ -415,22 +413,21 @@ def device_import_run(*, device_import: DeviceImport) -> DeviceImport:
             _run(device_import, staging)
         except XlsxOverLimit as error:
             # Queued before the limits were what they are: the import ends, with the reason.
-            _finish(device_import, ImportState.FAILED, error.message)
+            _finish(device_import, ImportState.FAILED, error.outcome)
         except UnreadableFile as error:
-            _finish(device_import, ImportState.UNREADABLE, error.message)
+            _finish(device_import, ImportState.UNREADABLE, error.outcome)
         except ImportCancelled:
             _finish(
                 device_import,
                 ImportState.CANCELLED,
-                _("Cancelled at row %(rows)d; nothing was imported.")
-                % {"rows": device_import.rows_read},
+                Outcome.of("cancelled_at_row", rows=device_import.rows_read),
             )
         except Exception:
             logger.exception("Device import %s failed", device_import.pk)
             _finish(
                 device_import,
                 ImportState.FAILED,
-                _("The import failed unexpectedly; nothing was imported. Try again later."),
+                Outcome.of("failed_unexpectedly"),
             )
             raise
         finally:
@@ -438,7 +435,7 @@ def device_import_run(*, device_import: DeviceImport) -> DeviceImport:
     return device_import
 
 
-def _finish(device_import: DeviceImport, state: str, message: str, **fields) -> None:
+def _finish(device_import: DeviceImport, state: str, message: Outcome, **fields) -> None:
     """Record the outcome, unless another run of the same import recorded one already."""
     # Not durable, nor is _insert's: an import run at once (``run_now``) runs inside its
     # caller's transaction when there is one (the importer's property tests roll each back).
@@ -450,16 +447,16 @@ def _finish(device_import: DeviceImport, state: str, message: str, **fields) -> 
         _record(device_import, state, message, **fields)
 
 
-def _record(device_import: DeviceImport, state: str, message: str, **fields) -> None:
+def _record(device_import: DeviceImport, state: str, message: Outcome, **fields) -> None:
     device_import.state = state
-    device_import.message = message
+    device_import.set_message(message)
     device_import.finished_at = timezone.now()
     for name, value in fields.items():
         setattr(device_import, name, value)
     device_import.save(
         update_fields=[
             "state",
-            "message",
+            *DeviceImport.MESSAGE_FIELDS,
             "finished_at",
             "rows_read",
             "rows_valid",
@@ -492,16 +489,11 @@ def _run(device_import: DeviceImport, staging: Staging) -> None:
         _finish(
             device_import,
             ImportState.ALREADY_IMPORTED,
-            _(
-                "This file was already imported on %(date)s (declaration no. %(declaration)s); "
-                "nothing was imported again."
-            )
-            % {
-                "date": date_format(
-                    timezone.localtime(earlier.finished_at), "SHORT_DATETIME_FORMAT"
-                ),
-                "declaration": earlier.declaration_id,
-            },
+            Outcome.of(
+                "already_imported",
+                date=earlier.finished_at.isoformat(),
+                declaration=earlier.declaration_id,
+            ),
         )
         return
 
@@ -533,8 +525,7 @@ def _run(device_import: DeviceImport, staging: Staging) -> None:
         _finish(
             device_import,
             ImportState.VALID,
-            _("All %(count)d rows are valid; nothing was imported (dry run).")
-            % {"count": device_import.rows_valid},
+            Outcome.of("dry_run_valid", count=device_import.rows_valid),
         )
         return
     staging.renew_colliding_codes()
@@ -669,13 +660,7 @@ def _reject(device_import: DeviceImport, staging: Staging, error_count: int) -> 
     _finish(
         device_import,
         ImportState.REJECTED,
-        ngettext(
-            "%(errors)d problem found; nothing was imported. Correct the file and import it again.",
-            "%(errors)d problems found; nothing was imported. Correct the file and import it "
-            "again.",
-            error_count,
-        )
-        % {"errors": error_count},
+        Outcome.of("problems_found", errors=error_count),
         error_count=error_count,
         errors_preview=preview,
     )
@@ -717,7 +702,7 @@ def _insert(device_import: DeviceImport, staging: Staging) -> None:
             _record(
                 device_import,
                 ImportState.IMPORTED,
-                _("%(count)d devices declared.") % {"count": inserted},
+                Outcome.of("devices_declared", count=inserted),
                 declaration=declaration,
             )
     except (_DeclaredMeanwhile, IntegrityError):

@@ -16,12 +16,9 @@ import xml.parsers.expat
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
-from django.utils.formats import number_format
-from django.utils.translation import gettext as _
 
 from inventory.imports.readers import MAX_CELL_CHARACTERS, UnreadableFile
 
@@ -51,8 +48,8 @@ DIMENSION_REFERENCE = re.compile(r"^\$?([A-Za-z]{0,3})\$?([0-9]{0,7})$")
 class XlsxOverLimit(UnreadableFile):
     """The XLSX file passes one of Boucle's limits: refused before it is parsed."""
 
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
+    def __init__(self, outcome: str, /, *, code: str, **params: Any) -> None:
+        super().__init__(outcome, **params)
         self.code = code
 
 
@@ -79,16 +76,6 @@ class XlsxLimits:
         )
 
 
-def grouped(number: int) -> str:
-    """A count with its thousands grouped as the language groups them (1,000,000; 1 000 000)."""
-    return number_format(number, force_grouping=True)
-
-
-def _megabytes(size: int) -> str:
-    """Megabytes to a tenth, without a trailing zero, written as the language writes them."""
-    return number_format(Decimal(f"{size / 1_048_576:.1f}".rstrip("0").rstrip(".")))
-
-
 def check_xlsx(stream: IO[bytes], *, sheet: str | None = None) -> None:
     """Refuse ``stream`` (an XLSX file, seekable) with :class:`XlsxOverLimit` if it passes a
     limit; :class:`UnreadableFile` if it is no zip. Leaves the stream at its start."""
@@ -99,7 +86,7 @@ def check_xlsx(stream: IO[bytes], *, sheet: str | None = None) -> None:
         try:
             archive = zipfile.ZipFile(stream)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-            raise UnreadableFile(_("This XLSX file cannot be opened.")) from error
+            raise UnreadableFile("xlsx_unopenable") from error
         with archive:
             infos = archive.infolist()
             _check_sizes(infos, limits)
@@ -121,13 +108,14 @@ def _check_entry_count(stream: IO[bytes]) -> None:
     tail = stream.read()
     position = tail.rfind(b"PK\x05\x06")
     if position == -1 or len(tail) - position < 22:
-        raise UnreadableFile(_("This XLSX file cannot be opened."))
+        raise UnreadableFile("xlsx_unopenable")
     entries = struct.unpack("<H", tail[position + 10 : position + 12])[0]
     if entries > MAX_ZIP_ENTRIES:
         # 0xFFFF also means "see the ZIP64 record": no spreadsheet of devices needs one.
         raise XlsxOverLimit(
-            _("The XLSX file holds %(count)s parts; at most %(limit)s are accepted.")
-            % {"count": grouped(entries), "limit": grouped(MAX_ZIP_ENTRIES)},
+            "xlsx_too_many_parts",
+            count=entries,
+            limit=MAX_ZIP_ENTRIES,
             code="xlsx_too_many_parts",
         )
 
@@ -137,8 +125,9 @@ def _check_sizes(infos: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:
     so a part that lies about its size fails when read, never grows beyond)."""
     if len(infos) > MAX_ZIP_ENTRIES:
         raise XlsxOverLimit(
-            _("The XLSX file holds %(count)s parts; at most %(limit)s are accepted.")
-            % {"count": grouped(len(infos)), "limit": grouped(MAX_ZIP_ENTRIES)},
+            "xlsx_too_many_parts",
+            count=len(infos),
+            limit=MAX_ZIP_ENTRIES,
             code="xlsx_too_many_parts",
         )
     total = 0
@@ -153,36 +142,28 @@ def _check_sizes(infos: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:
         part_limit = min(part_limit, limits.max_part_bytes)
         if info.file_size > part_limit:
             raise XlsxOverLimit(
-                _(
-                    "The part %(part)s of the XLSX file is %(size)s MB once uncompressed; "
-                    "the largest accepted is %(limit)s MB."
-                )
-                % {
-                    "part": name[:100],
-                    "size": _megabytes(info.file_size),
-                    "limit": _megabytes(part_limit),
-                },
+                "xlsx_part_too_large",
+                part=name[:100],
+                size=info.file_size,
+                limit=part_limit,
                 code="xlsx_part_too_large",
             )
         if info.file_size >= RATIO_FROM_BYTES:
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > limits.max_ratio:
                 raise XlsxOverLimit(
-                    _(
-                        "The part %(part)s of the XLSX file expands %(ratio)d times once "
-                        "uncompressed; more than %(limit)d times is refused."
-                    )
-                    % {"part": name[:100], "ratio": ratio, "limit": limits.max_ratio},
+                    "xlsx_compression_ratio",
+                    part=name[:100],
+                    ratio=ratio,
+                    limit=limits.max_ratio,
                     code="xlsx_compression_ratio",
                 )
         total += info.file_size
     if total > limits.max_total_bytes:
         raise XlsxOverLimit(
-            _(
-                "The XLSX file is %(size)s MB once uncompressed; the largest accepted is "
-                "%(limit)s MB."
-            )
-            % {"size": _megabytes(total), "limit": _megabytes(limits.max_total_bytes)},
+            "xlsx_too_large",
+            size=total,
+            limit=limits.max_total_bytes,
             code="xlsx_too_large",
         )
 
@@ -208,7 +189,7 @@ def _find_parts(stream: IO[bytes], *, sheet: str | None) -> tuple[str, str]:
         finally:
             reader.archive.close()
     except Exception as error:  # the parser's and the zip's errors have no common base
-        raise UnreadableFile(_("This XLSX file cannot be opened.")) from error
+        raise UnreadableFile("xlsx_unopenable") from error
     targets = {name: target for name, target in sheets}
     if sheet:
         return strings_part, targets.get(sheet, "")
@@ -230,11 +211,8 @@ class _StringCounter:
             self.length = 0
             if self.count > self.limit:
                 raise XlsxOverLimit(
-                    _(
-                        "The XLSX file holds more than %(limit)s different texts (shared "
-                        "strings); at most %(limit)s are accepted."
-                    )
-                    % {"limit": grouped(self.limit)},
+                    "xlsx_too_many_strings",
+                    limit=self.limit,
                     code="xlsx_too_many_strings",
                 )
 
@@ -242,8 +220,8 @@ class _StringCounter:
         self.length += len(data)
         if self.length > MAX_CELL_CHARACTERS:
             raise XlsxOverLimit(
-                _("A text of the XLSX file is longer than %(limit)d characters.")
-                % {"limit": MAX_CELL_CHARACTERS},
+                "xlsx_text_too_long",
+                limit=MAX_CELL_CHARACTERS,
                 code="cell_too_long",
             )
 
@@ -256,11 +234,8 @@ def _check_shared_strings(archive: zipfile.ZipFile, name: str, limits: XlsxLimit
         STRING_ELEMENT,
         limit=limits.max_shared_strings,
         refusal=lambda: XlsxOverLimit(
-            _(
-                "The XLSX file holds more than %(limit)s different texts (shared "
-                "strings); at most %(limit)s are accepted."
-            )
-            % {"limit": grouped(limits.max_shared_strings)},
+            "xlsx_too_many_strings",
+            limit=limits.max_shared_strings,
             code="xlsx_too_many_strings",
         ),
     )
@@ -278,12 +253,12 @@ def _check_shared_strings(archive: zipfile.ZipFile, name: str, limits: XlsxLimit
     except XlsxOverLimit:
         raise
     except (xml.parsers.expat.ExpatError, zipfile.BadZipFile, OSError, EOFError) as error:
-        raise UnreadableFile(_("This XLSX file cannot be read.")) from error
+        raise UnreadableFile("xlsx_unreadable") from error
 
 
 def _refuse_entities(*arguments) -> None:
     raise XlsxOverLimit(
-        _("This XLSX file declares XML entities, which Boucle does not read."),
+        "xlsx_entities",
         code="xlsx_entities",
     )
 
@@ -300,7 +275,7 @@ def _check_sheet(archive: zipfile.ZipFile, name: str, limits: XlsxLimits) -> Non
                     break
                 head += chunk
     except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise UnreadableFile(_("This XLSX file cannot be read.")) from error
+        raise UnreadableFile("xlsx_unreadable") from error
     data_starts = SHEET_DATA.search(head)
     dimension = DIMENSION.search(head, 0, data_starts.start() if data_starts else len(head))
     if dimension is not None:
@@ -312,7 +287,8 @@ def _check_sheet(archive: zipfile.ZipFile, name: str, limits: XlsxLimits) -> Non
         # One row for the header, the others devices.
         limit=limits.max_rows + 1,
         refusal=lambda: XlsxOverLimit(
-            _("The sheet holds more than %(limit)s rows of devices.") % {"limit": limits.max_rows},
+            "sheet_too_many_rows",
+            limit=limits.max_rows,
             code="too_many_rows",
         ),
     )
@@ -343,7 +319,7 @@ def _count_elements(
                 if count > limit:
                     raise refusal()
     except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise UnreadableFile(_("This XLSX file cannot be read.")) from error
+        raise UnreadableFile("xlsx_unreadable") from error
 
 
 def _check_dimension(reference: str, limits: XlsxLimits) -> None:
@@ -359,23 +335,17 @@ def _check_dimension(reference: str, limits: XlsxLimits) -> None:
     rows = int(digits) if digits else 0
     if rows > limits.max_rows + 1:
         raise XlsxOverLimit(
-            _(
-                "The sheet declares %(rows)s rows (%(dimension)s); at most %(limit)s rows of "
-                "devices are accepted."
-            )
-            % {"rows": grouped(rows), "dimension": reference, "limit": grouped(limits.max_rows)},
+            "sheet_declares_too_many_rows",
+            rows=rows,
+            dimension=reference,
+            limit=limits.max_rows,
             code="too_many_rows",
         )
     if columns > limits.max_columns:
         raise XlsxOverLimit(
-            _(
-                "The sheet declares %(columns)s columns (%(dimension)s); at most %(limit)s "
-                "are accepted."
-            )
-            % {
-                "columns": grouped(columns),
-                "dimension": reference,
-                "limit": grouped(limits.max_columns),
-            },
+            "sheet_declares_too_many_columns",
+            columns=columns,
+            dimension=reference,
+            limit=limits.max_columns,
             code="too_many_columns",
         )

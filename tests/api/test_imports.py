@@ -115,6 +115,7 @@ def test_a_small_file_is_imported_before_the_answer(client_for, commune_user, pi
         "rows_skipped": 1,
         "error_count": 0,
         "message": "2 devices declared.",
+        "message_code": "devices_declared",
         "unknown_columns": ["Nom", "Dernière modification"],
         "file_format": {"format": "csv", "encoding": "utf-8-sig", "delimiter": ";"},
         "errors": [],

@@ -198,15 +198,20 @@ def test_the_reason_is_written_as_the_french_write_it(tmp_path):
     bomb = declared_dimension_bomb(tmp_path / "dimension.xlsx")
 
     # when
-    with translation.override("fr"):
-        refused = refusal(bomb.read_bytes())
+    refused = refusal(bomb.read_bytes())
 
-    # then
+    # then: worded when read, in the reader's language
     space = "\N{NO-BREAK SPACE}"
-    assert refused.message == (
-        f"La feuille déclare 1{space}048{space}576 lignes (A1:XFD1048576){space}; "
-        f"1{space}000{space}000 lignes d’équipements au plus sont acceptées."
-    )
+    with translation.override("fr"):
+        assert refused.message == (
+            f"La feuille déclare 1{space}048{space}576 lignes (A1:XFD1048576){space}; "
+            f"1{space}000{space}000 lignes d’équipements au plus sont acceptées."
+        )
+    with translation.override("en"):
+        assert refused.message == (
+            "The sheet declares 1,048,576 rows (A1:XFD1048576); "
+            "at most 1,000,000 rows of devices are accepted."
+        )
 
 
 # --- Each limit on its own. ---
