@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CampaignState(models.TextChoices):
     """A campaign's lifecycle (DESIGN.md): draft → open → closed → allocated → completed, or
     cancelled."""
 
-    DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
-    ALLOCATED = "allocated", _("Allocated")
-    COMPLETED = "completed", _("Completed")
-    CANCELLED = "cancelled", _("Cancelled")
+    DRAFT = "draft", pgettext_lazy("campaign", "Draft")
+    OPEN = "open", pgettext_lazy("campaign", "Open")
+    CLOSED = "closed", pgettext_lazy("campaign", "Closed")
+    ALLOCATED = "allocated", pgettext_lazy("campaign", "Allocated")
+    COMPLETED = "completed", pgettext_lazy("campaign", "Completed")
+    CANCELLED = "cancelled", pgettext_lazy("campaign", "Cancelled")
 
 
 # While a campaign is in one of these states, the prices and specifications of its offers
@@ -28,8 +29,8 @@ class OrderState(models.TextChoices):
     """An order of a campaign: placed by the allocation, its devices reserved; or cancelled
     before delivery, its devices back in stock."""
 
-    PLACED = "placed", _("Placed")
-    CANCELLED = "cancelled", _("Cancelled")
+    PLACED = "placed", pgettext_lazy("order", "Placed")
+    CANCELLED = "cancelled", pgettext_lazy("order", "Cancelled")
 
 
 class AllocationReason(models.TextChoices):

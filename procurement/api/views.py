@@ -242,6 +242,7 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 devices, many=True, context={"request": request, "counting": counting}
             )
             return Response(serializer.data)
+        _require_own_offer(request, offer)
         data = validated(StockAddSerializer(data=request.data))
         devices = None
         if "codes" in data:
@@ -263,11 +264,22 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"], url_path="stock/remove", pagination_class=None)
     def stock_remove(self, request: Request, pk: str) -> Response:
         offer = self.get_object()
+        _require_own_offer(request, offer)
         data = validated(StockRemoveSerializer(data=request.data))
         devices = _own_devices(data["codes"], offer)
         removed = services.offer_stock_remove(offer=offer, user=request.user, devices=devices)
         codes = {device.pk: device.code for device in devices}
         return Response({"codes": sorted(codes[pk] for pk in removed)})
+
+
+def _require_own_offer(request: Request, offer: Offer) -> None:
+    """403 unless the user acts for the offer's partner: asked before the codes sent are
+    looked up, so that another organisation learns nothing of the partner's devices."""
+    if not any(
+        permissions.may_manage_offer(organisation, offer)
+        for organisation in organisations_of(request.user)
+    ):
+        raise _not_your_offer()
 
 
 def _not_your_offer() -> PermissionDenied:
