@@ -65,7 +65,7 @@ def purchase_order_context(order: Order) -> dict[str, Any]:
         },
         "campaign": {
             "title": campaign.title,
-            "closes_at": campaign.closes_at.isoformat(),
+            "closed_at": (campaign.closed_at or campaign.closes_at).isoformat(),
         },
         "buyer": {
             "name": order.buyer.name,

@@ -281,12 +281,13 @@ def open_campaigns_for(
     eligible = GroupementMember.objects.filter(
         groupement=OuterRef("groupement"),
         organisation=member,
-        approved_on__lte=TruncDate(OuterRef("opens_at"), tzinfo=timezone.get_current_timezone()),
+        approved_on__lte=OuterRef("opening_day"),
     )
     return (
-        Campaign.objects.filter(
-            Exists(eligible), state=CampaignState.OPEN, opens_at__lte=now, closes_at__gt=now
+        Campaign.objects.annotate(
+            opening_day=TruncDate("opens_at", tzinfo=timezone.get_current_timezone())
         )
+        .filter(Exists(eligible), state=CampaignState.OPEN, opens_at__lte=now, closes_at__gt=now)
         .select_related("groupement__coordinator")
         .order_by("closes_at", "pk")
     )

@@ -107,15 +107,14 @@ def test_fifty_members_changing_their_commitments_while_the_campaign_closes(
     assert campaign.state == CampaignState.ALLOCATED
     # nothing lost: the allocation asked what each member last had accepted
     asked = dict(
-        AllocationLine.objects.filter(campaign=campaign).values_list(
-            "commitment__buyer", "asked"
-        )
+        AllocationLine.objects.filter(campaign=campaign).values_list("commitment__buyer", "asked")
     )
     expected = {organisation.pk: accepted.get(organisation.pk, 1) for organisation, _, _ in members}
     assert asked == expected
-    assert dict(
-        Commitment.objects.filter(campaign=campaign).values_list("buyer", "lines__quantity")
-    ) == expected
+    assert (
+        dict(Commitment.objects.filter(campaign=campaign).values_list("buyer", "lines__quantity"))
+        == expected
+    )
     # no allocation above the stock, the whole stock handed out (demand ≥ 50 > 40)
     lines = AllocationLine.objects.filter(campaign=campaign)
     assert all(line.allocated <= line.asked for line in lines)
