@@ -170,16 +170,43 @@ def offer_create(
     *,
     partner: Organisation,
     user: AbstractBaseUser,
+    title: str,
+    category: str,
+    grade: str,
+    warranty_months: int,
+    vat_rate: Decimal,
+    minimum_quantity: int,
     price_tiers: Sequence[PriceTier],
-    **fields: Any,
+    description: str = "",
+    processor: str = "",
+    min_ram_gb: Decimal | None = None,
+    min_storage_gb: int | None = None,
+    min_screen_size_inches: Decimal | None = None,
 ) -> Offer:
-    """``partner`` publishes an offer: ``fields`` among :data:`OFFER_FIELDS` (title,
-    category, grade, warranty in months of at least 12, VAT rate in percent and minimum
-    quantity required), and its price tiers by pooled quantity, excl. VAT. Its stock starts
-    empty (:func:`offer_stock_add`)."""
+    """``partner`` publishes an offer: what it sells (a category; a processor its devices
+    name, memory, storage and screen at least, each optional; a grade or better), on what
+    terms (a warranty of at least 12 months, a VAT rate in percent, a minimum quantity) and
+    its unit price tiers by pooled quantity, excl. VAT. Its stock starts empty
+    (:func:`offer_stock_add`). 400 with each field's errors, 403 for anyone but a partner's
+    member."""
     _require_partner(partner=partner, user=user)
-    offer = Offer(partner=partner, created_by=user, description="", processor="")
-    _describe(offer, fields)
+    offer = Offer(partner=partner, created_by=user)
+    _describe(
+        offer,
+        {
+            "title": title,
+            "description": description,
+            "category": category,
+            "processor": processor,
+            "min_ram_gb": min_ram_gb,
+            "min_storage_gb": min_storage_gb,
+            "min_screen_size_inches": min_screen_size_inches,
+            "grade": grade,
+            "warranty_months": warranty_months,
+            "vat_rate": vat_rate,
+            "minimum_quantity": minimum_quantity,
+        },
+    )
     errors: dict[str, list[str]] = {}
     _clean(offer, errors)
     tiers = _validated_tiers(
@@ -204,9 +231,9 @@ def offer_update(
     price_tiers: Sequence[PriceTier] | None = None,
     **fields: Any,
 ) -> Offer:
-    """Its partner changes an offer (``fields`` among :data:`OFFER_FIELDS`, the price tiers
-    replaced when given); refused (409) while a campaign holding it is open or closing. The
-    devices that no longer match leave its stock."""
+    """Its partner changes an offer: ``fields`` among :data:`OFFER_FIELDS` (the arguments of
+    :func:`offer_create`), the price tiers replaced when given. Refused (409) while a campaign
+    holding it is open or closing; the devices that no longer match leave its stock."""
     with transaction.atomic(durable=True):
         locked = _locked_own_offer(offer=offer, user=user)
         _refuse_while_running(locked)

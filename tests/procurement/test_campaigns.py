@@ -29,6 +29,7 @@ from procurement.services import (
     groupement_create,
     groupement_member_add,
     groupement_member_remove,
+    offer_stock_add,
     order_cancel,
 )
 from procurement.thresholds import threshold_on
@@ -433,3 +434,38 @@ def test_no_warning_below_the_threshold(
     commit(campaign, buyer, buyer_user, buyer_site, {offer: 2})
 
     assert selectors.campaign_threshold_warnings(campaign) == []
+
+
+def test_the_spend_of_earlier_campaigns_of_the_year_counts_toward_the_threshold(
+    stocked_offer,
+    open_campaign,
+    make_offer,
+    ready_devices,
+    buyer,
+    buyer_user,
+    buyer_site,
+    territory_user,
+    partner_user,
+):
+    # given: a first campaign allocated for 80 % of the threshold with the partner
+    threshold = threshold_on(timezone.localdate()).amount_excl_vat
+    first_offer = stocked_offer(2, price_tiers=tiers((1, str(threshold * Decimal("0.4")))))
+    first = open_campaign(first_offer, title="Premier lot")
+    commit(first, buyer, buyer_user, buyer_site, {first_offer: 2})
+    campaign_close(campaign=first, user=territory_user)
+    # and a second one for 30 % more, of the same category
+    second_offer = make_offer(
+        title="Écran 27 pouces", price_tiers=tiers((1, str(threshold * Decimal("0.3"))))
+    )
+    offer_stock_add(offer=second_offer, user=partner_user, devices=ready_devices(1))
+    second = open_campaign(second_offer, title="Second lot")
+    commit(second, buyer, buyer_user, buyer_site, {second_offer: 1})
+
+    # when
+    [warning] = selectors.campaign_threshold_warnings(second)
+
+    # then
+    assert warning.already_spent == threshold * Decimal("0.8")
+    assert warning.this_campaign == threshold * Decimal("0.3")
+    assert warning.total > warning.threshold.amount_excl_vat
+    assert selectors.campaign_threshold_warnings(first) == []
