@@ -44,15 +44,14 @@ def purchase_order_title(context: Mapping[str, Any]) -> str:
 def purchase_order_context(order: Order) -> dict[str, Any]:
     """What the purchase order shows (``templates/procurement/documents/purchase_order.html``),
     from ``order`` loaded with its campaign, groupement and coordinator, buyer, partner,
-    commitment and delivery site, lines with their offers, and devices: no query of its own.
+    commitment and delivery site, and lines with their offers: no query of its own. The
+    devices reserved are not printed (thousands, for a large order) but linked to the
+    document, so that each device's page lists it.
 
     Money is kept as text to the cent ("1234.50"), as the order recorded it."""
     campaign, commitment = order.campaign, order.commitment
     groupement = campaign.groupement
     site = commitment.delivery_site
-    devices_by_line: dict[int, list[str]] = {}
-    for item in order.items.all():
-        devices_by_line.setdefault(item.line_id, []).append(item.device.code)
     return {
         "placed_on": timezone.localdate(order.created_at).isoformat(),
         "order": order.pk,
@@ -95,7 +94,6 @@ def purchase_order_context(order: Order) -> dict[str, Any]:
                 "amount_excl_vat": line.amount_excl_vat,
                 "vat_amount": line.vat_amount,
                 "amount_incl_vat": line.amount_incl_vat,
-                "devices": sorted(devices_by_line.get(line.pk, [])),
             }
             for line in sorted(order.lines.all(), key=lambda line: line.offer_id)
         ],

@@ -4,6 +4,7 @@ worker once it commits. What they show is in :mod:`procurement.purchase_orders`.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -26,7 +27,8 @@ def purchase_orders_request(
 ) -> list[Document]:
     """Request the purchase order of each of ``orders`` (numbered in their primary key order),
     in the caller's transaction; the documents, in that order. The buyer owns each, the
-    partner reads it as the counterpart; each lists the devices reserved for the order. A
+    partner reads it as the counterpart; each is linked to the devices reserved for the order
+    (their pages list it). A
     constant number of queries, whatever the orders and their devices; asking again for an
     order that has its purchase order gives that one (its idempotency key)."""
     loaded = list(
@@ -34,17 +36,15 @@ def purchase_orders_request(
         .select_related(
             "campaign__groupement__coordinator", "buyer", "partner", "commitment__delivery_site"
         )
-        .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.select_related("offer")),
-            Prefetch(
-                "items",
-                queryset=OrderDevice.objects.select_related("device").only(
-                    "order", "line", "device__code"
-                ),
-            ),
-        )
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("offer")))
         .order_by("pk")
     )
+    # The devices' codes only: an order of a large campaign reserves thousands of devices.
+    codes: dict[int, list[str]] = defaultdict(list)
+    for order_pk, code in OrderDevice.objects.filter(order__in=loaded).values_list(
+        "order", "device__code"
+    ):
+        codes[order_pk].append(code)
     drafts = []
     for order in loaded:
         context = purchase_order_context(order)
@@ -56,7 +56,7 @@ def purchase_orders_request(
                 template=TEMPLATE,
                 context=context,
                 idempotency_key=purchase_order_key(order.pk),
-                device_codes=[code for line in context["lines"] for code in line["devices"]],
+                device_codes=codes[order.pk],
             )
         )
     return documents_request(kind=DocumentKind.PURCHASE_ORDER, drafts=drafts, created_by=user)
