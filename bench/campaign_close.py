@@ -407,7 +407,8 @@ def main() -> None:
             ".venv/bin/python bench/campaign_close.py`",
             "",
             f"Measured {datetime.date.today():%Y-%m-%d} on this project's machine (2 cores, "
-            f"PostgreSQL 15; load average {os.getloadavg()[0]:.1f} at the end), at two sizes, each in its own database: {OFFERS} offers of "
+            f"PostgreSQL 15; load average {os.getloadavg()[0]:.1f} at the end), at two sizes, "
+            f"each in its own database: {OFFERS} offers of "
             f"{PARTNERS} partners, each commitment asking for two of them, the demand above the "
             "stock on the even offers. The closing, by the territory: the campaign closed, the "
             "allocation recorded, the orders placed with their lines, their devices reserved "
