@@ -469,3 +469,30 @@ def test_the_spend_of_earlier_campaigns_of_the_year_counts_toward_the_threshold(
     assert warning.this_campaign == threshold * Decimal("0.3")
     assert warning.total > warning.threshold.amount_excl_vat
     assert selectors.campaign_threshold_warnings(first) == []
+
+
+def test_a_member_lists_the_open_campaigns_it_may_commit_to(
+    make_offer, open_campaign, buyer, territory_user
+):
+    # given: one campaign open for days, another opening later, a member approved yesterday
+    offer = make_offer()
+    early = open_campaign(offer, opens_at=timezone.now() - datetime.timedelta(days=5))
+    later = open_campaign(
+        make_offer(title="Écran 27 pouces"),
+        title="Écrans 27 pouces",
+        opens_at=timezone.now() + datetime.timedelta(hours=3),
+    )
+    newcomer = CommuneFactory()
+    groupement_member_add(
+        groupement=early.groupement,
+        user=territory_user,
+        organisation=newcomer,
+        approved_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+
+    # then: a member approved in January sees the one open now; the newcomer none yet
+    assert list(selectors.open_campaigns_for(buyer)) == [early]
+    assert list(selectors.open_campaigns_for(newcomer)) == []
+    assert list(selectors.open_campaigns_for(buyer, now=later.opens_at)) == [early, later]
+    campaign_close(campaign=early, user=territory_user)
+    assert list(selectors.open_campaigns_for(buyer)) == []
