@@ -22,6 +22,7 @@ from procurement import selectors
 from procurement.models import Order
 from procurement.services import campaign_close
 from procurement.services.purchase_orders import purchase_orders_request
+from tests.french_typography import french_faults
 from tests.procurement.conftest import tiers
 from tests.procurement.pages import SECOND_SIRET, commit
 
@@ -104,7 +105,8 @@ def test_closing_issues_one_purchase_order_per_order_with_its_lines_and_totals(
     )
 
     # when: the PDF is read back
-    text = one_line(pdf_text(first))
+    raw = pdf_text(first)
+    text = one_line(raw)
 
     # then: 4 monitors at 49.90 € (the tier of 5 reached by 6), 1 screen at 85.00 € (5.5 %)
     for expected in (
@@ -128,6 +130,7 @@ def test_closing_issues_one_purchase_order_per_order_with_its_lines_and_totals(
         "Total TTC 329,20 €",
     ):
         assert expected in text, expected
+    assert french_faults(raw) == []
     second = one_line(pdf_text(documents[orders[1].pk]))
     assert "École Jean Jaurès" in second
     assert f"SIRET {SECOND_SIRET}" in second
