@@ -47,8 +47,8 @@ def _locked_sequence(*, kind: str, year: int) -> DocumentSequence:
 @dataclass(frozen=True)
 class DocumentDraft:
     """One document of a batch to number (:func:`documents_request`): who owns it and who
-    else reads it, its title, its template and the context it shows, its idempotency key and
-    the codes of the devices it is about."""
+    else reads it, its title, its template and the context it shows, its idempotency key, the
+    codes of the devices it is about and the issued document it corrects, if any."""
 
     owner: Organisation
     title: str
@@ -57,6 +57,7 @@ class DocumentDraft:
     counterpart: Organisation | None = None
     idempotency_key: str | None = None
     device_codes: Iterable[str] = ()
+    replaces: Document | None = None
 
 
 def document_request(
@@ -81,11 +82,6 @@ def document_request(
     nothing else happens. ``replaces`` names the issued document this one corrects.
     ``device_codes`` are the codes of the devices the document is about, for their pages.
     """
-    if replaces is not None and replaces.owner_id != owner.pk:
-        raise ValidationFailed(
-            _("A document may only replace a document of the same organisation."),
-            code="replaces_other_owner",
-        )
     draft = DocumentDraft(
         owner=owner,
         counterpart=counterpart,
@@ -94,9 +90,10 @@ def document_request(
         context=context,
         idempotency_key=idempotency_key or None,
         device_codes=device_codes,
+        replaces=replaces,
     )
     (document,) = documents_request(
-        kind=kind, drafts=[draft], created_by=created_by, language=language, replaces=replaces
+        kind=kind, drafts=[draft], created_by=created_by, language=language
     )
     return document
 
@@ -107,7 +104,6 @@ def documents_request(
     drafts: Sequence[DocumentDraft],
     created_by: AbstractBaseUser | None,
     language: str | None = None,
-    replaces: Document | None = None,
 ) -> list[Document]:
     """Number a batch of documents of one kind at once, in the order given, and queue the
     production of each when the transaction commits; the documents, in the same order.
@@ -121,6 +117,13 @@ def documents_request(
         raise ValidationFailed(_("Unknown kind of document."), fields={"kind": [kind]})
     for template in {draft.template for draft in drafts}:
         get_template(template)  # a wrong template name fails now, not in the worker
+    if any(
+        draft.replaces is not None and draft.replaces.owner_id != draft.owner.pk for draft in drafts
+    ):
+        raise ValidationFailed(
+            _("A document may only replace a document of the same organisation."),
+            code="replaces_other_owner",
+        )
     if not drafts:
         return []
     keys = [draft.idempotency_key for draft in drafts if draft.idempotency_key]
@@ -149,7 +152,7 @@ def documents_request(
                     context=context_snapshot(draft.context),
                     language=language or settings.LANGUAGE_CODE,
                     created_by=created_by,
-                    replaces=replaces,
+                    replaces=draft.replaces,
                     idempotency_key=draft.idempotency_key,
                     queued_at=now,
                 )
