@@ -5,12 +5,13 @@ the same names in ``common/templatetags/typography.py``).
 English); ``elide`` elides « que » and « de » before a vowel (« qu’Atelier », « d’Ivry »), for
 sentences where a name follows them; ``gigabytes`` and ``filesize`` write sizes in the
 reader's units (Go, Mo, Ko in French); ``euros`` writes an amount to the cent with the
-reader's separators (« 1 234,50 € »).
+reader's separators (« 1 234,50 € »); ``percent`` a rate as the reader writes it (« 5,5 % »).
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from django.utils import formats
 from django.utils.html import avoid_wrapping
@@ -62,4 +63,20 @@ def euros(amount) -> str:
     return avoid_wrapping(
         gettext("%(amount)s €")
         % {"amount": formats.number_format(amount, decimal_pos=2, force_grouping=True)}
+    )
+
+
+def percent(rate) -> str:
+    """A rate in percent, without trailing zeros, as the reader writes it (« 5,5 % »)."""
+    if rate in (None, ""):
+        return ""
+    try:
+        value = Decimal(str(rate)).normalize()
+    except InvalidOperation:
+        return ""
+    # normalize() writes 20 as 2E+1: quantize back to whole units when it has no fraction.
+    if value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    return avoid_wrapping(
+        gettext("%(rate)s%%") % {"rate": formats.number_format(value, decimal_pos=None)}
     )

@@ -9,7 +9,8 @@ producing it again is harmless: an issued document is returned as it is.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -49,6 +50,23 @@ def _locked_sequence(*, kind: str, year: int) -> DocumentSequence:
     return DocumentSequence.objects.select_for_update().get(kind=kind, year=year)
 
 
+@dataclass(frozen=True)
+class DocumentDraft:
+    """One document of a batch to number (:func:`documents_request`): who owns it and who
+    else reads it, its title, its template and the context it shows, its idempotency key, the
+    codes of the devices it is about and the issued document it corrects, if any."""
+
+    owner: Organisation
+    title: str
+    template: str
+    context: dict[str, Any]
+    counterpart: Organisation | None = None
+    idempotency_key: str | None = None
+    device_codes: Iterable[str] = ()
+    replaces: Document | None = None
+    facturx_invoice: Invoice | None = None
+
+
 def document_request(
     *,
     kind: str,
@@ -75,69 +93,125 @@ def document_request(
     stored in the context under ``facturx`` (lines, amounts and totals, for the template)
     and the PDF is a Factur-X carrying its EN 16931 XML under the document's number and date.
     """
+    draft = DocumentDraft(
+        owner=owner,
+        counterpart=counterpart,
+        title=title,
+        template=template,
+        context=context,
+        idempotency_key=idempotency_key or None,
+        device_codes=device_codes,
+        replaces=replaces,
+        facturx_invoice=facturx_invoice,
+    )
+    (document,) = documents_request(
+        kind=kind, drafts=[draft], created_by=created_by, language=language
+    )
+    return document
+
+
+def documents_request(
+    *,
+    kind: str,
+    drafts: Sequence[DocumentDraft],
+    created_by: AbstractBaseUser | None,
+    language: str | None = None,
+) -> list[Document]:
+    """Number a batch of documents of one kind at once, in the order given, and queue the
+    production of each when the transaction commits; the documents, in the same order.
+
+    The numbering is locked once for the batch and the documents written in one statement,
+    so a batch costs the same few queries whatever its size (a campaign's closing issues one
+    purchase order per order this way). A draft whose idempotency key was used already gets
+    the document it made, numbered as it was, and nothing else happens for it.
+    """
     if kind not in DocumentKind.values:
         raise ValidationFailed(_("Unknown kind of document."), fields={"kind": [kind]})
-    get_template(template)  # a wrong template name fails now, not in the worker
-    if replaces is not None and replaces.owner_id != owner.pk:
+    for template in {draft.template for draft in drafts}:
+        get_template(template)  # a wrong template name fails now, not in the worker
+    if any(
+        draft.replaces is not None and draft.replaces.owner_id != draft.owner.pk for draft in drafts
+    ):
         raise ValidationFailed(
             _("A document may only replace a document of the same organisation."),
             code="replaces_other_owner",
         )
-    if FACTURX_CONTEXT_KEY in context:
+    if any(FACTURX_CONTEXT_KEY in draft.context for draft in drafts):
         raise ValidationFailed(
             _("The key facturx of a document's context is kept for the invoice it is."),
             code="facturx_context_reserved",
         )
+    if not drafts:
+        return []
     today = timezone.localdate()
-    if facturx_invoice is not None:
-        check_issue_date(facturx_invoice, today)  # it is issued today
-        context = {**context, FACTURX_CONTEXT_KEY: invoice_context(facturx_invoice)}
-    stored_context = context_snapshot(context)
+    contexts: dict[int, dict[str, Any]] = {}
+    for draft in drafts:
+        context = draft.context
+        if draft.facturx_invoice is not None:
+            check_issue_date(draft.facturx_invoice, today)  # it is issued today
+            context = {**context, FACTURX_CONTEXT_KEY: invoice_context(draft.facturx_invoice)}
+        contexts[id(draft)] = context_snapshot(context)
+    keys = [draft.idempotency_key for draft in drafts if draft.idempotency_key]
     year = today.year
     try:
-        # Not durable: the number is taken in the requester's transaction, when there is one.
+        # Not durable: the numbers are taken in the requester's transaction, when there is one.
         with transaction.atomic():
             sequence = _locked_sequence(kind=kind, year=year)
-            if idempotency_key:
-                existing = Document.objects.filter(idempotency_key=idempotency_key).first()
-                if existing is not None:
-                    return existing
-            sequence.last_number += 1
-            sequence.save(update_fields=["last_number"])
-            document = Document.objects.create(
-                kind=kind,
-                number=format_number(kind, year, sequence.last_number),
-                year=year,
-                sequence=sequence.last_number,
-                owner=owner,
-                counterpart=counterpart,
-                title=title,
-                template_name=template,
-                context=stored_context,
-                language=language or settings.LANGUAGE_CODE,
-                created_by=created_by,
-                replaces=replaces,
-                idempotency_key=idempotency_key or None,
-                queued_at=timezone.now(),
+            existing = _documents_by_key(keys)
+            new = [draft for draft in drafts if draft.idempotency_key not in existing]
+            first = sequence.last_number + 1
+            sequence.last_number += len(new)
+            if new:
+                sequence.save(update_fields=["last_number"])
+            now = timezone.now()
+            created = Document.objects.bulk_create(
+                Document(
+                    kind=kind,
+                    number=format_number(kind, year, first + index),
+                    year=year,
+                    sequence=first + index,
+                    owner=draft.owner,
+                    counterpart=draft.counterpart,
+                    title=draft.title,
+                    template_name=draft.template,
+                    context=contexts[id(draft)],
+                    language=language or settings.LANGUAGE_CODE,
+                    created_by=created_by,
+                    replaces=draft.replaces,
+                    idempotency_key=draft.idempotency_key,
+                    queued_at=now,
+                )
+                for index, draft in enumerate(new)
             )
             DocumentDevice.objects.bulk_create(
                 DocumentDevice(document=document, device_code=code)
-                for code in sorted(set(device_codes))
+                for document, draft in zip(created, new, strict=True)
+                for code in sorted(set(draft.device_codes))
             )
     except IntegrityError:
-        # The same key sent at once for another kind or year: the first one made it.
-        existing = (
-            Document.objects.filter(idempotency_key=idempotency_key).first()
-            if idempotency_key
-            else None
-        )
-        if existing is None:
+        # The same keys sent at once for another kind or year: the first request made them.
+        existing = _documents_by_key(keys)
+        if not keys or any(draft.idempotency_key not in existing for draft in drafts):
             raise
-        return existing
-    # Committed as pending first: a broker that does not answer is logged, and the document
-    # is queued again by documents_requeue_pending.
-    enqueue_on_commit(_render_task(), document.pk)
-    return document
+        return [existing[draft.idempotency_key] for draft in drafts]
+    # Committed as pending first: a broker that does not answer is logged, and the documents
+    # are queued again by documents_requeue_pending.
+    for document in created:
+        enqueue_on_commit(_render_task(), document.pk)
+    made = iter(created)
+    return [
+        existing[draft.idempotency_key] if draft.idempotency_key in existing else next(made)
+        for draft in drafts
+    ]
+
+
+def _documents_by_key(keys: list[str]) -> dict[str, Document]:
+    if not keys:
+        return {}
+    return {
+        document.idempotency_key: document
+        for document in Document.objects.filter(idempotency_key__in=keys)
+    }
 
 
 def _render_task():

@@ -87,14 +87,6 @@ def register_panels() -> None:
     """Register organisations' own panels (from ``OrganisationsConfig.ready``)."""
     buyer = [OrganisationKind.BUYER]
     register_panel(
-        "organisations-buyer-programme",
-        kinds=buyer,
-        template="organisations/panels/buyer_programme.html",
-        context=lambda organisation: {},
-        order=0,
-        wide=True,
-    )
-    register_panel(
         "organisations-sites",
         kinds=buyer,
         template="organisations/panels/sites.html",

@@ -13,3 +13,15 @@ class ProcurementConfig(AppConfig):
         from procurement.services.offers import stock_follow_transitions
 
         register_transition_observer(stock_follow_transitions)
+
+        # The dashboards of partners, the territory, communes and buyers show group purchasing.
+        from procurement import dashboard
+
+        dashboard.register()
+
+        # A purchase order's title, in each reader's language.
+        from documents.choices import DocumentKind
+        from documents.titles import register_title
+        from procurement.purchase_orders import purchase_order_title
+
+        register_title(DocumentKind.PURCHASE_ORDER, purchase_order_title)

@@ -17,8 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import NotFound
+from documents.models import Document
 from inventory.choices import DeviceState
 from inventory.models import Device
+from organisations.choices import OrganisationKind
 from organisations.models import Organisation, Site
 from procurement import permissions
 from procurement.allocation import (
@@ -30,6 +32,7 @@ from procurement.allocation import (
     OfferSupply,
     PriceTier,
     allocate,
+    tier_reached,
 )
 from procurement.choices import CampaignState, OrderState
 from procurement.models import (
@@ -46,6 +49,7 @@ from procurement.models import (
     OrderDevice,
     OrderLine,
 )
+from procurement.purchase_orders import order_pk_of_key, purchase_order_key
 from procurement.thresholds import Threshold, threshold_on
 from reuse.choices import Grade
 from reuse.models import GRADING_LATEST_FIRST, Grading
@@ -220,6 +224,17 @@ def groupement_members(groupement: Groupement) -> QuerySet[GroupementMember]:
 
 def membership_of(groupement: Groupement, organisation: Organisation) -> GroupementMember | None:
     return GroupementMember.objects.filter(groupement=groupement, organisation=organisation).first()
+
+
+def organisations_joining(groupement: Groupement) -> QuerySet[Organisation]:
+    """The active communes and buyers not yet members of ``groupement``: who may join it."""
+    return (
+        Organisation.objects.filter(
+            Q(kind=OrganisationKind.COMMUNE) | Q(kind=OrganisationKind.BUYER), is_active=True
+        )
+        .exclude(groupement_memberships__groupement=groupement)
+        .order_by("kind", "name")
+    )
 
 
 def opening_day(campaign: Campaign) -> datetime.date:
@@ -580,3 +595,95 @@ def notification_addresses(organisation: Organisation) -> list[str]:
     from reuse.selectors import notification_addresses as addresses
 
     return addresses(organisation)
+
+
+# --- What the pages show: the pooled totals as members commit, and the purchase orders. ---
+
+
+@dataclass(frozen=True)
+class PooledTotal:
+    """Where one offer of a campaign stands: what the members committed so far (``demand``,
+    by ``commitments`` of them), the stock that counts now, what closing now would allocate,
+    the tier that total reaches (its unit price for every buyer) and the next one.
+
+    Once the campaign is allocated, the recorded outcome instead."""
+
+    offer: Offer
+    demand: int
+    commitments: int
+    stock: int
+    allocated: int
+    tier: PriceTier | None
+    next_tier: PriceTier | None
+    is_recorded: bool = False
+
+    @property
+    def below_minimum(self) -> bool:
+        return self.allocated < self.offer.minimum_quantity
+
+    @property
+    def missing_for_minimum(self) -> int:
+        return max(self.offer.minimum_quantity - self.allocated, 0)
+
+    @property
+    def missing_for_next_tier(self) -> int:
+        return self.next_tier.threshold - self.allocated if self.next_tier else 0
+
+    @property
+    def unit_price(self) -> Decimal | None:
+        return self.tier.unit_price if self.tier is not None and not self.below_minimum else None
+
+
+def pooled_totals(campaign: Campaign) -> list[PooledTotal]:
+    """Each offer of ``campaign`` with its pooled total, in the offers' primary key order, in
+    a number of queries that grows neither with the commitments nor with the stock: what a
+    campaign page shows, and asks again as members commit."""
+    entries = campaign_offers(campaign)
+    offers = [entry.offer for entry in entries]
+    committed = {
+        row["offer"]: row
+        for row in CommitmentLine.objects.filter(commitment__campaign=campaign)
+        .order_by()
+        .values("offer")
+        .annotate(demand=Sum("quantity"), commitments=Count("commitment", distinct=True))
+    }
+    recorded = campaign.allocated_at is not None
+    stock = {} if recorded else stock_counts(offers)
+    totals = []
+    for entry in entries:
+        offer, tiers = entry.offer, price_tiers(entry.offer)
+        row = committed.get(offer.pk, {"demand": 0, "commitments": 0})
+        if recorded:
+            outcome = _recorded_outcome(entry)
+            demand, on_stock, allocated = outcome.demand, outcome.stock, outcome.allocated
+            tier = outcome.tier
+        else:
+            demand, on_stock = row["demand"], stock[offer.pk]
+            allocated = min(demand, on_stock)
+            tier = tier_reached(tiers, allocated)
+        higher = [candidate for candidate in tiers if candidate.threshold > allocated]
+        totals.append(
+            PooledTotal(
+                offer=offer,
+                demand=demand,
+                commitments=row["commitments"],
+                stock=on_stock,
+                allocated=allocated,
+                tier=tier,
+                next_tier=None if recorded or not higher else higher[0],
+                is_recorded=recorded,
+            )
+        )
+    return totals
+
+
+def purchase_orders_of(orders: Iterable[Order]) -> dict[int, Document]:
+    """The purchase order (bon de commande) of each order that has one, by the order's
+    primary key, in one query."""
+    keys = [purchase_order_key(order.pk) for order in orders]
+    if not keys:
+        return {}
+    return {
+        order_pk_of_key(document.idempotency_key): document
+        for document in Document.objects.filter(idempotency_key__in=keys)
+    }

@@ -19,6 +19,19 @@ from inventory.choices import DeviceState, EventKind
 from inventory.models import Declaration, Device, DeviceCount, DeviceEvent
 from organisations.choices import CessionEligibility, MembershipRole, OrganisationKind
 from organisations.models import Membership, Organisation, Site
+from procurement.choices import AllocationReason, CampaignState, OrderState
+from procurement.models import (
+    AllocationLine,
+    Campaign,
+    Commitment,
+    Groupement,
+    GroupementMember,
+    Offer,
+    OfferDevice,
+    Order,
+    OrderDevice,
+)
+from procurement.selectors import purchase_orders_of
 from reuse import selectors
 from reuse.choices import DiagnosisResult, SanitisationLevel
 from reuse.models import (
@@ -54,6 +67,15 @@ MODELS = (
     WasteRecord,
     WasteRecordDevice,
     Document,
+    Groupement,
+    GroupementMember,
+    Offer,
+    OfferDevice,
+    Campaign,
+    Commitment,
+    AllocationLine,
+    Order,
+    OrderDevice,
 )
 TERRITORY_EVENTS = (EventKind.DECLARED, EventKind.WITHDRAWN)
 
@@ -160,6 +182,12 @@ def activity_fingerprint() -> dict:
                 "waste_record__weight_kg",
                 "waste_record__tracking_slip",
                 "device__serial_number",
+            )
+        ),
+        "offers": sorted(OfferDevice.objects.values_list("offer__title", "device__serial_number")),
+        "orders": sorted(
+            OrderDevice.objects.values_list(
+                "order__buyer__slug", "order__partner__slug", "device__serial_number"
             )
         ),
     }
@@ -325,7 +353,8 @@ def test_seed_demo_gives_the_partners_activity_at_every_step():
         DeviceState.CLAIMED: 12,
         DeviceState.COLLECTED: 7,
         DeviceState.IN_REFURBISHMENT: 5,
-        DeviceState.READY: 12,
+        DeviceState.READY: 8,
+        DeviceState.RESERVED: 4,
         DeviceState.RECYCLED: 4,
     }
     assert (
@@ -336,8 +365,9 @@ def test_seed_demo_gives_the_partners_activity_at_every_step():
     partners = set(Organisation.objects.partners())
     assert all(partner.has_esus_approval() for partner in partners)
     assert {device.claimed_by for device in devices_in(DeviceState.CLAIMED)} <= partners
-    # Every step was taken by an agent of the partner, through the lifecycle.
-    activity = DeviceEvent.objects.exclude(kind__in=TERRITORY_EVENTS)
+    # Every step was taken by an agent of the partner, through the lifecycle (the
+    # reservations of the group order are the territory's closing).
+    activity = DeviceEvent.objects.exclude(kind__in=(*TERRITORY_EVENTS, EventKind.RESERVED))
     assert set(activity.values_list("organisation__kind", flat=True)) == {OrganisationKind.PARTNER}
     assert not activity.exclude(
         actor__username=Concat(F("organisation__slug"), Value("-agent"))
@@ -373,9 +403,13 @@ def test_seed_demo_ready_devices_are_tested_erased_and_graded():
     # when
     seed()
 
-    # then
-    ready = devices_in(DeviceState.READY)
+    # then: the twelve made ready, four of them since reserved by a group order
+    ready = Device.objects.filter(events__kind=EventKind.READY)
     assert ready.count() == 12
+    assert set(ready.values_list("state", flat=True)) == {
+        DeviceState.READY,
+        DeviceState.RESERVED,
+    }
     grades = Counter()
     for device in ready:
         grading = selectors.device_grade(device)
@@ -458,3 +492,47 @@ def test_seed_demo_adds_no_activity_once_a_partner_claimed():
     assert DeviceEvent.objects.count() == events
     assert not Collection.objects.exists()
     assert Counter(Device.objects.values_list("state", flat=True))[DeviceState.CLAIMED] == 1
+
+
+@pytest.mark.django_db
+def test_seed_demo_runs_group_purchasing_through_its_services():
+    # when
+    output = seed()
+
+    # then: the groupement and its members, approved before both campaigns opened
+    groupement = Groupement.objects.get()
+    assert groupement.coordinator.slug == "gosb"
+    members = GroupementMember.objects.filter(groupement=groupement)
+    assert members.count() == 7
+    assert set(members.values_list("organisation__kind", flat=True)) == {
+        OrganisationKind.BUYER,
+        OrganisationKind.COMMUNE,
+    }
+    # the partners' offers hold their ready devices that match
+    assert Offer.objects.count() == 4
+    for item in OfferDevice.objects.select_related("device", "offer"):
+        assert item.device.state == DeviceState.READY
+        assert item.device.holder == item.offer.partner
+    # one campaign open with its commitments, one allocated with its orders
+    open_campaign = Campaign.objects.get(state=CampaignState.OPEN)
+    closed = Campaign.objects.get(state=CampaignState.ALLOCATED)
+    assert open_campaign.commitments.count() == 3
+    assert closed.commitments.count() == 2
+    assert AllocationLine.objects.filter(campaign=closed, reason=AllocationReason.PRO_RATA).exists()
+    orders = list(Order.objects.filter(campaign=closed))
+    assert len(orders) == 3
+    assert {order.state for order in orders} == {OrderState.PLACED}
+    reserved = Device.objects.filter(order_items__order__in=orders)
+    assert reserved.count() == 4
+    assert set(reserved.values_list("state", flat=True)) == {DeviceState.RESERVED}
+    for device in reserved:
+        event = device.events.get(kind=EventKind.RESERVED)
+        assert event.organisation.slug == "gosb"
+    documents = purchase_orders_of(orders)
+    assert sorted(documents) == sorted(order.pk for order in orders)
+    assert {document.kind for document in documents.values()} == {DocumentKind.PURCHASE_ORDER}
+    assert (
+        "Group purchasing created: a groupement of 7 members, 4 offers holding 10 ready "
+        "devices, 2 campaigns with 5 commitments, of which one closed with 3 orders reserving 4 "
+        "devices, each with its purchase order." in output
+    )

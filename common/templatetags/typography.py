@@ -1,5 +1,5 @@
 """Template filters for French typography: ``colon``, ``elide``, ``gigabytes``, ``filesize``,
-``euros`` (see ``common.typography``)."""
+``euros``, ``percent`` (see ``common.typography``)."""
 
 from __future__ import annotations
 
@@ -14,3 +14,4 @@ register.filter("elide", typography.elide, is_safe=True)
 register.filter("gigabytes", typography.gigabytes)
 register.filter("filesize", typography.filesize)
 register.filter("euros", typography.euros)
+register.filter("percent", typography.percent)

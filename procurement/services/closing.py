@@ -6,7 +6,8 @@ from then on every commitment is refused as too late, and every commitment commi
 is in the allocation (the commitment services lock the same row). The second allocates
 (:func:`procurement.allocation.allocate`, on the stock still ``ready`` and matching), records
 the allocation, places one order per buyer and partner, reserves their devices through the
-lifecycle in one set-based step (an event each) and queues the e-mails. Running it again
+lifecycle in one set-based step (an event each), requests each order's purchase order
+(:mod:`procurement.services.purchase_orders`) and queues the e-mails. Running it again
 changes nothing: a closed campaign is allocated, an allocated one is left as it is; a closing
 stopped between the two transactions is finished by the next run. The queries do not grow
 with the devices nor with the commitments.
@@ -46,6 +47,7 @@ from procurement.services.campaigns import (
     require_coordinator_of,
     run,
 )
+from procurement.services.purchase_orders import purchase_orders_request
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +157,7 @@ def _allocate(
     )
     recorded_pk = {(line.commitment_id, line.offer_id): line.pk for line in recorded}
 
-    _place_orders(
+    orders = _place_orders(
         campaign,
         allocation=allocation,
         commitments={commitment.pk: commitment for commitment in commitments},
@@ -166,6 +168,7 @@ def _allocate(
         organisation=organisation,
         now=now,
     )
+    purchase_orders_request(orders=orders, user=user)
     run(campaign, "allocate", organisation=organisation, at=now)
     enqueue_on_commit(tasks.notify_campaign_allocated, campaign.pk)
     return allocation

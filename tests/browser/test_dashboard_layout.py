@@ -22,9 +22,15 @@ def test_territory_dashboard_cards_start_at_the_same_height(
     cards = tab.locator(".dashboard-grid > .card")
     boxes = [cards.nth(index).bounding_box() for index in range(cards.count())]
 
-    # then: two cards in one row, both starting at its top, whatever their heights
-    assert len(boxes) == 2
-    assert boxes[0]["x"] < boxes[1]["x"]
-    assert boxes[0]["y"] == boxes[1]["y"]
-    assert boxes[0]["height"] != boxes[1]["height"]
+    # then: four cards (the inventory's two, then group purchasing's two), two a row, the
+    # cards of a row starting at its top whatever their heights
+    assert len(boxes) == 4
+    rows: dict[float, list[dict]] = {}
+    for box in boxes:
+        rows.setdefault(box["y"], []).append(box)
+    assert [len(row) for row in rows.values()] == [2, 2]
+    first = boxes[:2]
+    assert first[0]["x"] < first[1]["x"]
+    assert first[0]["y"] == first[1]["y"]
+    assert first[0]["height"] != first[1]["height"]
     assert tab.locator("#communes-title").is_visible()

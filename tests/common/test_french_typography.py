@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django import forms
@@ -125,3 +126,13 @@ def test_the_claim_and_collection_drop_downs_offer_a_french_empty_choice(declare
     assert "---------" not in rendered
     assert "Choisissez une déclaration" in rendered
     assert "Choisissez un site" in rendered
+
+
+def test_a_rate_is_written_as_the_reader_writes_it():
+    with translation.override("fr"):
+        french = [typography.percent(rate) for rate in ("20.00", "5.50", Decimal("0"), None)]
+    with translation.override("en"):
+        english = typography.percent("5.50")
+
+    assert french == ["20\u00a0%", "5,5\u00a0%", "0\u00a0%", ""]
+    assert english == "5.5%"

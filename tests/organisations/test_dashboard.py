@@ -30,22 +30,29 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "inventory-commune-states",
             "reuse-commune-claims",
             "reuse-pickups",
+            "procurement-commune-campaigns",
+            "procurement-orders",
         ],
         OrganisationKind.PARTNER: [
             "inventory-partner-claimable",
             "inventory-partner-held",
             "reuse-partner-claims",
             "reuse-pickups",
+            "procurement-partner-offers",
+            "procurement-orders",
         ],
         OrganisationKind.TERRITORY: [
             "inventory-territory-states",
             "inventory-territory-awaiting",
+            "procurement-territory-campaigns",
+            "procurement-orders",
             "inventory-territory-by-commune",
         ],
         OrganisationKind.BUYER: [
-            "organisations-buyer-programme",
+            "procurement-buyer-campaigns",
             "organisations-sites",
             "organisations-members",
+            "procurement-orders",
         ],
     }
 

@@ -184,7 +184,7 @@ def test_territory_dashboard_counts_by_state_and_commune(
 
 
 @pytest.mark.django_db
-def test_buyer_dashboard_shows_sites_and_members_only(english, buyer, declare):
+def test_buyer_dashboard_shows_group_orders_sites_and_members(english, buyer, declare):
     # given
     declare(2)
     user = member(buyer, role=MembershipRole.ADMIN)
@@ -204,7 +204,7 @@ def test_buyer_dashboard_shows_sites_and_members_only(english, buyer, declare):
     )
     content = response.content.decode()
     assert "Lina Haddad" in content
-    assert "does not open group orders or donations yet" in content
+    assert "Group orders open to you" in content
     assert "awaiting_claim_count" not in response.context
 
 

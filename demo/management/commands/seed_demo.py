@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, no_translations
 from django.utils.translation import gettext as _
 
 from demo.activity import seed_refurbishment
+from demo.procurement import seed_group_purchasing
 from demo.territory import DEMO_PASSWORD, SeedReport, seed_demo
 
 TERRITORY_COUNTS = (
@@ -26,20 +27,30 @@ ACTIVITY_COUNTS = (
     "recycled",
     "waste_records",
 )
+GROUP_PURCHASING_COUNTS = (
+    "groupement_members",
+    "offers",
+    "offered_devices",
+    "campaigns",
+    "commitments",
+    "orders",
+    "reserved",
+)
 
 
 class Command(BaseCommand):
     help = (
         "Create the demo territory (Grand-Orly Seine Bièvre): its 24 communes, three partners, "
-        "four buyers, two users for each, a few hundred declared devices, and the partners' "
-        "claims, collections, refurbishment and recycling of some of them. Running it again "
-        "changes nothing. Prints the demo logins."
+        "four buyers, two users for each, a few hundred declared devices, the partners' "
+        "claims, collections, refurbishment and recycling of some of them, and the "
+        "groupement de commandes with its offers, an open campaign and a closed one. Running "
+        "it again changes nothing. Prints the demo logins."
     )
 
     # Like Django's own commands, this one speaks English to operators, whatever LANGUAGE_CODE.
     @no_translations
     def handle(self, *args, **options) -> None:
-        report = seed_refurbishment(seed_demo())
+        report = seed_group_purchasing(seed_refurbishment(seed_demo()))
         self.stdout.write(self.summary(report))
         self.stdout.write("")
         self.stdout.write(self.logins_table(report))
@@ -74,6 +85,17 @@ class Command(BaseCommand):
                     "recycled %(recycled)d in %(waste_records)d shipments."
                 )
                 % {key: created[key] for key in ACTIVITY_COUNTS}
+            )
+        if any(created[key] for key in GROUP_PURCHASING_COUNTS):
+            lines.append(
+                _(
+                    "Group purchasing created: a groupement of %(groupement_members)d members, "
+                    "%(offers)d offers holding %(offered_devices)d ready devices, %(campaigns)d "
+                    "campaigns with %(commitments)d commitments, of which one closed with "
+                    "%(orders)d orders reserving %(reserved)d devices, each with its purchase "
+                    "order."
+                )
+                % {key: created[key] for key in GROUP_PURCHASING_COUNTS}
             )
         return "\n".join(lines)
 
