@@ -307,6 +307,8 @@ if not DEBUG:
 QUIET_LIBRARIES = [
     "fontTools",
     "weasyprint",
+    # factur-x logs each schema check and each XML it embeds or extracts.
+    "factur-x",
     "PIL",
     "kombu",
     "amqp",

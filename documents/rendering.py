@@ -4,6 +4,10 @@ The template sees the context captured when the document was requested and the d
 own fixed fields (number, kind, title, date), in the document's language, so producing it
 again gives the same document. Only the project's static files may be loaded: a document
 never fetches anything from the network.
+
+A document whose context holds an invoice (``context["facturx"]``, written by
+``document_request(facturx_invoice=...)``) is produced as a Factur-X: its page rendered as
+PDF/A-3b, with the EN 16931 XML of the invoice, under the document's number and date, embedded.
 """
 
 from __future__ import annotations
@@ -21,12 +25,16 @@ from django.contrib.staticfiles import finders
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.utils import translation
+from django.utils import timezone, translation
 
+from documents.facturx import PDF_VARIANT, facturx_pdf, invoice_from_context, invoice_xml
 from documents.models import Document
 
 if TYPE_CHECKING:
     from weasyprint.urls import URLFetcher
+
+# The key of a document's context that holds a Factur-X invoice (see documents.facturx).
+FACTURX_CONTEXT_KEY = "facturx"
 
 
 def context_snapshot(context: dict[str, Any]) -> dict[str, Any]:
@@ -100,13 +108,44 @@ class RenderedPDF:
         return len(self.content)
 
 
-def render_pdf(document: Document) -> RenderedPDF:
-    """The PDF of the document and its SHA-256."""
-    html = render_html(document)
+def html_to_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
+    """WeasyPrint's PDF of a document's HTML; ``pdf_variant`` asks for a standard variant of
+    PDF (``"pdf/a-3b"``), otherwise WeasyPrint's plain PDF."""
     # Relative and /static/ URLs resolve against the site root, served by StaticFilesFetcher.
     html_class, fetcher_class = _weasyprint()
-    content = html_class(string=html, base_url="file:///", url_fetcher=fetcher_class()).write_pdf()
+    options = {"pdf_variant": pdf_variant} if pdf_variant else {}
+    return html_class(string=html, base_url="file:///", url_fetcher=fetcher_class()).write_pdf(
+        **options
+    )
+
+
+def render_pdf(document: Document, *, pdf_variant: str | None = None) -> RenderedPDF:
+    """The PDF of the document and its SHA-256: a Factur-X when the document is an invoice,
+    otherwise WeasyPrint's PDF, in ``pdf_variant`` when one is given."""
+    html = render_html(document)
+    if FACTURX_CONTEXT_KEY in document.context:
+        content = _facturx_content(document, html)
+    else:
+        content = html_to_pdf(html, pdf_variant=pdf_variant)
     return RenderedPDF(content=content, sha256=hashlib.sha256(content).hexdigest())
+
+
+def _facturx_content(document: Document, html: str) -> bytes:
+    """The invoice's page as PDF/A-3b with its XML, numbered and dated as the document."""
+    invoice = invoice_from_context(document.context[FACTURX_CONTEXT_KEY])
+    xml = invoice_xml(
+        invoice, number=document.number, issue_date=timezone.localdate(document.created_at)
+    )
+    with translation.override(document.language):
+        subject = f"{document.get_kind_display()} {document.number}"
+    return facturx_pdf(
+        html_to_pdf(html, pdf_variant=PDF_VARIANT),
+        xml,
+        title=document.title,
+        author=invoice.seller.name,
+        subject=subject,
+        language=document.language,
+    )
 
 
 def storage_name(document: Document) -> str:

@@ -25,8 +25,14 @@ from django.utils.translation import gettext as _
 from common.errors import ValidationFailed
 from common.handoff import enqueue, enqueue_on_commit
 from documents.choices import DocumentKind, DocumentState
+from documents.facturx import Invoice, check_issue_date, invoice_context
 from documents.models import Document, DocumentDevice, DocumentSequence, format_number
-from documents.rendering import context_snapshot, render_pdf, storage_name
+from documents.rendering import (
+    FACTURX_CONTEXT_KEY,
+    context_snapshot,
+    render_pdf,
+    storage_name,
+)
 from organisations.models import Organisation
 
 logger = logging.getLogger(__name__)
@@ -56,6 +62,7 @@ def document_request(
     language: str | None = None,
     replaces: Document | None = None,
     device_codes: Iterable[str] = (),
+    facturx_invoice: Invoice | None = None,
 ) -> Document:
     """Number a new document and queue its production when the transaction commits.
 
@@ -64,6 +71,9 @@ def document_request(
     With an ``idempotency_key`` already used, the document it made is returned and
     nothing else happens. ``replaces`` names the issued document this one corrects.
     ``device_codes`` are the codes of the devices the document is about, for their pages.
+    With a ``facturx_invoice``, the document is that invoice or credit note: the invoice is
+    stored in the context under ``facturx`` (lines, amounts and totals, for the template)
+    and the PDF is a Factur-X carrying its EN 16931 XML under the document's number and date.
     """
     if kind not in DocumentKind.values:
         raise ValidationFailed(_("Unknown kind of document."), fields={"kind": [kind]})
@@ -73,8 +83,17 @@ def document_request(
             _("A document may only replace a document of the same organisation."),
             code="replaces_other_owner",
         )
+    if FACTURX_CONTEXT_KEY in context:
+        raise ValidationFailed(
+            _("The key facturx of a document's context is kept for the invoice it is."),
+            code="facturx_context_reserved",
+        )
+    today = timezone.localdate()
+    if facturx_invoice is not None:
+        check_issue_date(facturx_invoice, today)  # it is issued today
+        context = {**context, FACTURX_CONTEXT_KEY: invoice_context(facturx_invoice)}
     stored_context = context_snapshot(context)
-    year = timezone.localdate().year
+    year = today.year
     try:
         # Not durable: the number is taken in the requester's transaction, when there is one.
         with transaction.atomic():

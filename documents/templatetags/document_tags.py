@@ -1,8 +1,9 @@
-"""Template filters for documents, whose context keeps dates as ISO strings."""
+"""Template filters for documents, whose context keeps dates and amounts as strings."""
 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django import template
 from django.utils import formats
@@ -25,3 +26,21 @@ def isodate(value: str | datetime.date | None, format_name: str = "DATE_FORMAT")
         except ValueError:
             return value
     return formats.date_format(value, format_name)
+
+
+@register.filter
+def amount(value: str | Decimal | None) -> str:
+    """An amount from a document's context (``"1234.5"``), with its cents, in the document's
+    language: 1 234,50."""
+    if value in (None, ""):
+        return ""
+    return formats.number_format(Decimal(value), decimal_pos=2, force_grouping=True)
+
+
+@register.filter
+def decimal_number(value: str | Decimal | None) -> str:
+    """A quantity or a rate from a document's context, without trailing zeros: 3, 5,5."""
+    if value in (None, ""):
+        return ""
+    plain = Decimal(format(Decimal(value).normalize(), "f"))
+    return formats.number_format(plain, force_grouping=True)
