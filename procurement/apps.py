@@ -13,3 +13,8 @@ class ProcurementConfig(AppConfig):
         from procurement.services.offers import stock_follow_transitions
 
         register_transition_observer(stock_follow_transitions)
+
+        # The titles of the documents of deliveries, in each reader's language.
+        from procurement import delivery_documents
+
+        delivery_documents.register()
