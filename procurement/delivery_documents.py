@@ -1,7 +1,9 @@
 """The documents of a delivery: the delivery note (bon de livraison, ``BL-…``), issued when the
-partner prepares the delivery and again, signed, when the buyer decides on it; and the
-admission record (procès-verbal d'admission, ``PV-…``). What each shows, captured from the
-rows when it is requested, and its title in each reader's language (:mod:`documents.titles`).
+partner prepares the delivery and again, signed, when the buyer decides on it; the admission
+record (procès-verbal d'admission, ``PV-…``); the invoice (``FA-…``) and the credit note
+(``AV-…``), whose content :mod:`procurement.services.invoices` writes. What each shows,
+captured from the rows when it is requested, and its title in each reader's language
+(:mod:`documents.titles`).
 
 Money is kept as text to the cent ("1234.50"): a line per order line, its amount excl. VAT
 and its VAT rounded half-up to the cent, the totals adding the lines, as the order did.
@@ -17,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from documents.choices import DocumentKind
+from documents.facturx import InvoiceTypeCode
+from documents.rendering import FACTURX_CONTEXT_KEY
 from documents.titles import register_title
 from procurement.allocation import ZERO, line_amounts, to_cent
 from procurement.models import Admission, Delivery, DeliveryDevice
@@ -47,10 +51,20 @@ def admission_record_title(context: Mapping[str, Any]) -> str:
     }
 
 
+def invoice_title(context: Mapping[str, Any]) -> str:
+    """An invoice's or a credit note's title, from the Factur-X content it stores."""
+    facturx = context[FACTURX_CONTEXT_KEY]
+    if facturx["type_code"] == InvoiceTypeCode.CREDIT_NOTE:
+        return _("Credit note to %(buyer)s") % {"buyer": facturx["buyer"]["name"]}
+    return _("Invoice to %(buyer)s") % {"buyer": facturx["buyer"]["name"]}
+
+
 def register() -> None:
     """Register the builders of the titles (from ``ProcurementConfig.ready``)."""
     register_title(DocumentKind.DELIVERY_NOTE, delivery_note_title)
     register_title(DocumentKind.ADMISSION_RECORD, admission_record_title)
+    register_title(DocumentKind.INVOICE, invoice_title)
+    register_title(DocumentKind.CREDIT_NOTE, invoice_title)
 
 
 def _money(amount) -> str:

@@ -1,6 +1,6 @@
 """Group purchasing: the groupement de commandes and its members, the partners' offers and
 their stock, the campaigns, the members' commitments, the allocation and the orders; then the
-deliveries of the orders and the buyers' admissions.
+deliveries of the orders, the buyers' admissions, and the partners' invoices and credit notes.
 
 The rules live in :mod:`procurement.services` (every write) and :mod:`procurement.allocation`
 (the allocation itself, a pure function); the database keeps what must never be false: one
@@ -33,6 +33,7 @@ from procurement.choices import (
     CampaignState,
     DeliveryItemOutcome,
     DeliveryState,
+    InvoiceState,
     OrderState,
 )
 from reuse.choices import Grade
@@ -1054,3 +1055,108 @@ class Admission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id}: {self.decision} ({self.decided_on})"
+
+
+class Invoice(FSMModelMixin, models.Model):
+    """The partner's invoice of a delivery's admitted devices (``FA-…``): a Factur-X PDF/A-3
+    (:mod:`documents.facturx`) issued once and never changed; cancelled by a credit note
+    (:class:`CreditNote`), after which the delivery may be invoiced again. Its totals are the
+    invoice's, as its XML states them."""
+
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("delivery")
+    )
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="invoices_issued",
+        verbose_name=_("partner"),
+    )
+    buyer = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="invoices_received",
+        verbose_name=_("buyer"),
+    )
+    state = FSMField(
+        _("state"),
+        max_length=16,
+        choices=InvoiceState.choices,
+        default=InvoiceState.ISSUED,
+        protected=True,
+        db_index=True,
+    )
+    document = models.OneToOneField(
+        Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
+    )
+    issued_on = models.DateField(_("issued on"))
+    due_on = models.DateField(_("due on"))
+    total_excl_vat = models.DecimalField(
+        _("total excl. VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2
+    )
+    total_vat = models.DecimalField(_("VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2)
+    total_incl_vat = models.DecimalField(
+        _("total incl. VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery"],
+                condition=Q(state=InvoiceState.ISSUED),
+                name="%(app_label)s_%(class)s_one_standing_per_delivery",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=InvoiceState.values),
+                name="%(app_label)s_%(class)s_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_incl_vat=F("total_excl_vat") + F("total_vat")),
+                name="%(app_label)s_%(class)s_totals_add_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}: {self.partner} → {self.buyer}"
+
+    @transition(field=state, source=InvoiceState.ISSUED, target=InvoiceState.CANCELLED)
+    def cancel(self) -> None:
+        """A credit note cancels the invoice."""
+
+
+class CreditNote(models.Model):
+    """The credit note (type 381) that cancels an invoice whole, with its reason: the same
+    lines and amounts, naming the invoice it cancels; its own numbers (``AV-…``)."""
+
+    invoice = models.OneToOneField(
+        Invoice, on_delete=models.PROTECT, related_name="credit_note", verbose_name=_("invoice")
+    )
+    reason = models.TextField(_("reason"))
+    document = models.OneToOneField(
+        Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
+    )
+    issued_on = models.DateField(_("issued on"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="%(app_label)s_%(class)s_with_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} → {self.invoice_id}"

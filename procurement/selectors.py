@@ -43,6 +43,7 @@ from procurement.models import (
     DeliveryDevice,
     Groupement,
     GroupementMember,
+    Invoice,
     Offer,
     OfferDevice,
     Order,
@@ -656,4 +657,17 @@ def device_grades(device_pks: Iterable[int]) -> dict[int, str]:
         with_grade(Device.objects.filter(pk__in=list(device_pks))).values_list(
             "pk", "current_grade"
         )
+    )
+
+
+def invoices_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Invoice]:
+    """The invoices ``organisations`` may read (their partner's, their buyer's; all for the
+    territory), with their document, parties and credit note."""
+    condition = permissions.visible_deliveries_q(organisations)
+    if condition is None:
+        return Invoice.objects.none()
+    return (
+        Invoice.objects.filter(condition)
+        .select_related("document", "partner", "buyer", "credit_note__document")
+        .order_by("-created_at", "-pk")
     )

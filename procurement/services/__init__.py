@@ -1,6 +1,6 @@
 """Group purchasing's writes, one module per subject: the groupement, offers and their stock,
-campaigns, commitments, the closing (allocation and orders), orders, and their deliveries and
-admissions. Each takes
+campaigns, commitments, the closing (allocation and orders), orders, their deliveries and
+admissions, and their invoices and credit notes. Each takes
 keyword-only arguments, checks who acts, runs in one durable transaction and queues its
 e-mails once it commits.
 """
@@ -23,6 +23,7 @@ from procurement.services.groupements import (
     groupement_member_update,
     groupement_update,
 )
+from procurement.services.invoices import credit_note_issue, invoice_issue
 from procurement.services.offers import (
     OFFER_FIELDS,
     offer_create,
@@ -45,6 +46,7 @@ __all__ = [
     "campaigns_remind_closing",
     "commitment_submit",
     "commitment_withdraw",
+    "credit_note_issue",
     "delivery_decide",
     "delivery_prepare",
     "groupement_create",
@@ -52,6 +54,7 @@ __all__ = [
     "groupement_member_remove",
     "groupement_member_update",
     "groupement_update",
+    "invoice_issue",
     "offer_create",
     "offer_deactivate",
     "offer_stock_add",
