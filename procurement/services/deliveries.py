@@ -33,12 +33,13 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.handoff import enqueue_on_commit
 from documents.choices import DocumentKind
 from documents.services import document_request
 from inventory.services import devices_transition
 from organisations.models import Site
 from organisations.permissions import is_member
-from procurement import delivery_documents, permissions, selectors
+from procurement import delivery_documents, permissions, selectors, tasks
 from procurement.allocation import line_amounts, to_cent
 from procurement.choices import (
     FINAL_DECISIONS,
@@ -188,6 +189,7 @@ def delivery_prepare(
             device_codes=[item.device.code for item in items],
         )
         delivery.save(update_fields=["note"])
+        enqueue_on_commit(tasks.notify_delivery_prepared, delivery.pk)
     return delivery
 
 
@@ -374,6 +376,7 @@ def delivery_decide(
             created_at=now,
         )
         _issue_documents(locked, admission, items, user=user)
+        enqueue_on_commit(tasks.notify_delivery_decided, admission.pk)
     return admission
 
 

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.handoff import enqueue_on_commit
 from documents.choices import DocumentKind
 from documents.facturx import (
     Allowance,
@@ -52,7 +53,7 @@ from documents.rendering import FACTURX_CONTEXT_KEY
 from documents.services import document_request
 from organisations.models import Organisation, Site
 from organisations.permissions import is_member
-from procurement import permissions
+from procurement import permissions, tasks
 from procurement.allocation import ZERO, to_cent
 from procurement.choices import AdmissionDecision, DeliveryItemOutcome, DeliveryState
 from procurement.models import CreditNote, Delivery, DeliveryDevice, Invoice
@@ -267,6 +268,7 @@ def invoice_issue(*, delivery: Delivery, user: AbstractBaseUser, iban: str = "")
             total_incl_vat=totals.grand_total,
             created_by=user,
         )
+        enqueue_on_commit(tasks.notify_invoice_issued, invoice.pk)
     return invoice
 
 
@@ -321,4 +323,5 @@ def credit_note_issue(*, invoice: Invoice, user: AbstractBaseUser, reason: str) 
             issued_on=issued_on,
             created_by=user,
         )
+        enqueue_on_commit(tasks.notify_invoice_issued, locked.pk)
     return credit_note
