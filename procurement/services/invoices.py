@@ -56,7 +56,7 @@ from organisations.permissions import is_member
 from procurement import permissions, tasks
 from procurement.allocation import ZERO, to_cent
 from procurement.choices import AdmissionDecision, DeliveryItemOutcome, DeliveryState
-from procurement.models import CreditNote, Delivery, DeliveryDevice, Invoice
+from procurement.models import Admission, CreditNote, Delivery, DeliveryDevice, Invoice
 from procurement.services.orders import cancellation_reason
 
 INVOICE_TEMPLATE = "documents/facturx_invoice.html"
@@ -127,16 +127,16 @@ def reduction_allowances(
 
 
 def invoice_content(
-    delivery: Delivery, items: list[DeliveryDevice], *, issued_on: datetime.date, iban: str = ""
+    delivery: Delivery,
+    admission: Admission,
+    items: list[DeliveryDevice],
+    *,
+    issued_on: datetime.date,
+    iban: str = "",
 ) -> FacturxInvoice:
-    """The Factur-X invoice of ``delivery``'s admitted ``items`` (module docstring), as
-    issued on ``issued_on``. ``delivery`` comes with its order's commitment and campaign's
-    groupement, its parties, site and admissions."""
-    admission = next(
-        decision
-        for decision in delivery.admissions.all()
-        if decision.decision in (AdmissionDecision.ADMISSION, AdmissionDecision.REDUCTION)
-    )
+    """The Factur-X invoice of ``delivery``'s admitted ``items`` (module docstring) after
+    ``admission``, as issued on ``issued_on``. ``delivery`` comes with its order's commitment
+    and campaign's groupement, its parties and site."""
     by_line: dict[int, list[DeliveryDevice]] = defaultdict(list)
     for item in items:
         by_line[item.line_id].append(item)
@@ -243,7 +243,11 @@ def invoice_issue(*, delivery: Delivery, user: AbstractBaseUser, iban: str = "")
             .order_by("line_id", "device__code")
         )
         issued_on = timezone.localdate()
-        content = invoice_content(locked, items, issued_on=issued_on, iban=iban)
+        admission = Admission.objects.get(
+            delivery=locked,
+            decision__in=[AdmissionDecision.ADMISSION, AdmissionDecision.REDUCTION],
+        )
+        content = invoice_content(locked, admission, items, issued_on=issued_on, iban=iban)
         totals = content.totals
         document = document_request(
             kind=DocumentKind.INVOICE,

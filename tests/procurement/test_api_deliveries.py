@@ -239,3 +239,27 @@ def test_the_deliveries_list_costs_the_same_queries_whatever_its_length(
     results = response.json()["results"]
     assert len(results) == 3
     assert all(len(delivery["devices"]) == 2 for delivery in results)
+
+
+def test_the_invoices_list_costs_the_same_queries_whatever_its_length(
+    client_for,
+    placed_order,
+    partner,
+    partner_user,
+    buyer_user,
+    buyer_site,
+    django_assert_max_num_queries,
+):
+    SiteFactory(organisation=partner, name="Atelier", postal_code="94200")
+    partner_client, buyer_client = client_for(partner_user), client_for(buyer_user)
+    for _index in range(3):
+        delivery = prepare(partner_client, placed_order(1), buyer_site).json()
+        assert admit(buyer_client, delivery["id"]).status_code == 200
+        body = {"delivery": delivery["id"]}
+        assert partner_client.post("/api/v1/invoices/", body, format="json").status_code == 201
+    buyer_client.get("/api/v1/invoices/")
+
+    with django_assert_max_num_queries(7):
+        response = buyer_client.get("/api/v1/invoices/")
+
+    assert len(response.json()["results"]) == 3
