@@ -11,10 +11,11 @@ and its VAT rounded half-up to the cent, the totals adding the lines, as the ord
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -45,8 +46,9 @@ def delivery_note_title(context: Mapping[str, Any]) -> str:
 
 
 def admission_record_title(context: Mapping[str, Any]) -> str:
+    day = datetime.date.fromisoformat(context["delivery"]["date"])
     return _("Admission record — delivery of %(date)s to %(buyer)s") % {
-        "date": context["delivery"]["date"],
+        "date": formats.date_format(day, "SHORT_DATE_FORMAT"),
         "buyer": context["buyer"]["name"],
     }
 

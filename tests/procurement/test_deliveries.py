@@ -442,3 +442,30 @@ def test_deliver_is_refused_to_a_partner_and_from_ready(
             recipient=partner,
         )
     assert snapshot() == before
+
+
+def test_the_documents_titles_are_worded_in_the_readers_language(
+    placed_order, partner_user, buyer_user, buyer_site
+):
+    from django.utils import translation
+
+    from documents.titles import document_title
+
+    order = placed_order(2)
+    delivery = prepare(order, partner_user, buyer_site)
+    admission = decide(delivery, buyer_user)
+    delivery.refresh_from_db()
+
+    with translation.override("en"):
+        assert document_title(delivery.note) == "Delivery note — 2 devices for FCPE Cachan"
+        assert document_title(delivery.signed_note) == (
+            "Signed delivery note — 2 devices for FCPE Cachan"
+        )
+        assert document_title(admission.record) == (
+            f"Admission record — delivery of {today():%m/%d/%Y} to FCPE Cachan"
+        )
+    with translation.override("fr"):
+        assert document_title(delivery.note) == "Bon de livraison — 2 appareils pour FCPE Cachan"
+        assert document_title(admission.record) == (
+            f"Procès-verbal d’admission — livraison du {today():%d/%m/%Y} à FCPE Cachan"
+        )
