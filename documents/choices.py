@@ -13,6 +13,9 @@ class DocumentKind(models.TextChoices):
     WASTE_REGISTER = "waste_register", _("Waste register")
     PURCHASE_ORDER = "purchase_order", _("Purchase order")
     DELIVERY_NOTE = "delivery_note", _("Delivery note")
+    ADMISSION_RECORD = "admission_record", _("Admission record")
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
     DONATION_AGREEMENT = "donation_agreement", _("Donation agreement")
     LABEL_SHEET = "label_sheet", _("Label sheet")
     IMPACT_REPORT = "impact_report", _("Impact report")
@@ -26,6 +29,9 @@ NUMBER_PREFIXES: dict[str, str] = {
     DocumentKind.WASTE_REGISTER: "RD",  # registre des déchets
     DocumentKind.PURCHASE_ORDER: "BC",  # bon de commande
     DocumentKind.DELIVERY_NOTE: "BL",  # bon de livraison
+    DocumentKind.ADMISSION_RECORD: "PV",  # procès-verbal d'admission
+    DocumentKind.INVOICE: "FA",  # facture
+    DocumentKind.CREDIT_NOTE: "AV",  # avoir
     DocumentKind.DONATION_AGREEMENT: "CC",  # convention de cession
     DocumentKind.LABEL_SHEET: "ET",  # étiquettes
     DocumentKind.IMPACT_REPORT: "RI",  # rapport d'impact

@@ -68,6 +68,7 @@ class EventKind(models.TextChoices):
     RECYCLED = "recycled", _("Recycled")
     RESERVED = "reserved", _("Reserved")
     UNRESERVED = "unreserved", _("Reservation released")
+    DELIVERED = "delivered", _("Delivered")
 
 
 class ImportState(models.TextChoices):

@@ -685,6 +685,18 @@ class Device(FSMModelMixin, models.Model):
         """The order (or its campaign) is cancelled before delivery: the device goes back to
         its holder's stock."""
 
+    @transition(
+        field=state,
+        source=DeviceState.RESERVED,
+        target=DeviceState.DELIVERED,
+        permission=permissions.is_recipient,
+        custom={"event": EventKind.DELIVERED, "label": _("Admit the delivery")},
+    )
+    def deliver(self, *, recipient: Organisation) -> None:
+        """The buyer admits the delivery of a reserved device (the « service fait » of a
+        group order): the device is its own from then on."""
+        self.holder_id = recipient.pk
+
 
 def unerased_data(
     device: Device, *, erasure_refusal: str | Callable[[Device], str | None] | None

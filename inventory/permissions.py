@@ -122,6 +122,12 @@ def is_claimant(device: Device, organisation: Organisation) -> bool:
     return device.claimed_by_id is not None and organisation.pk == device.claimed_by_id
 
 
+def is_recipient(device: Device, organisation: Organisation) -> bool:
+    """A commune or a buyer receives the devices of its group orders: its admission of a
+    delivery delivers them."""
+    return organisation.is_commune or organisation.is_buyer
+
+
 def is_coordinator(device: Device, organisation: Organisation) -> bool:
     """The territory coordinates the group orders: a campaign's allocation reserves a device
     for an order, and cancelling the order releases it (the system runs both at a campaign's

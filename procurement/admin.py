@@ -7,13 +7,18 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from procurement.models import (
+    Admission,
     AllocationLine,
     Campaign,
     CampaignOffer,
     Commitment,
     CommitmentLine,
+    CreditNote,
+    Delivery,
+    DeliveryDevice,
     Groupement,
     GroupementMember,
+    Invoice,
     Offer,
     OfferDevice,
     OfferPriceTier,
@@ -144,3 +149,43 @@ class OrderAdmin(ReadOnlyAdmin):
     search_fields = ["buyer__name", "partner__name", "campaign__title"]
     list_select_related = ["campaign", "buyer", "partner"]
     inlines = [OrderLineInline, OrderDeviceInline]
+
+
+class DeliveryDeviceInline(ReadOnlyInline):
+    model = DeliveryDevice
+    fields = ["device", "line", "outcome", "refusal_reason", "warranty_ends_on"]
+
+
+class AdmissionInline(ReadOnlyInline):
+    model = Admission
+    fields = ["decision", "decided_on", "reason", "reduction_amount", "signatory_name", "record"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "order", "partner", "buyer", "delivery_date", "state", "note"]
+    list_filter = ["state"]
+    search_fields = ["buyer__name", "partner__name"]
+    list_select_related = [
+        "order__campaign",
+        "order__buyer",
+        "order__partner",
+        "partner",
+        "buyer",
+        "note",
+    ]
+    inlines = [AdmissionInline, DeliveryDeviceInline]
+
+
+class CreditNoteInline(ReadOnlyInline):
+    model = CreditNote
+    fields = ["document", "reason", "issued_on", "created_by"]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = ["document", "partner", "buyer", "state", "issued_on", "total_incl_vat"]
+    list_filter = ["state"]
+    search_fields = ["document__number", "buyer__name", "partner__name"]
+    list_select_related = ["document", "partner", "buyer"]
+    inlines = [CreditNoteInline]

@@ -25,3 +25,8 @@ class ProcurementConfig(AppConfig):
         from procurement.purchase_orders import purchase_order_title
 
         register_title(DocumentKind.PURCHASE_ORDER, purchase_order_title)
+
+        # The titles of the documents of deliveries, in each reader's language.
+        from procurement import delivery_documents
+
+        delivery_documents.register()

@@ -41,3 +41,49 @@ class AllocationReason(models.TextChoices):
     FULL = "full", _("Full quantity")
     PRO_RATA = "pro_rata", _("Pro rata")
     DROPPED = "dropped", _("Offer dropped")
+
+
+class DeliveryState(models.TextChoices):
+    """A delivery of an order: prepared by the partner, then decided by the buyer (CCAG-FCS
+    2021, articles 27 to 29): admitted (with or without a réfaction), postponed (ajourné: the
+    partner corrects it and the buyer decides again, its devices still reserved) or
+    rejected."""
+
+    PREPARED = "prepared", pgettext_lazy("delivery", "Prepared")
+    POSTPONED = "postponed", pgettext_lazy("delivery", "Postponed")
+    ADMITTED = "admitted", pgettext_lazy("delivery", "Admitted")
+    REJECTED = "rejected", pgettext_lazy("delivery", "Rejected")
+
+
+# A delivery in one of these states waits for the buyer's decision.
+DELIVERY_AWAITING_STATES = frozenset({DeliveryState.PREPARED, DeliveryState.POSTPONED})
+
+
+class AdmissionDecision(models.TextChoices):
+    """The buyer's decision on a delivery, in the CCAG-FCS 2021's words."""
+
+    ADMISSION = "admission", _("Admission")
+    REDUCTION = "reduction", _("Admission with a price reduction (réfaction)")
+    POSTPONEMENT = "postponement", _("Postponement (ajournement)")
+    REJECTION = "rejection", _("Rejection")
+
+
+# The decisions that end a delivery: recorded once.
+FINAL_DECISIONS = frozenset(
+    {AdmissionDecision.ADMISSION, AdmissionDecision.REDUCTION, AdmissionDecision.REJECTION}
+)
+
+
+class DeliveryItemOutcome(models.TextChoices):
+    """What became of one device of a delivery."""
+
+    PENDING = "pending", _("Awaiting the decision")
+    ADMITTED = "admitted", _("Admitted")
+    REFUSED = "refused", _("Refused")
+
+
+class InvoiceState(models.TextChoices):
+    """An invoice, issued once and never changed; cancelled by a credit note."""
+
+    ISSUED = "issued", pgettext_lazy("invoice", "Issued")
+    CANCELLED = "cancelled", pgettext_lazy("invoice", "Cancelled by a credit note")

@@ -1,7 +1,9 @@
 """E-mails of group purchasing, written from templates in the site's language: a campaign
 opens or closes within a day (to the members who may commit), its orders are placed (to each
 buyer and partner) and its dropped offers told (to their buyers), an order or a campaign is
-cancelled (to both sides, to the committed members)."""
+cancelled (to both sides, to the committed members); at each hand-over of a delivery, a
+delivery is announced (to the buyer), decided on (to the partner), invoiced or its invoice
+cancelled by a credit note (to the buyer)."""
 
 from __future__ import annotations
 
@@ -17,8 +19,16 @@ from django.utils import translation
 
 from organisations.models import Organisation
 from procurement import selectors
-from procurement.choices import AllocationReason
-from procurement.models import AllocationLine, Campaign, Order, OrderLine
+from procurement.choices import AllocationReason, DeliveryItemOutcome
+from procurement.models import (
+    Admission,
+    AllocationLine,
+    Campaign,
+    Delivery,
+    Invoice,
+    Order,
+    OrderLine,
+)
 
 
 def _send(template: str, *, recipients: Sequence[str], context: dict) -> int:
@@ -132,3 +142,28 @@ def send_campaign_cancelled(*, campaign: Campaign) -> int:
         context = {"campaign": campaign, "member": commitment.buyer}
         sent += _send("campaign_cancelled", recipients=_to(commitment.buyer), context=context)
     return sent
+
+
+def send_delivery_prepared(*, delivery: Delivery) -> int:
+    """Tell the buyer that ``delivery`` is coming: when, where, how many devices, its note."""
+    context = {"delivery": delivery, "count": delivery.items.count()}
+    return _send("delivery_prepared", recipients=_to(delivery.buyer), context=context)
+
+
+def send_delivery_decided(*, admission: Admission) -> int:
+    """Tell the partner the buyer's decision on its delivery, the devices refused at the door
+    and the record's number."""
+    delivery = admission.delivery
+    refused = ", ".join(
+        delivery.items.filter(outcome=DeliveryItemOutcome.REFUSED)
+        .order_by("device__code")
+        .values_list("device__code", flat=True)
+    )
+    context = {"delivery": delivery, "admission": admission, "refused": refused}
+    return _send("delivery_decided", recipients=_to(delivery.partner), context=context)
+
+
+def send_invoice_issued(*, invoice: Invoice) -> int:
+    """Tell the buyer of an invoice issued, or of its cancellation by a credit note."""
+    context = {"invoice": invoice, "credit_note": getattr(invoice, "credit_note", None)}
+    return _send("invoice_issued", recipients=_to(invoice.buyer), context=context)

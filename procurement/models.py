@@ -1,5 +1,6 @@
 """Group purchasing: the groupement de commandes and its members, the partners' offers and
-their stock, the campaigns, the members' commitments, the allocation and the orders.
+their stock, the campaigns, the members' commitments, the allocation and the orders; then the
+deliveries of the orders, the buyers' admissions, and the partners' invoices and credit notes.
 
 The rules live in :mod:`procurement.services` (every write) and :mod:`procurement.allocation`
 (the allocation itself, a pure function); the database keeps what must never be false: one
@@ -19,11 +20,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from documents.models import Document
 from inventory.choices import DeviceCategory
 from inventory.models import Device
 from organisations.models import Organisation, Site
 from organisations.validators import validate_siret
-from procurement.choices import AllocationReason, CampaignState, OrderState
+from procurement.choices import (
+    DELIVERY_AWAITING_STATES,
+    FINAL_DECISIONS,
+    AdmissionDecision,
+    AllocationReason,
+    CampaignState,
+    DeliveryItemOutcome,
+    DeliveryState,
+    InvoiceState,
+    OrderState,
+)
 from reuse.choices import Grade
 
 # The least warranty an offer may give, in months (the CCAG-FCS gives at least one year).
@@ -816,3 +828,335 @@ class OrderDevice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.device_id}"
+
+
+def _is_buyer_of(delivery, organisation: Organisation) -> bool:
+    """The order's buyer decides on its deliveries."""
+    return organisation.pk == delivery.buyer_id
+
+
+class Delivery(FSMModelMixin, models.Model):
+    """A delivery of an order, prepared by its partner: all or part of the order's reserved
+    devices, to one of the buyer's delivery sites, on a date. The buyer decides on it
+    (:class:`Admission`); an order may be delivered in several deliveries."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("order")
+    )
+    # The order's parties, kept on the row so that who may read and act is one filter.
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="deliveries_sent",
+        verbose_name=_("partner"),
+    )
+    buyer = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="deliveries_received",
+        verbose_name=_("buyer"),
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("delivery site")
+    )
+    delivery_date = models.DateField(_("delivery date"))
+    state = FSMField(
+        _("state"),
+        max_length=16,
+        choices=DeliveryState.choices,
+        default=DeliveryState.PREPARED,
+        protected=True,
+        db_index=True,
+    )
+    note = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("delivery note"),
+    )
+    signed_note = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed delivery note"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("prepared at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=DeliveryState.values),
+                name="%(app_label)s_%(class)s_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} → {self.buyer} ({self.delivery_date})"
+
+    @transition(
+        field=state,
+        source=list(DELIVERY_AWAITING_STATES),
+        target=DeliveryState.ADMITTED,
+        permission=_is_buyer_of,
+    )
+    def admit(self) -> None:
+        """The buyer admits the delivery, with or without a réfaction."""
+
+    @transition(
+        field=state,
+        source=list(DELIVERY_AWAITING_STATES),
+        target=DeliveryState.POSTPONED,
+        permission=_is_buyer_of,
+    )
+    def postpone(self) -> None:
+        """The buyer postpones its decision until the partner corrects the delivery."""
+
+    @transition(
+        field=state,
+        source=list(DELIVERY_AWAITING_STATES),
+        target=DeliveryState.REJECTED,
+        permission=_is_buyer_of,
+    )
+    def reject(self) -> None:
+        """The buyer rejects the delivery: its devices go back to the partner's stock."""
+
+
+class DeliveryDevice(models.Model):
+    """A device of a delivery: the order's reserved device, its line (price and VAT rate),
+    and what the buyer's decision made of it: admitted (its warranty running from the
+    admission date) or refused, at the door or with the whole delivery, with the reason."""
+
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.PROTECT, related_name="items", verbose_name=_("delivery")
+    )
+    order_item = models.ForeignKey(
+        OrderDevice,
+        on_delete=models.PROTECT,
+        related_name="delivery_items",
+        verbose_name=_("device of the order"),
+    )
+    line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="delivery_items", verbose_name=_("line")
+    )
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="delivery_items", verbose_name=_("device")
+    )
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=16,
+        choices=DeliveryItemOutcome.choices,
+        default=DeliveryItemOutcome.PENDING,
+    )
+    refusal_reason = models.TextField(_("reason for the refusal"), blank=True)
+    warranty_ends_on = models.DateField(_("warranty ends on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("device of a delivery")
+        verbose_name_plural = _("devices of deliveries")
+        ordering = ["delivery", "device"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "device"], name="%(app_label)s_%(class)s_unique_device"
+            ),
+            # A device is in one delivery at a time, and delivered once; refused, it may be
+            # ordered and delivered again.
+            models.UniqueConstraint(
+                fields=["device"],
+                condition=~Q(outcome=DeliveryItemOutcome.REFUSED),
+                name="%(app_label)s_%(class)s_one_standing_delivery_per_device",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=DeliveryItemOutcome.values),
+                name="%(app_label)s_%(class)s_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome=DeliveryItemOutcome.REFUSED) | ~Q(refusal_reason=""),
+                name="%(app_label)s_%(class)s_refused_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(outcome=DeliveryItemOutcome.ADMITTED, warranty_ends_on__isnull=False)
+                    | (~Q(outcome=DeliveryItemOutcome.ADMITTED) & Q(warranty_ends_on__isnull=True))
+                ),
+                name="%(app_label)s_%(class)s_warranty_when_admitted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id}: {self.device_id} ({self.outcome})"
+
+
+class Admission(models.Model):
+    """The buyer's decision on a delivery (CCAG-FCS 2021): admission, admission with a
+    réfaction (an amount excl. VAT off the price, and why), postponement (ajournement) or
+    rejection, with its date and signatory, and its record (procès-verbal, ``PV-…``). A
+    delivery gets one final decision at most (a database constraint); postponements come
+    before it."""
+
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.PROTECT, related_name="admissions", verbose_name=_("delivery")
+    )
+    decision = models.CharField(_("decision"), max_length=16, choices=AdmissionDecision.choices)
+    decided_on = models.DateField(_("date of the decision"))
+    reason = models.TextField(_("reason"), blank=True)
+    reduction_amount = models.DecimalField(
+        _("réfaction excl. VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2, default=Decimal(0)
+    )
+    signatory_name = models.CharField(_("signatory"), max_length=150)
+    signatory_title = models.CharField(_("signatory's title"), max_length=150, blank=True)
+    record = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("admission record"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("admission decision")
+        verbose_name_plural = _("admission decisions")
+        ordering = ["delivery", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery"],
+                condition=Q(decision__in=sorted(FINAL_DECISIONS)),
+                name="%(app_label)s_%(class)s_one_final_decision",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=AdmissionDecision.values),
+                name="%(app_label)s_%(class)s_decision_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(reduction_amount__gte=0)
+                & (Q(decision=AdmissionDecision.REDUCTION) | Q(reduction_amount=0)),
+                name="%(app_label)s_%(class)s_reduction_only_with_reduction",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision=AdmissionDecision.REDUCTION)
+                | (Q(reduction_amount__gt=0) & ~Q(reason="")),
+                name="%(app_label)s_%(class)s_reduction_has_amount_and_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id}: {self.decision} ({self.decided_on})"
+
+
+class Invoice(FSMModelMixin, models.Model):
+    """The partner's invoice of a delivery's admitted devices (``FA-…``): a Factur-X PDF/A-3
+    (:mod:`documents.facturx`) issued once and never changed; cancelled by a credit note
+    (:class:`CreditNote`), after which the delivery may be invoiced again. Its totals are the
+    invoice's, as its XML states them."""
+
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("delivery")
+    )
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="invoices_issued",
+        verbose_name=_("partner"),
+    )
+    buyer = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="invoices_received",
+        verbose_name=_("buyer"),
+    )
+    state = FSMField(
+        _("state"),
+        max_length=16,
+        choices=InvoiceState.choices,
+        default=InvoiceState.ISSUED,
+        protected=True,
+        db_index=True,
+    )
+    document = models.OneToOneField(
+        Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
+    )
+    issued_on = models.DateField(_("issued on"))
+    due_on = models.DateField(_("due on"))
+    total_excl_vat = models.DecimalField(
+        _("total excl. VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2
+    )
+    total_vat = models.DecimalField(_("VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2)
+    total_incl_vat = models.DecimalField(
+        _("total incl. VAT"), max_digits=AMOUNT_DIGITS, decimal_places=2
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery"],
+                condition=Q(state=InvoiceState.ISSUED),
+                name="%(app_label)s_%(class)s_one_standing_per_delivery",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=InvoiceState.values),
+                name="%(app_label)s_%(class)s_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_incl_vat=F("total_excl_vat") + F("total_vat")),
+                name="%(app_label)s_%(class)s_totals_add_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}: {self.partner} → {self.buyer}"
+
+    @transition(field=state, source=InvoiceState.ISSUED, target=InvoiceState.CANCELLED)
+    def cancel(self) -> None:
+        """A credit note cancels the invoice."""
+
+
+class CreditNote(models.Model):
+    """The credit note (type 381) that cancels an invoice whole, with its reason: the same
+    lines and amounts, naming the invoice it cancels; its own numbers (``AV-…``)."""
+
+    invoice = models.OneToOneField(
+        Invoice, on_delete=models.PROTECT, related_name="credit_note", verbose_name=_("invoice")
+    )
+    reason = models.TextField(_("reason"))
+    document = models.OneToOneField(
+        Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
+    )
+    issued_on = models.DateField(_("issued on"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="%(app_label)s_%(class)s_with_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} → {self.invoice_id}"

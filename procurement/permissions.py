@@ -7,6 +7,8 @@
   the active offers.
 - A member of the groupement (a commune or a buyer) commits to the campaigns it may join,
   changes or withdraws its own commitment, and reads its own orders.
+- The partner of an order prepares its deliveries and invoices the admitted ones; its buyer
+  decides on each delivery (admission); both read them, the territory reads all.
 - A campaign is visible, once opened, to the groupement's members and to the partners whose
   offers it holds; a draft only to the territory.
 """
@@ -162,3 +164,19 @@ def sees_every_allocation_line(organisations: Iterable[Organisation]) -> bool:
     """The territory reads every line of an allocation; a member its own lines, a partner
     those of its offers (the pooled totals per offer are everyone's who sees the campaign)."""
     return any(organisation.is_territory for organisation in organisations)
+
+
+def visible_deliveries_q(organisations: Iterable[Organisation]) -> Q | None:
+    """A filter on deliveries and invoices: the order's buyer and partner read them; the
+    territory reads all."""
+    return visible_orders_q(organisations)
+
+
+def may_deliver(organisation: Organisation, order) -> bool:
+    """The order's partner prepares its deliveries (and invoices them)."""
+    return organisation.pk == order.partner_id
+
+
+def may_decide_on(organisation: Organisation, delivery) -> bool:
+    """The order's buyer decides on its deliveries."""
+    return organisation.pk == delivery.buyer_id

@@ -1,7 +1,7 @@
 """Reads of group purchasing: offers and their stock, campaigns, commitments, the allocation
-(previewed while a campaign runs, recorded once it is allocated), orders and the thresholds'
-warnings. Every list is loaded with what its rows show, in a number of queries that does not
-grow with them."""
+(previewed while a campaign runs, recorded once it is allocated), orders, their deliveries and
+the thresholds' warnings. Every list is loaded with what its rows show, in a number of queries
+that does not grow with them."""
 
 from __future__ import annotations
 
@@ -34,15 +34,19 @@ from procurement.allocation import (
     allocate,
     tier_reached,
 )
-from procurement.choices import CampaignState, OrderState
+from procurement.choices import CampaignState, DeliveryItemOutcome, OrderState
 from procurement.models import (
+    Admission,
     AllocationLine,
     Campaign,
     CampaignOffer,
     Commitment,
     CommitmentLine,
+    Delivery,
+    DeliveryDevice,
     Groupement,
     GroupementMember,
+    Invoice,
     Offer,
     OfferDevice,
     Order,
@@ -687,3 +691,91 @@ def purchase_orders_of(orders: Iterable[Order]) -> dict[int, Document]:
         order_pk_of_key(document.idempotency_key): document
         for document in Document.objects.filter(idempotency_key__in=keys)
     }
+
+
+# --- Deliveries. ---
+
+
+def deliverable_items(order: Order) -> QuerySet[OrderDevice]:
+    """The devices of ``order`` still to deliver: reserved for it and in no delivery but
+    refused ones; with their device and line's offer, in the order of their codes."""
+    standing = DeliveryDevice.objects.filter(order_item=OuterRef("pk")).exclude(
+        outcome=DeliveryItemOutcome.REFUSED
+    )
+    return (
+        OrderDevice.objects.filter(
+            order=order, is_reserved=True, device__state=DeviceState.RESERVED
+        )
+        .exclude(Exists(standing))
+        .select_related("device", "line__offer")
+        .order_by("device__code")
+    )
+
+
+def deliveries_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Delivery]:
+    """The deliveries ``organisations`` may read (their buyer's, their partner's; all for the
+    territory), loaded with what a delivery's page, API and documents show: the order, its
+    campaign, groupement and commitment, the parties, the site, the documents and the
+    decisions, and the number of devices."""
+    condition = permissions.visible_deliveries_q(organisations)
+    if condition is None:
+        return Delivery.objects.none()
+    return (
+        Delivery.objects.filter(condition)
+        .select_related(
+            "order__campaign__groupement",
+            "order__commitment",
+            "partner",
+            "buyer",
+            "site",
+            "note",
+            "signed_note",
+        )
+        .prefetch_related(
+            Prefetch(
+                "admissions",
+                queryset=Admission.objects.select_related("record").order_by("created_at", "pk"),
+            )
+        )
+        .annotate(device_count=Count("items"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def delivery_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> Delivery:
+    delivery = deliveries_visible_to(organisations).filter(pk=pk).first()
+    if delivery is None:
+        raise NotFound(_("No such delivery."), code="delivery_not_found")
+    return delivery
+
+
+def delivery_items(delivery: Delivery) -> QuerySet[DeliveryDevice]:
+    """The devices of ``delivery`` with their order line's offer, in the order of their
+    codes."""
+    return (
+        DeliveryDevice.objects.filter(delivery=delivery)
+        .select_related("device", "line__offer", "order_item")
+        .order_by("device__code")
+    )
+
+
+def device_grades(device_pks: Iterable[int]) -> dict[int, str]:
+    """The grade of each device (its latest grading's), by primary key, in one query."""
+    return dict(
+        with_grade(Device.objects.filter(pk__in=list(device_pks))).values_list(
+            "pk", "current_grade"
+        )
+    )
+
+
+def invoices_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Invoice]:
+    """The invoices ``organisations`` may read (their partner's, their buyer's; all for the
+    territory), with their document, parties and credit note."""
+    condition = permissions.visible_deliveries_q(organisations)
+    if condition is None:
+        return Invoice.objects.none()
+    return (
+        Invoice.objects.filter(condition)
+        .select_related("document", "partner", "buyer", "credit_note__document")
+        .order_by("-created_at", "-pk")
+    )

@@ -71,3 +71,42 @@ def notify_orders_cancelled(order_pks: list[int]) -> None:
         .order_by("pk")
     )
     emails.send_orders_cancelled(orders=orders)
+
+
+@shared_task(ignore_result=True)
+def notify_delivery_prepared(delivery_pk: int) -> None:
+    from procurement.models import Delivery
+
+    delivery = (
+        Delivery.objects.select_related("order__campaign", "partner", "buyer", "site", "note")
+        .filter(pk=delivery_pk)
+        .first()
+    )
+    if delivery is not None:
+        emails.send_delivery_prepared(delivery=delivery)
+
+
+@shared_task(ignore_result=True)
+def notify_delivery_decided(admission_pk: int) -> None:
+    from procurement.models import Admission
+
+    admission = (
+        Admission.objects.select_related("delivery__partner", "delivery__buyer", "record")
+        .filter(pk=admission_pk)
+        .first()
+    )
+    if admission is not None:
+        emails.send_delivery_decided(admission=admission)
+
+
+@shared_task(ignore_result=True)
+def notify_invoice_issued(invoice_pk: int) -> None:
+    from procurement.models import Invoice
+
+    invoice = (
+        Invoice.objects.select_related("document", "partner", "buyer", "credit_note__document")
+        .filter(pk=invoice_pk)
+        .first()
+    )
+    if invoice is not None:
+        emails.send_invoice_issued(invoice=invoice)

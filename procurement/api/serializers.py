@@ -17,18 +17,31 @@ from inventory.api.serializers import OrganisationBriefSerializer
 from inventory.choices import DeviceCategory
 from inventory.models import CODE_LENGTH, Device
 from procurement.allocation import AllocatedLine, OfferOutcome
-from procurement.choices import AllocationReason, CampaignState, OrderState
+from procurement.choices import (
+    AdmissionDecision,
+    AllocationReason,
+    CampaignState,
+    DeliveryItemOutcome,
+    DeliveryState,
+    InvoiceState,
+    OrderState,
+)
 from procurement.models import (
     MAX_QUANTITY,
     MINIMUM_WARRANTY_MONTHS,
+    Admission,
     Campaign,
     Commitment,
+    Delivery,
+    DeliveryDevice,
     Groupement,
+    Invoice,
     Offer,
     Order,
     OrderLine,
 )
 from procurement.services.campaigns import MAX_OFFERS
+from procurement.services.deliveries import MAX_DEVICES, SIGNATORY_MAX_LENGTH
 from procurement.services.offers import MAX_TIERS
 from procurement.services.orders import REASON_MAX_LENGTH
 from reuse.choices import Grade
@@ -530,3 +543,202 @@ class OrderSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_devices(self, order: Order) -> list[str]:
         return [item.device.code for item in order.items.all() if item.is_reserved]
+
+
+# --- Deliveries, admissions and invoices. ---
+
+ID_LIMIT = 2**31 - 1
+
+
+class DeliveryDeviceSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="device.code", read_only=True)
+    offer = serializers.IntegerField(source="line.offer_id", read_only=True)
+    unit_price = _money(source="line.unit_price")
+    vat_rate = serializers.DecimalField(
+        source="line.vat_rate", max_digits=5, decimal_places=2, read_only=True
+    )
+    outcome = serializers.ChoiceField(choices=DeliveryItemOutcome.choices, read_only=True)
+
+    class Meta:
+        model = DeliveryDevice
+        fields = [
+            "code",
+            "offer",
+            "unit_price",
+            "vat_rate",
+            "outcome",
+            "refusal_reason",
+            "warranty_ends_on",
+        ]
+        read_only_fields = fields
+
+
+class AdmissionSerializer(serializers.ModelSerializer):
+    decision = serializers.ChoiceField(choices=AdmissionDecision.choices, read_only=True)
+    reduction_amount = _money()
+    record = serializers.CharField(
+        source="record.number", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Admission
+        fields = [
+            "decision",
+            "decided_on",
+            "reason",
+            "reduction_amount",
+            "signatory_name",
+            "signatory_title",
+            "record",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    buyer = OrganisationBriefSerializer(read_only=True)
+    partner = OrganisationBriefSerializer(read_only=True)
+    site = serializers.PrimaryKeyRelatedField(read_only=True)
+    state = serializers.ChoiceField(choices=DeliveryState.choices, read_only=True)
+    note = serializers.CharField(
+        source="note.number",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("The number of its delivery note."),
+    )
+    signed_note = serializers.CharField(
+        source="signed_note.number",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("The number of its signed delivery note, once the buyer decided."),
+    )
+    devices = DeliveryDeviceSerializer(source="items", many=True, read_only=True)
+    admissions = AdmissionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "order",
+            "partner",
+            "buyer",
+            "site",
+            "delivery_date",
+            "state",
+            "note",
+            "signed_note",
+            "devices",
+            "admissions",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DeliveryWriteSerializer(serializers.Serializer):
+    order = serializers.IntegerField(min_value=1, max_value=ID_LIMIT)
+    site = serializers.IntegerField(
+        min_value=1, max_value=ID_LIMIT, help_text=_("One of the buyer's open delivery sites.")
+    )
+    delivery_date = serializers.DateField()
+    codes = serializers.ListField(
+        child=serializers.CharField(max_length=CODE_LENGTH * 2),
+        min_length=1,
+        max_length=MAX_DEVICES,
+        required=False,
+        help_text=_("The devices delivered; by default every device still to deliver."),
+    )
+
+
+class RefusalSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=CODE_LENGTH * 2)
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
+
+
+class AdmissionWriteSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=AdmissionDecision.choices)
+    decided_on = serializers.DateField()
+    signatory_name = serializers.CharField(max_length=SIGNATORY_MAX_LENGTH)
+    signatory_title = serializers.CharField(
+        max_length=SIGNATORY_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    reduction_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=PRICE_LIMIT,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("With a réfaction: the amount off the price, excl. VAT, in euros."),
+    )
+    refusals = RefusalSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_DEVICES,
+        help_text=_("The devices refused at the door, each with its reason."),
+    )
+
+    def validate_refusals(self, value: list[dict]) -> list[dict]:
+        codes = [refusal["code"] for refusal in value]
+        if len(set(codes)) != len(codes):
+            raise serializers.ValidationError(_("Name each device once."))
+        return value
+
+
+class CreditNoteSerializer(serializers.Serializer):
+    number = serializers.CharField(source="document.number", read_only=True)
+    reason = serializers.CharField(read_only=True)
+    issued_on = serializers.DateField(read_only=True)
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    buyer = OrganisationBriefSerializer(read_only=True)
+    partner = OrganisationBriefSerializer(read_only=True)
+    state = serializers.ChoiceField(choices=InvoiceState.choices, read_only=True)
+    number = serializers.CharField(source="document.number", read_only=True)
+    document_state = serializers.CharField(source="document.state", read_only=True)
+    total_excl_vat = _money()
+    total_vat = _money()
+    total_incl_vat = _money()
+    credit_note = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "delivery",
+            "partner",
+            "buyer",
+            "state",
+            "document_state",
+            "issued_on",
+            "due_on",
+            "total_excl_vat",
+            "total_vat",
+            "total_incl_vat",
+            "credit_note",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(CreditNoteSerializer(allow_null=True))
+    def get_credit_note(self, invoice: Invoice) -> dict | None:
+        credit_note = getattr(invoice, "credit_note", None)
+        return None if credit_note is None else CreditNoteSerializer(credit_note).data
+
+
+class InvoiceWriteSerializer(serializers.Serializer):
+    delivery = serializers.IntegerField(min_value=1, max_value=ID_LIMIT)
+    iban = serializers.CharField(
+        max_length=42,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Where the buyer pays, by SEPA credit transfer."),
+    )

@@ -1,5 +1,6 @@
 """The group purchasing API: offers and their stock, campaigns with their commands (open,
-close, cancel), commitments, the allocation (previewed, then recorded) and orders.
+close, cancel), commitments, the allocation (previewed, then recorded), orders, their
+deliveries with the buyer's admission, and the invoices with their credit notes.
 
 Every view reads through :mod:`procurement.selectors` (what the user's organisations may see:
 404 otherwise) and writes through :mod:`procurement.services` (who may act: 403 otherwise).
@@ -8,6 +9,7 @@ Every view reads through :mod:`procurement.selectors` (what the user's organisat
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -18,16 +20,21 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api import KeysetCursorPagination, error_responses
 from common.errors import ErrorSerializer, NotFound, PermissionDenied, ValidationFailed
+from documents.api.views import DocumentNotIssued, PDFRenderer
+from documents.choices import DocumentState
 from inventory.models import Device
+from organisations.models import Site
 from organisations.permissions import organisations_of
 from procurement import permissions, selectors, services
 from procurement.allocation import PriceTier
 from procurement.api.serializers import (
+    AdmissionWriteSerializer,
     AllocationSerializer,
     CampaignSerializer,
     CampaignUpdateSerializer,
@@ -35,6 +42,10 @@ from procurement.api.serializers import (
     CancelSerializer,
     CommitmentSerializer,
     CommitmentWriteSerializer,
+    DeliverySerializer,
+    DeliveryWriteSerializer,
+    InvoiceSerializer,
+    InvoiceWriteSerializer,
     OfferSerializer,
     OfferUpdateSerializer,
     OfferWriteSerializer,
@@ -46,7 +57,7 @@ from procurement.api.serializers import (
     line_data,
     outcome_data,
 )
-from procurement.models import Campaign, Groupement, Offer, Order
+from procurement.models import Campaign, Delivery, Groupement, Invoice, Offer, Order
 from reuse.api.common import validated
 
 
@@ -651,3 +662,252 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         services.order_cancel(order=order, user=request.user, reason=data["reason"])
         order = self.get_object()
         return Response(OrderSerializer(order, context={"request": request}).data)
+
+
+class DeliveryPagination(_Pagination):
+    """The newest delivery first."""
+
+    ordering = ("-created_at",)
+
+
+class InvoicePagination(_Pagination):
+    """The newest invoice first."""
+
+    ordering = ("-created_at",)
+
+
+@extend_schema(tags=["deliveries"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the deliveries",
+        description=(
+            "The deliveries of your orders, as their buyer or their partner; all for the "
+            "territory. Newest first."
+        ),
+        responses={200: DeliverySerializer(many=True), **error_responses(400)},
+    ),
+    retrieve=extend_schema(
+        summary="Read a delivery", responses={200: DeliverySerializer, **error_responses(404)}
+    ),
+)
+class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Deliveries of orders: prepared by the partner with their delivery note, decided on by
+    the buyer (admission, réfaction, ajournement, rejet)."""
+
+    serializer_class = DeliverySerializer
+    pagination_class = DeliveryPagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.deliveries_visible_to(
+            organisations_of(self.request.user)
+        ).prefetch_related("items__device", "items__line")
+
+    def get_serializer_class(self):
+        return {"create": DeliveryWriteSerializer, "admission": AdmissionWriteSerializer}.get(
+            self.action, DeliverySerializer
+        )
+
+    def get_object(self) -> Delivery:
+        pk = _pk(self.kwargs["pk"], message=_("No such delivery."), code="delivery_not_found")
+        return self._read(pk)
+
+    def _read(self, pk: int) -> Delivery:
+        selectors.delivery_get_visible(pk=pk, organisations=organisations_of(self.request.user))
+        return self.get_queryset().get(pk=pk)
+
+    @extend_schema(
+        summary="Prepare a delivery of an order (its partner)",
+        description=(
+            "All or part (`codes`) of the devices still to deliver, to one of the buyer's open "
+            "delivery sites, on a date; its delivery note (BL-…) is issued."
+        ),
+        request=DeliveryWriteSerializer,
+        responses={
+            201: DeliverySerializer,
+            **error_responses(400),
+            403: OpenApiResponse(ErrorSerializer, description="Not the order's partner."),
+            404: OpenApiResponse(ErrorSerializer, description="No such order."),
+            409: OpenApiResponse(
+                ErrorSerializer, description="The order is cancelled or wholly delivered."
+            ),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        data = validated(DeliveryWriteSerializer(data=request.data))
+        order = selectors.order_get_visible(
+            pk=data["order"], organisations=organisations_of(request.user)
+        )
+        site = Site.objects.filter(pk=data["site"]).first()
+        if site is None:
+            message = _("Choose one of the buyer's open delivery sites.")
+            raise ValidationFailed(message, code="foreign_site", fields={"site": [message]})
+        delivery = services.delivery_prepare(
+            order=order,
+            user=request.user,
+            site=site,
+            delivery_date=data["delivery_date"],
+            codes=data.get("codes"),
+        )
+        return Response(
+            DeliverySerializer(self._read(delivery.pk), context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary="Record the decision on a delivery (its buyer)",
+        description=(
+            "`admission`, `reduction` (with `reduction_amount` excl. VAT and `reason`), "
+            "`postponement` or `rejection` (with `reason`), signed and dated; `refusals` names "
+            "devices refused at the door (back to the partner's stock). The admitted devices "
+            "are delivered, their warranty from that date; the admission record (PV-…) and the "
+            "signed delivery note are issued. A delivery admitted or rejected is not decided "
+            "on again (409)."
+        ),
+        request=AdmissionWriteSerializer,
+        responses={
+            200: DeliverySerializer,
+            **error_responses(400),
+            403: OpenApiResponse(ErrorSerializer, description="Not the order's buyer."),
+            404: OpenApiResponse(ErrorSerializer, description="No such delivery."),
+            409: OpenApiResponse(ErrorSerializer, description="Decided on already."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def admission(self, request: Request, pk: str) -> Response:
+        delivery = self.get_object()
+        data = validated(AdmissionWriteSerializer(data=request.data))
+        services.delivery_decide(
+            delivery=delivery,
+            user=request.user,
+            decision=data["decision"],
+            decided_on=data["decided_on"],
+            signatory_name=data["signatory_name"],
+            signatory_title=data["signatory_title"],
+            reason=data["reason"],
+            reduction_amount=data["reduction_amount"],
+            refusals={refusal["code"]: refusal["reason"] for refusal in data.get("refusals", [])},
+        )
+        return Response(
+            DeliverySerializer(self._read(delivery.pk), context={"request": request}).data
+        )
+
+
+@extend_schema(tags=["invoices"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the invoices",
+        description=(
+            "The invoices of your deliveries, as their partner or their buyer; all for the "
+            "territory. Newest first."
+        ),
+        responses={200: InvoiceSerializer(many=True), **error_responses(400)},
+    ),
+    retrieve=extend_schema(
+        summary="Read an invoice", responses={200: InvoiceSerializer, **error_responses(404)}
+    ),
+)
+class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Factur-X invoices of admitted deliveries, and the credit notes that cancel them."""
+
+    serializer_class = InvoiceSerializer
+    pagination_class = InvoicePagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.invoices_visible_to(organisations_of(self.request.user))
+
+    def get_serializer_class(self):
+        return {
+            "create": InvoiceWriteSerializer,
+            "credit_note": CancelSerializer,
+        }.get(self.action, InvoiceSerializer)
+
+    def get_object(self) -> Invoice:
+        pk = _pk(self.kwargs["pk"], message=_("No such invoice."), code="invoice_not_found")
+        invoice = self.get_queryset().filter(pk=pk).first()
+        if invoice is None:
+            raise NotFound(_("No such invoice."), code="invoice_not_found")
+        return invoice
+
+    def _answer(self, request: Request, pk: int, code=status.HTTP_200_OK) -> Response:
+        invoice = self.get_queryset().get(pk=pk)
+        return Response(InvoiceSerializer(invoice, context={"request": request}).data, status=code)
+
+    @extend_schema(
+        summary="Invoice an admitted delivery (its partner)",
+        description=(
+            "The admitted devices at the order's price, less the réfaction, VAT per rate, the "
+            "buyer's SIRET, service code and engagement number, payment within 30 days: a "
+            "Factur-X PDF/A-3 (FA-…) with its EN 16931 XML. Refused (409) for a delivery not "
+            "admitted, or invoiced already."
+        ),
+        request=InvoiceWriteSerializer,
+        responses={
+            201: InvoiceSerializer,
+            **error_responses(400),
+            403: OpenApiResponse(ErrorSerializer, description="Not the delivery's partner."),
+            404: OpenApiResponse(ErrorSerializer, description="No such delivery."),
+            409: OpenApiResponse(ErrorSerializer, description="Not admitted, or invoiced."),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        data = validated(InvoiceWriteSerializer(data=request.data))
+        delivery = selectors.delivery_get_visible(
+            pk=data["delivery"], organisations=organisations_of(request.user)
+        )
+        invoice = services.invoice_issue(delivery=delivery, user=request.user, iban=data["iban"])
+        return self._answer(request, invoice.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Cancel an invoice by a credit note (its partner)",
+        description=(
+            "With a reason: a credit note (AV-…, type 381) of the same amounts naming the "
+            "invoice, which is cancelled; the delivery may then be invoiced again."
+        ),
+        request=CancelSerializer,
+        responses={
+            200: InvoiceSerializer,
+            **error_responses(400),
+            403: OpenApiResponse(ErrorSerializer, description="Not the invoice's partner."),
+            404: OpenApiResponse(ErrorSerializer, description="No such invoice."),
+            409: OpenApiResponse(ErrorSerializer, description="Cancelled already."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="credit-note", url_name="credit-note")
+    def credit_note(self, request: Request, pk: str) -> Response:
+        invoice = self.get_object()
+        data = validated(CancelSerializer(data=request.data))
+        services.credit_note_issue(invoice=invoice, user=request.user, reason=data["reason"])
+        return self._answer(request, invoice.pk)
+
+    @extend_schema(
+        summary="Download an invoice's Factur-X PDF",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The Factur-X PDF/A-3."
+            ),
+            404: OpenApiResponse(ErrorSerializer, description="No such invoice."),
+            409: OpenApiResponse(ErrorSerializer, description="Not issued yet."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="download",
+        url_name="download",
+        renderer_classes=[PDFRenderer, JSONRenderer],
+    )
+    def download(self, request: Request, pk: str) -> FileResponse:
+        document = self.get_object().document
+        if document.state != DocumentState.ISSUED:
+            raise DocumentNotIssued(
+                _("Document %(number)s is not issued yet: try again in a moment.")
+                % {"number": document.number}
+            )
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.filename,
+            content_type="application/pdf",
+        )

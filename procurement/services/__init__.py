@@ -1,5 +1,6 @@
 """Group purchasing's writes, one module per subject: the groupement, offers and their stock,
-campaigns, commitments, the closing (allocation and orders) and orders. Each takes
+campaigns, commitments, the closing (allocation and orders), orders, their deliveries and
+admissions, and their invoices and credit notes. Each takes
 keyword-only arguments, checks who acts, runs in one durable transaction and queues its
 e-mails once it commits.
 """
@@ -14,6 +15,7 @@ from procurement.services.campaigns import (
 )
 from procurement.services.closing import campaign_close, campaigns_close_due
 from procurement.services.commitments import commitment_submit, commitment_withdraw
+from procurement.services.deliveries import delivery_decide, delivery_prepare
 from procurement.services.groupements import (
     groupement_create,
     groupement_member_add,
@@ -21,6 +23,7 @@ from procurement.services.groupements import (
     groupement_member_update,
     groupement_update,
 )
+from procurement.services.invoices import credit_note_issue, invoice_issue
 from procurement.services.offers import (
     OFFER_FIELDS,
     offer_create,
@@ -43,11 +46,15 @@ __all__ = [
     "campaigns_remind_closing",
     "commitment_submit",
     "commitment_withdraw",
+    "credit_note_issue",
+    "delivery_decide",
+    "delivery_prepare",
     "groupement_create",
     "groupement_member_add",
     "groupement_member_remove",
     "groupement_member_update",
     "groupement_update",
+    "invoice_issue",
     "offer_create",
     "offer_deactivate",
     "offer_stock_add",

@@ -23,7 +23,8 @@ from inventory.services import devices_transition
 from organisations.models import Organisation
 from organisations.permissions import is_member
 from procurement import selectors, tasks
-from procurement.models import Offer, OfferDevice, Order, OrderDevice
+from procurement.choices import DeliveryState
+from procurement.models import Delivery, Offer, OfferDevice, Order, OrderDevice
 
 # The longest reason a person gives for a cancellation.
 REASON_MAX_LENGTH = 1000
@@ -88,6 +89,12 @@ def orders_cancel(
     )
     if not locked:
         return []
+    delivered = Delivery.objects.filter(order__in=locked).exclude(state=DeliveryState.REJECTED)
+    if delivered.exists():
+        raise TransitionNotAllowed(
+            _("This order has a delivery: it can no longer be cancelled."),
+            code="order_delivered",
+        )
     for order in locked:
         if not can_proceed(order.cancel):
             raise TransitionNotAllowed(
@@ -116,12 +123,12 @@ def orders_cancel(
             device_details={item.device_id: {"order": item.order_id} for item in items},
         )
         OrderDevice.objects.filter(pk__in=[item.pk for item in items]).update(is_reserved=False)
-        _restock(items)
+        restock(items)
     enqueue_on_commit(tasks.notify_orders_cancelled, [order.pk for order in locked])
     return locked
 
 
-def _restock(items: list[OrderDevice]) -> None:
+def restock(items: list[OrderDevice]) -> None:
     """Put released devices back into the offers they were ordered from: those still active,
     which the devices still match."""
     by_offer: dict[int, list[int]] = defaultdict(list)

@@ -109,6 +109,13 @@ def test_schema_is_valid_openapi_and_covers_every_endpoint(api_client):
         "/api/v1/orders/",
         "/api/v1/orders/{id}/",
         "/api/v1/orders/{id}/cancel/",
+        "/api/v1/deliveries/",
+        "/api/v1/deliveries/{id}/",
+        "/api/v1/deliveries/{id}/admission/",
+        "/api/v1/invoices/",
+        "/api/v1/invoices/{id}/",
+        "/api/v1/invoices/{id}/credit-note/",
+        "/api/v1/invoices/{id}/download/",
     }
     documented = {path for path in schema["paths"] if path.startswith(API_PREFIX)}
     assert documented == api_paths()

@@ -193,3 +193,38 @@ def open_campaign(groupement, territory_user):
         return campaign_open(campaign=campaign, user=territory_user)
 
     return _open
+
+
+# Valid SIRETs (their Luhn keys hold), for the documents of deliveries and invoices.
+PARTNER_SIRET = "81234567600017"
+BUYER_SIRET = "44306184100013"
+
+
+@pytest.fixture
+def placed_order(stocked_offer, open_campaign, buyer, buyer_user, buyer_site, territory_user):
+    """An order of ``count`` monitors (of an offer of ``stock`` monitors, 60 € excl. VAT from
+    one, 50 € from ten, 20 % VAT) placed for ``buyer`` by a campaign's closing, its devices
+    reserved; the partner's SIRET recorded."""
+    from procurement.services import campaign_close, commitment_submit
+
+    def _placed(count: int = 3, *, stock: int | None = None, **offer_overrides):
+        offer = stocked_offer(stock or count, **offer_overrides)
+        offer.partner.siret = PARTNER_SIRET
+        offer.partner.save(update_fields=["siret"])
+        campaign = open_campaign(offer)
+        commitment_submit(
+            campaign=campaign,
+            buyer=buyer,
+            user=buyer_user,
+            quantities={offer: count},
+            delivery_site=buyer_site,
+            contact_name="Nadia Benali",
+            contact_email="nadia@example.org",
+            siret=BUYER_SIRET,
+            service_code="SERV-INFO",
+            engagement_number="EJ-2026-0042",
+        )
+        campaign_close(campaign=campaign, user=territory_user)
+        return campaign.orders.get(buyer=buyer)
+
+    return _placed

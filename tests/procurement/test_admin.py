@@ -58,3 +58,40 @@ def test_every_record_is_listed_and_shown_read_only(
         # then
         assert (listing.status_code, page.status_code) == (200, 200), model
         assert (added.status_code, posted.status_code) == (403, 403), model
+
+
+def test_deliveries_and_invoices_are_listed_and_shown_read_only(
+    operator_client, placed_order, partner, partner_user, buyer_user, buyer_site
+):
+    # given: an admitted delivery, invoiced
+    from django.utils import timezone
+
+    from procurement.models import Delivery, Invoice
+    from procurement.services import delivery_decide, delivery_prepare, invoice_issue
+    from tests.conftest import SiteFactory
+
+    SiteFactory(organisation=partner, name="Atelier", postal_code="94200")
+    order = placed_order(2)
+    delivery = delivery_prepare(
+        order=order, user=partner_user, site=buyer_site, delivery_date=timezone.localdate()
+    )
+    delivery_decide(
+        delivery=delivery,
+        user=buyer_user,
+        decision="admission",
+        decided_on=timezone.localdate(),
+        signatory_name="Claire Dubois",
+    )
+    invoice_issue(delivery=delivery, user=partner_user)
+
+    for model in (Delivery, Invoice):
+        record = model.objects.get()
+        name = f"admin:procurement_{model._meta.model_name}"
+
+        # when
+        listing = operator_client.get(reverse(f"{name}_changelist"))
+        page = operator_client.get(reverse(f"{name}_change", args=[record.pk]))
+        posted = operator_client.post(reverse(f"{name}_change", args=[record.pk]), {})
+
+        # then
+        assert (listing.status_code, page.status_code, posted.status_code) == (200, 200, 403)
