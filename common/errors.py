@@ -49,6 +49,13 @@ class ValidationFailed(ApplicationError):
     """Input that breaks a rule: a wrong value, a duplicate, a date in the future."""
 
 
+def refuse_field_errors(errors: dict[str, list[str]]) -> None:
+    """Refuse input whose fields broke rules (``{field: [messages]}``): 400 with every field's
+    messages, the first one as the answer's message; nothing when ``errors`` is empty."""
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], code="invalid", fields=errors)
+
+
 class PermissionDenied(ApplicationError):
     status_code = status.HTTP_403_FORBIDDEN
     default_code = "permission_denied"

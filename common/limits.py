@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext as _
 
 
 def _validator_limit(model: type[models.Model], name: str, kind: type) -> Any:
@@ -44,3 +45,21 @@ def max_digits(model: type[models.Model], name: str) -> int:
 def decimal_step(model: type[models.Model], name: str) -> Decimal:
     """The smallest step of a decimal field (``Decimal("0.01")`` for 2 places), to quantize to."""
     return Decimal(1).scaleb(-decimal_places(model, name))
+
+
+def clean_text(
+    model: type[models.Model],
+    name: str,
+    value: str | None,
+    errors: dict[str, list[str]],
+    *,
+    required: bool = False,
+) -> str:
+    """``value`` stripped, for the model's text field ``name``; a missing required value or one
+    longer than the field allows adds its message to ``errors`` under ``name``."""
+    value = (value or "").strip()
+    if required and not value:
+        errors[name] = [_("Required.")]
+    elif len(value) > max_length(model, name):
+        errors[name] = [_("At most %(count)d characters.") % {"count": max_length(model, name)}]
+    return value

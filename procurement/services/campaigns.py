@@ -20,7 +20,13 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
 from common import limits
-from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import (
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationFailed,
+    refuse_field_errors,
+)
 from common.handoff import enqueue_on_commit
 from organisations.permissions import require_member
 from procurement import permissions, tasks
@@ -111,8 +117,7 @@ def _validated(
         errors["offers"] = [
             _("These offers are no longer active: %(titles)s.") % {"titles": ", ".join(inactive)}
         ]
-    if errors:
-        raise ValidationFailed(next(iter(errors.values()))[0], code="invalid", fields=errors)
+    refuse_field_errors(errors)
     return title, description
 
 

@@ -20,7 +20,12 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from common import limits
-from common.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import (
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationFailed,
+    refuse_field_errors,
+)
 from organisations.models import Organisation, Site
 from organisations.permissions import is_member, require_member
 from organisations.validators import validate_siret
@@ -85,19 +90,6 @@ def require_eligible(campaign: Campaign, member: Organisation) -> None:
         )
 
 
-def _text(
-    name: str, value: str | None, errors: dict[str, list[str]], *, required: bool = False
-) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        errors[name] = [_("Required.")]
-    elif len(value) > limits.max_length(Commitment, name):
-        errors[name] = [
-            _("At most %(count)d characters.") % {"count": limits.max_length(Commitment, name)}
-        ]
-    return value
-
-
 def _validated_details(
     *,
     buyer: Organisation,
@@ -132,12 +124,18 @@ def _validated_details(
             _("The site « %(name)s » is not an open delivery site.") % {"name": delivery_site.name}
         ]
     details = {
-        "contact_name": _text("contact_name", contact_name, errors, required=True),
-        "contact_email": _text("contact_email", contact_email, errors, required=True),
-        "contact_phone": _text("contact_phone", contact_phone, errors),
+        "contact_name": limits.clean_text(
+            Commitment, "contact_name", contact_name, errors, required=True
+        ),
+        "contact_email": limits.clean_text(
+            Commitment, "contact_email", contact_email, errors, required=True
+        ),
+        "contact_phone": limits.clean_text(Commitment, "contact_phone", contact_phone, errors),
         "siret": (buyer.siret if siret is None else siret).strip().replace(" ", ""),
-        "service_code": _text("service_code", service_code, errors),
-        "engagement_number": _text("engagement_number", engagement_number, errors),
+        "service_code": limits.clean_text(Commitment, "service_code", service_code, errors),
+        "engagement_number": limits.clean_text(
+            Commitment, "engagement_number", engagement_number, errors
+        ),
     }
     if "contact_email" not in errors:
         try:
@@ -151,8 +149,7 @@ def _validated_details(
             validate_siret(details["siret"])
         except ValidationError as error:
             errors["siret"] = [str(message) for message in error.messages]
-    if errors:
-        raise ValidationFailed(next(iter(errors.values()))[0], code="invalid", fields=errors)
+    refuse_field_errors(errors)
     return {"quantities": wanted, **details}
 
 

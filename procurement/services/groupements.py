@@ -11,7 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import limits
-from common.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import (
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationFailed,
+    refuse_field_errors,
+)
 from organisations.models import Organisation
 from organisations.permissions import require_member
 from procurement import permissions
@@ -29,25 +34,9 @@ def _require_coordinator(*, coordinator: Organisation, user: AbstractBaseUser) -
         )
 
 
-def _text(name: str, value: str, errors: dict[str, list[str]], *, model, required=True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        errors[name] = [_("Required.")]
-    elif len(value) > limits.max_length(model, name):
-        errors[name] = [
-            _("At most %(count)d characters.") % {"count": limits.max_length(model, name)}
-        ]
-    return value
-
-
 def _past_day(name: str, day: datetime.date, errors: dict[str, list[str]]) -> None:
     if day > timezone.localdate():
         errors[name] = [_("This date cannot be in the future.")]
-
-
-def _refuse(errors: dict[str, list[str]]) -> None:
-    if errors:
-        raise ValidationFailed(next(iter(errors.values()))[0], code="invalid", fields=errors)
 
 
 def groupement_create(
@@ -62,10 +51,10 @@ def groupement_create(
     of its convention constitutive."""
     _require_coordinator(coordinator=coordinator, user=user)
     errors: dict[str, list[str]] = {}
-    name = _text("name", name, errors, model=Groupement)
-    reference = _text("reference", reference, errors, model=Groupement)
+    name = limits.clean_text(Groupement, "name", name, errors, required=True)
+    reference = limits.clean_text(Groupement, "reference", reference, errors, required=True)
     _past_day("convention_date", convention_date, errors)
-    _refuse(errors)
+    refuse_field_errors(errors)
     try:
         with transaction.atomic(durable=True):
             return Groupement.objects.create(
@@ -98,13 +87,15 @@ def groupement_update(
         _require_coordinator(coordinator=locked.coordinator, user=user)
         errors: dict[str, list[str]] = {}
         if name is not None:
-            locked.name = _text("name", name, errors, model=Groupement)
+            locked.name = limits.clean_text(Groupement, "name", name, errors, required=True)
         if reference is not None:
-            locked.reference = _text("reference", reference, errors, model=Groupement)
+            locked.reference = limits.clean_text(
+                Groupement, "reference", reference, errors, required=True
+            )
         if convention_date is not None:
             _past_day("convention_date", convention_date, errors)
             locked.convention_date = convention_date
-        _refuse(errors)
+        refuse_field_errors(errors)
         if (
             Groupement.objects.filter(coordinator=locked.coordinator, reference=locked.reference)
             .exclude(pk=locked.pk)
@@ -131,10 +122,10 @@ def groupement_member_add(
     if not permissions.may_join_groupement(organisation):
         errors["organisation"] = [_("Only communes and buyers join a groupement.")]
     _past_day("approved_on", approved_on, errors)
-    approval_reference = _text(
-        "approval_reference", approval_reference, errors, model=GroupementMember, required=False
+    approval_reference = limits.clean_text(
+        GroupementMember, "approval_reference", approval_reference, errors
     )
-    _refuse(errors)
+    refuse_field_errors(errors)
     try:
         with transaction.atomic(durable=True):
             return GroupementMember.objects.create(
@@ -174,14 +165,10 @@ def groupement_member_update(
             _past_day("approved_on", approved_on, errors)
             locked.approved_on = approved_on
         if approval_reference is not None:
-            locked.approval_reference = _text(
-                "approval_reference",
-                approval_reference,
-                errors,
-                model=GroupementMember,
-                required=False,
+            locked.approval_reference = limits.clean_text(
+                GroupementMember, "approval_reference", approval_reference, errors
             )
-        _refuse(errors)
+        refuse_field_errors(errors)
         locked.save(update_fields=["approved_on", "approval_reference"])
     return locked
 

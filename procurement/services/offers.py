@@ -20,7 +20,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import (
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationFailed,
+    refuse_field_errors,
+)
 from inventory.choices import DeviceState
 from inventory.lifecycle import TransitionRun
 from inventory.models import Device
@@ -161,11 +167,6 @@ def _validated_tiers(
     return cleaned
 
 
-def _refuse(errors: dict[str, list[str]]) -> None:
-    if errors:
-        raise ValidationFailed(next(iter(errors.values()))[0], code="invalid", fields=errors)
-
-
 def offer_create(
     *,
     partner: Organisation,
@@ -214,7 +215,7 @@ def offer_create(
         minimum_quantity=offer.minimum_quantity if "minimum_quantity" not in errors else None,
         errors=errors,
     )
-    _refuse(errors)
+    refuse_field_errors(errors)
     with transaction.atomic(durable=True):
         offer.save()
         OfferPriceTier.objects.bulk_create(
@@ -251,7 +252,7 @@ def offer_update(
                 minimum_quantity=locked.minimum_quantity,
                 errors=errors,
             )
-        _refuse(errors)
+        refuse_field_errors(errors)
         locked.save()
         if tiers is not None:
             locked.tiers.all().delete()

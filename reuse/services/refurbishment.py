@@ -12,7 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import limits
-from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from common.errors import (
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+    refuse_field_errors,
+)
 from inventory import lifecycle
 from inventory.models import Device, readiness_refusals
 from inventory.services import device_transition
@@ -103,11 +108,6 @@ def _past_date(name: str, value: datetime.date | None, errors: dict[str, list[st
     return value
 
 
-def _refuse(errors: dict[str, list[str]]) -> None:
-    if errors:
-        raise ValidationFailed(next(iter(errors.values()))[0], code="invalid", fields=errors)
-
-
 def diagnosis_record(
     *,
     device: Device,
@@ -143,7 +143,7 @@ def diagnosis_record(
             errors["battery_health"] = [_("Battery health is recorded for portable devices only.")]
         storage = _percent("storage_health", storage_health, errors)
         diagnosed_on = _past_date("diagnosed_on", diagnosed_on, errors)
-        _refuse(errors)
+        refuse_field_errors(errors)
         diagnosis = Diagnosis.objects.create(
             device=locked,
             organisation=organisation,
@@ -211,7 +211,7 @@ def repair_record(
         ):
             errors["cost"] = [_("Enter an amount in euros, at least 0, with 2 decimals at most.")]
         repaired_on = _past_date("repaired_on", repaired_on, errors)
-        _refuse(errors)
+        refuse_field_errors(errors)
         return Repair.objects.create(
             device=locked,
             organisation=organisation,
@@ -249,7 +249,7 @@ def grading_record(
         if battery is not None and locked.category not in BATTERY_CATEGORIES:
             errors["battery_health"] = [_("Battery health is recorded for portable devices only.")]
         graded_on = _past_date("graded_on", graded_on, errors)
-        _refuse(errors)
+        refuse_field_errors(errors)
         return Grading.objects.create(
             device=locked,
             organisation=organisation,
