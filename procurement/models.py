@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -725,7 +726,7 @@ class Order(FSMModelMixin, models.Model):
                 name="%(app_label)s_%(class)s_cancelled_with_reason",
             ),
             models.CheckConstraint(
-                condition=Q(total_incl_vat=F("total_excl_vat") + F("total_vat")),
+                condition=Q(total_incl_vat=Round(F("total_excl_vat") + F("total_vat"), 2)),
                 name="%(app_label)s_%(class)s_totals_add_up",
             ),
         ]
@@ -1118,7 +1119,7 @@ class Invoice(FSMModelMixin, models.Model):
                 name="%(app_label)s_%(class)s_state_valid",
             ),
             models.CheckConstraint(
-                condition=Q(total_incl_vat=F("total_excl_vat") + F("total_vat")),
+                condition=Q(total_incl_vat=Round(F("total_excl_vat") + F("total_vat"), 2)),
                 name="%(app_label)s_%(class)s_totals_add_up",
             ),
         ]
