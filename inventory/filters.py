@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.keyset import with_tie_breaker
+from common.widgets import PlainNumberInput, PlainSelect, PlainTextInput
 from inventory.choices import DeviceCategory, DeviceState
 from inventory.models import Device
 from organisations.choices import OrganisationKind
@@ -21,6 +22,7 @@ class WholeNumberFilter(django_filters.NumberFilter):
 class DeviceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
+        widget=PlainTextInput,
         label=_("Search"),
         help_text=_("Brand, model, serial number or code."),
     )
@@ -29,13 +31,18 @@ class DeviceFilter(django_filters.FilterSet):
         to_field_name="slug",
         label=_("Commune"),
         empty_label=_("All communes"),
+        widget=PlainSelect,
     )
     # A device has one category and one state: no join to make the rows distinct again.
     category = django_filters.MultipleChoiceFilter(
-        choices=DeviceCategory.choices, label=_("Category"), distinct=False
+        choices=DeviceCategory.choices,
+        label=_("Category"),
+        distinct=False,
     )
     state = django_filters.MultipleChoiceFilter(
-        choices=DeviceState.choices, label=_("State"), distinct=False
+        choices=DeviceState.choices,
+        label=_("State"),
+        distinct=False,
     )
     pickup_site = django_filters.ModelChoiceFilter(
         queryset=Site.objects.filter(is_pickup=True, organisation__kind=OrganisationKind.COMMUNE)
@@ -43,6 +50,7 @@ class DeviceFilter(django_filters.FilterSet):
         .order_by("organisation__name", "name"),
         label=_("Pickup site"),
         empty_label=_("All sites"),
+        widget=PlainSelect,
     )
     declared_from = django_filters.DateFilter(
         field_name="created_at", lookup_expr="date__gte", label=_("Declared from")
@@ -52,6 +60,7 @@ class DeviceFilter(django_filters.FilterSet):
     )
     declaration = WholeNumberFilter(
         field_name="declaration",
+        widget=PlainNumberInput,
         label=_("Declaration"),
         help_text=_("The devices declared together, by the declaration's number."),
     )

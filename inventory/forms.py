@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common import limits
 from common.typography import filesize
+from common.widgets import PlainCheckboxSelectMultiple, PlainDateInput
 from inventory.choices import DeviceCategory, StorageType
 from inventory.filters import DevicePageFilter
 from inventory.imports.columns import (
@@ -45,15 +46,16 @@ def device_filter_for_page(
     data: QueryDict, queryset: QuerySet[Device], *, organisation: Organisation | None = None
 ) -> DevicePageFilter:
     """The shared device filters with the page's sorting, and widgets suited to a page; a
-    commune picks among its own pickup sites."""
+    commune picks among its own pickup sites. The widgets are written in Python
+    (:mod:`common.widgets`): the page shows them at each request."""
     device_filter = DevicePageFilter(data, queryset=queryset)
     fields = device_filter.form.fields
     fields["q"].widget.input_type = "search"
     fields["q"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
     for name in ("category", "state"):
-        fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
+        fields[name].widget = PlainCheckboxSelectMultiple(choices=fields[name].choices)
     for name in ("declared_from", "declared_until"):
-        fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        fields[name].widget = PlainDateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     if organisation is not None and organisation.is_commune:
         fields["pickup_site"].queryset = fields["pickup_site"].queryset.filter(
             organisation=organisation

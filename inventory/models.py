@@ -17,6 +17,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from common.choices import choice_label
 from common.errors import TransitionNotAllowed
 from inventory import permissions
 from inventory.choices import (
@@ -487,6 +488,14 @@ class Device(FSMModelMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} · {self.brand} {self.model}".strip()
+
+    # Defined here, Django does not add its own (see common.choices.choice_label): lists show
+    # these for each row.
+    def get_category_display(self):
+        return choice_label(DeviceCategory, self.category)
+
+    def get_state_display(self):
+        return choice_label(DeviceState, self.state)
 
     def clean(self) -> None:
         errors = {}
