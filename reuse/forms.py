@@ -81,18 +81,18 @@ class ReleaseForm(forms.Form):
 
 class DeclarationChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, declaration) -> str:
-        return _("%(declaration)s (%(count)d to claim)") % {
+        return _("%(declaration)s (%(count)s)") % {
             "declaration": declaration,
-            "count": declaration.claimable,
+            "count": selectors.claimable_count_label(declaration.claimable),
         }
 
 
 class SiteChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, site) -> str:
-        return _("%(commune)s — %(site)s (%(count)d to claim)") % {
+        return _("%(commune)s — %(site)s (%(count)s)") % {
             "commune": site.organisation.name,
             "site": site.name,
-            "count": site.claimable,
+            "count": selectors.claimable_count_label(site.claimable),
         }
 
 

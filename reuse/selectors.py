@@ -22,7 +22,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from common.errors import NotFound
@@ -155,16 +155,34 @@ def overdue_claims(*, now: datetime.datetime | None = None) -> QuerySet[Device]:
     )
 
 
-def _count_by(devices: QuerySet[Device], field: str) -> Subquery:
-    """How many ``devices`` there are, as a subquery filtered on one value of ``field``: it
-    counts ``field`` (never null there), so that it reads nothing but the index on it."""
-    return Subquery(
-        devices.order_by().values(count=Func(field, function="COUNT", output_field=IntegerField()))
+# The claim page counts each declaration's and site's devices still declared up to this many;
+# beyond, it says "more than" (a file import declares 200,000 at once: counting them all
+# would read them all at each visit of the page).
+CLAIMABLE_COUNT_LIMIT = 1000
+
+
+def _count_by(devices: QuerySet[Device], field: str) -> Func:
+    """How many ``devices`` there are, as a subquery filtered on one value of ``field``,
+    counted up to ``CLAIMABLE_COUNT_LIMIT + 1``: it reads ``field`` (never null there), so
+    nothing but the index on it, and stops past the limit."""
+    return Func(
+        Subquery(devices.order_by().values(field)[: CLAIMABLE_COUNT_LIMIT + 1]),
+        template="(SELECT COUNT(*) FROM %(expressions)s AS bounded)",
+        output_field=IntegerField(),
     )
 
 
+def claimable_count_label(count: int) -> str:
+    """How many devices a declaration or site offers to claim, as the claim page says it."""
+    if count > CLAIMABLE_COUNT_LIMIT:
+        return _("more than %(count)s to claim") % {
+            "count": formats.number_format(CLAIMABLE_COUNT_LIMIT, force_grouping=True)
+        }
+    return _("%(count)d to claim") % {"count": count}
+
+
 def claimable_declarations() -> QuerySet[Declaration]:
-    """Declarations with devices still declared, with how many, newest first.
+    """Declarations with devices still declared, with how many (up to a limit), newest first.
 
     Each declaration listed has its own devices counted, by a subquery; which have any is an
     ``EXISTS``. Both read only the partial index of the claimable devices by declaration
@@ -181,7 +199,7 @@ def claimable_declarations() -> QuerySet[Declaration]:
 
 
 def claimable_sites() -> QuerySet[Site]:
-    """Pickup sites with devices still declared, with how many.
+    """Pickup sites with devices still declared, with how many (up to a limit).
 
     Read as :func:`claimable_declarations`, from the partial index of the claimable devices
     by pickup site (``inventory_device_declared_site``).

@@ -9,9 +9,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from inventory.services import device_withdraw
-from reuse.selectors import claimable_declarations, claimable_sites
+from reuse.selectors import claimable_count_label, claimable_declarations, claimable_sites
 from reuse.services import devices_claim
 from tests.conftest import SiteFactory
 
@@ -90,6 +91,26 @@ def test_the_claim_page_costs_the_same_whatever_the_devices_and_declarations(
     content = response.content.decode()
     assert content.count("(5 to claim)") == 4 + 4
     assert "(1 to claim)" in content
+
+
+def test_counts_stop_past_the_limit_and_say_more_than(declare, commune, monkeypatch):
+    """A declaration of a file import holds 200,000 devices: its count stops past the limit,
+    which the page says ("more than 1,000 to claim"); below it, the exact count."""
+    monkeypatch.setattr("reuse.selectors.CLAIMABLE_COUNT_LIMIT", 3)
+    big = declare(5)
+    small = declare(3, site=SiteFactory(organisation=commune, name="Mairie annexe"))
+
+    counts = {declaration.pk: declaration.claimable for declaration in claimable_declarations()}
+    sites = {site.pk: site.claimable for site in claimable_sites()}
+
+    assert counts == {declaration_of(big).pk: 4, declaration_of(small).pk: 3}
+    assert sites == {big[0].pickup_site_id: 4, small[0].pickup_site_id: 3}
+    assert claimable_count_label(4) == "more than 3 to claim"
+    assert claimable_count_label(3) == "3 to claim"
+    monkeypatch.setattr("reuse.selectors.CLAIMABLE_COUNT_LIMIT", 1000)
+    with translation.override("fr"):
+        assert claimable_count_label(1001) == "plus de 1\xa0000 à réserver"
+        assert claimable_count_label(12) == "12 à réserver"
 
 
 # --- The plans (PostgreSQL): the counts read the partial indexes, never every device. ---
