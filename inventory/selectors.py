@@ -26,10 +26,11 @@ def devices_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Device
 
 def device_get_visible(*, code: str, organisations: Iterable[Organisation]) -> Device:
     """One device by its code, or ``NotFound`` when it does not exist or is not visible."""
-    device = devices_visible_to(organisations).filter(code=code.upper()).first()
-    if device is None:
-        raise NotFound(code="device_not_found")
-    return device
+    # get(), not first(): the code is unique, and first() would order by the list's ordering.
+    try:
+        return devices_visible_to(organisations).get(code=code.upper())
+    except Device.DoesNotExist:
+        raise NotFound(code="device_not_found") from None
 
 
 def device_history(device: Device) -> QuerySet[DeviceEvent]:
