@@ -52,8 +52,8 @@ def prepare(commitment_count: int, device_count: int):
     from django.utils import timezone
 
     from demo.territory import siret
-    from inventory.counts import device_counts_rebuild
     from inventory.choices import DeviceCategory, DeviceState
+    from inventory.counts import device_counts_rebuild
     from inventory.models import Declaration, Device
     from organisations.choices import OrganisationKind
     from organisations.models import Organisation, Site

@@ -29,9 +29,7 @@ def pk_set(pks: Iterable[int]) -> RawSQL:
     parameter, however many keys."""
     data = json.dumps([int(pk) for pk in pks])
     if _postgres():
-        return RawSQL(
-            "SELECT CAST(jsonb_array_elements_text(CAST(%s AS jsonb)) AS bigint)", [data]
-        )
+        return RawSQL("SELECT CAST(jsonb_array_elements_text(CAST(%s AS jsonb)) AS bigint)", [data])
     return RawSQL("SELECT value FROM json_each(%s)", [data])
 
 

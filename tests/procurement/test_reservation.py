@@ -265,15 +265,14 @@ def test_a_device_given_as_locked_that_changed_meanwhile_refuses_them_all(
     before = snapshot(devices)
 
     # when / then: the update finds one row no longer ready, and nothing is written
-    with pytest.raises(TransitionNotAllowed) as refusal:
-        with transaction.atomic():
-            devices_transition(
-                devices=stale,
-                transition="reserve",
-                user=territory_user,
-                organisation=territory,
-                locked=True,
-            )
+    with pytest.raises(TransitionNotAllowed) as refusal, transaction.atomic():
+        devices_transition(
+            devices=stale,
+            transition="reserve",
+            user=territory_user,
+            organisation=territory,
+            locked=True,
+        )
     assert refusal.value.code == "devices_changed"
     assert devices[1].code in refusal.value.message
     assert snapshot(devices) == before
@@ -286,19 +285,20 @@ def test_a_locked_device_the_lifecycle_refuses_refuses_them_all(
     [declared] = declare(1)
     before = snapshot([*devices, declared])
 
-    with pytest.raises(TransitionNotAllowed) as refusal, transaction.atomic():
+    with transaction.atomic():
         locked = list(
             Device.objects.select_for_update()
             .filter(pk__in=[d.pk for d in [*devices, declared]])
             .order_by("pk")
         )
-        devices_transition(
-            devices=locked,
-            transition="reserve",
-            user=territory_user,
-            organisation=territory,
-            locked=True,
-        )
+        with pytest.raises(TransitionNotAllowed) as refusal:
+            devices_transition(
+                devices=locked,
+                transition="reserve",
+                user=territory_user,
+                organisation=territory,
+                locked=True,
+            )
 
     assert declared.code in refusal.value.message
     assert snapshot([*devices, declared]) == before
