@@ -17,6 +17,10 @@ documentation advises: the other runs measure the machine's other work more than
 The bare lists are built from the documents' own stored context, so they hold the same rows.
 The target is at most 2 × the limit's time and under 300 MB, for each document. Results go
 to docs/PERFORMANCE.md.
+
+Then, unless ``--without-delivery``, it runs ``bench/delivery_documents.py`` (issue 13): the
+delivery note and the Factur-X invoice of a delivery of 1,000 devices, measured the same way
+against the same kind of limit, at most 1.5 × and under 300 MB; that script also runs alone.
 """
 
 from __future__ import annotations
@@ -316,6 +320,11 @@ def _verdict(met: bool) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", nargs=2, metavar=("MODE", "NUMBER"))
+    parser.add_argument(
+        "--without-delivery",
+        action="store_true",
+        help="leave out the delivery note and the invoice (bench/delivery_documents.py)",
+    )
     options = parser.parse_args()
     if options.child:
         child(*options.child)
@@ -412,6 +421,11 @@ def main() -> None:
     )
     write_section("documents", report)
     print(report)
+    if not options.without_delivery:
+        # Issue 13's documents, in their own run: their own database and report section.
+        subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("delivery_documents.py"))], check=True
+        )
 
 
 if __name__ == "__main__":

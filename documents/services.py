@@ -23,6 +23,7 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.bulk_sql import insert_rows
 from common.errors import ValidationFailed
 from common.handoff import enqueue, enqueue_on_commit
 from documents.choices import DocumentKind, DocumentState
@@ -183,10 +184,16 @@ def documents_request(
                 )
                 for index, draft in enumerate(new)
             )
-            DocumentDevice.objects.bulk_create(
-                DocumentDevice(document=document, device_code=code)
-                for document, draft in zip(created, new, strict=True)
-                for code in sorted(set(draft.device_codes))
+            # One statement from the links' values: a campaign's purchase orders link tens of
+            # thousands of devices.
+            insert_rows(
+                DocumentDevice,
+                columns=("document_id", "device_code"),
+                rows=(
+                    (document.pk, code)
+                    for document, draft in zip(created, new, strict=True)
+                    for code in sorted(set(draft.device_codes))
+                ),
             )
     except IntegrityError:
         # The same keys sent at once for another kind or year: the first request made them.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_fsm import has_transition_perm
 
+from common.bulk_sql import insert_rows, pk_set
 from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory import lifecycle, permissions
 from inventory.choices import DeclarationSource, DeviceState, EventKind
@@ -459,6 +461,7 @@ def devices_transition(
     note: str = "",
     details: Mapping[str, Any] | None = None,
     device_details: Mapping[int, Mapping[str, Any]] | None = None,
+    locked: bool = False,
     **arguments: Any,
 ) -> list[Device]:
     """Run one transition on many devices at once, all or none, each with its event.
@@ -467,27 +470,44 @@ def devices_transition(
     one step (a group order's allocation reserves them). The rows are locked in one query, in
     primary key order; the lifecycle is asked for each device with what is loaded (the acting
     organisation's permission, then the state and the conditions) and runs the transition on
-    each in memory; the changed columns are written by one UPDATE per distinct set of new
-    values (one for ``reserve``), and the events inserted in one statement. The queries do
-    not grow with the devices. One refusal refuses all, naming the devices: 403 when the
+    each in memory; the changed columns are written by one UPDATE per state left and distinct
+    set of new values (one for ``reserve``), each refusing a row no longer in that state, and
+    the events inserted in one statement, from their values (no model instance). The queries
+    do not grow with the devices. One refusal refuses all, naming the devices: 403 when the
     organisation may not, 409 for a state or a condition. ``device_details`` adds to one
     device's event what is its own (its order, say). Joins the caller's transaction.
+
+    ``locked``: ``devices`` are rows the caller's transaction already locked
+    (``select_for_update``) and loaded with what the transition's conditions read, as the
+    closing of a campaign does with its stock; they are neither locked nor read again, but
+    moved as given (their objects are changed and returned). Each UPDATE still requires the
+    state the device was given in, so a device loaded without its lock, and changed since,
+    refuses them all (409) rather than be moved twice.
     """
     if organisation is not None and user is not None:
         require_member(user, organisation)
     method = getattr(Device, transition, None)
     if method is None or not hasattr(method, "_django_fsm"):
         raise ValueError(f"{transition!r} is not a transition of the device lifecycle.")
-    pks = sorted({device.pk for device in devices})
+    if locked:
+        given = {device.pk: device for device in devices}
+        pks = sorted(given)
+    else:
+        pks = sorted({device.pk for device in devices})
     if not pks:
         return []
     device_details = device_details or {}
 
     with transaction.atomic():
-        locked = list(Device.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
-        if len(locked) != len(pks):
-            raise NotFound(_("No such device."), code="device_not_found")
-        check = lifecycle.transition_check(locked, transition, organisation=organisation)
+        if locked:
+            moved = [given[pk] for pk in pks]
+        else:
+            moved = list(
+                Device.objects.select_for_update().filter(pk__in=pk_set(pks)).order_by("pk")
+            )
+            if len(moved) != len(pks):
+                raise NotFound(_("No such device."), code="device_not_found")
+        check = lifecycle.transition_check(moved, transition, organisation=organisation)
         if check.forbidden:
             raise PermissionDenied(
                 _("Your organisation may not do this with these devices: %(codes)s.")
@@ -502,52 +522,79 @@ def devices_transition(
                 code=first.code,
             )
         now = timezone.now()
-        fields = Device._meta.concrete_fields
         from_states: list[str] = []
         moves: list[tuple[int, CountKey, CountKey]] = []
-        by_new_values: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
-        for device in locked:
-            before = {field.attname: getattr(device, field.attname) for field in fields}
-            before_key = count_key(device)
-            from_states.append(device.state)
+        groups: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Device]] = defaultdict(list)
+        for device in moved:
+            before = _COLUMN_VALUES(device)
+            from_state = device.state
+            from_states.append(from_state)
             getattr(device, transition)(**arguments)
-            moves.append((device.pk, before_key, count_key(device)))
+            after = _COLUMN_VALUES(device)
+            moves.append((device.pk, _count_key_of(before), _count_key_of(after)))
             new_values = tuple(
-                (field.attname, getattr(device, field.attname))
-                for field in fields
-                if getattr(device, field.attname) != before[field.attname]
+                (name, new)
+                for name, old, new in zip(_COLUMNS, before, after, strict=True)
+                if new != old
             )
             device.updated_at = now
-            by_new_values[new_values].append(device.pk)
-        for new_values, group in by_new_values.items():
+            groups[(from_state, new_values)].append(device)
+        for (from_state, new_values), group in groups.items():
             # The lifecycle's one set-based write: the transition itself ran on each device
             # above, with its source, permission and conditions checked.
-            Device.objects.filter(pk__in=group).update(**dict(new_values), updated_at=now)
-        fsm_transitions = {
-            from_state: method._django_fsm.get_transition(from_state)
+            written = Device.objects.filter(
+                pk__in=pk_set(device.pk for device in group), state=from_state
+            ).update(**dict(new_values), updated_at=now)
+            if written != len(group):
+                raise TransitionNotAllowed(
+                    _("These devices changed meanwhile; try again: %(codes)s.")
+                    % {"codes": ", ".join(sorted(device.code for device in group))},
+                    code="devices_changed",
+                )
+        events = {
+            from_state: method._django_fsm.get_transition(from_state).custom["event"]
             for from_state in set(from_states)
         }
-        DeviceEvent.objects.bulk_create(
-            DeviceEvent(
-                device=device,
-                kind=fsm_transitions[from_state].custom["event"],
-                from_state=from_state,
-                to_state=device.state,
-                actor=user,
-                organisation=organisation,
-                created_at=now,
-                note=note,
-                details={**(details or {}), **device_details.get(device.pk, {})},
-            )
-            for device, from_state in zip(locked, from_states, strict=True)
+        shared = dict(details or {})
+        insert_rows(
+            DeviceEvent,
+            columns=("device_id", "kind", "from_state", "to_state", "details"),
+            rows=(
+                (
+                    device.pk,
+                    events[from_state],
+                    from_state,
+                    device.state,
+                    {**shared, **device_details[device.pk]}
+                    if device.pk in device_details
+                    else shared,
+                )
+                for device, from_state in zip(moved, from_states, strict=True)
+            ),
+            constants={
+                "actor_id": user.pk if user is not None else None,
+                "organisation_id": organisation.pk if organisation is not None else None,
+                "created_at": now,
+                "note": note,
+            },
         )
         device_counts_move_many(moves=moves)
         lifecycle.transition_ran(
             lifecycle.TransitionRun(
-                transition=transition, devices=tuple(locked), from_states=tuple(from_states)
+                transition=transition, devices=tuple(moved), from_states=tuple(from_states)
             )
         )
-    return locked
+    return moved
+
+
+# What the bulk gateway compares before and after a transition, read at C speed.
+_COLUMNS = tuple(field.attname for field in Device._meta.concrete_fields)
+_COLUMN_VALUES = attrgetter(*_COLUMNS)
+_KEY_POSITIONS = tuple(_COLUMNS.index(name) for name in CountKey._fields)
+
+
+def _count_key_of(values: tuple[Any, ...]) -> CountKey:
+    return CountKey(*(values[position] for position in _KEY_POSITIONS))
 
 
 def _codes(refusals: Iterable[lifecycle.TransitionRefusal]) -> str:

@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.bulk_sql import insert_rows
 from common.errors import TransitionNotAllowed
 from common.handoff import enqueue_on_commit
 from inventory.models import Device
@@ -187,7 +188,8 @@ def _place_orders(
     now: datetime.datetime,
 ) -> list[Order]:
     """One order per buyer and partner with what they were allocated, its lines and devices;
-    the devices reserved through the lifecycle, in one step."""
+    the devices reserved through the lifecycle, in one step; the orders' devices and the
+    devices' events written from their values, without a model instance each."""
     grouped: dict[tuple[int, int], list[AllocatedLine]] = defaultdict(list)
     for line in allocation.lines:
         if line.allocated:
@@ -215,19 +217,27 @@ def _place_orders(
     )
     sources = [(key, line) for key in keys for line in grouped[key]]
     items = [
-        OrderDevice(order=order_of[key], line=order_line, device_id=device_pk)
+        (order_of[key].pk, order_line.pk, device_pk)
         for (key, line), order_line in zip(sources, order_lines, strict=True)
         for device_pk in line.devices
     ]
-    OrderDevice.objects.bulk_create(items)
+    insert_rows(
+        OrderDevice,
+        columns=("order_id", "line_id", "device_id"),
+        rows=items,
+        constants={"is_reserved": True},
+    )
     if items:
+        # The stock was locked and read by this transaction: the gateway moves those rows
+        # as they are, without locking and reading them again.
         devices_transition(
-            devices=[devices[item.device_id] for item in items],
+            devices=[devices[device_pk] for _order, _line, device_pk in items],
             transition="reserve",
             user=user,
             organisation=organisation,
             details={"campaign": campaign.pk},
-            device_details={item.device_id: {"order": item.order.pk} for item in items},
+            device_details={device_pk: {"order": order} for order, _line, device_pk in items},
+            locked=True,
         )
     return orders
 

@@ -332,12 +332,13 @@ def test_closing_costs_a_number_of_queries_that_does_not_grow(
 
     # when / then: as many for 6 devices and 2 commitments as for 24 and 9: closing (lock,
     # save), then allocating (lock; offers, tiers, stock, commitments, lines; the outcomes,
-    # allocation lines, orders, order lines and devices written; the reservation's lock,
-    # update, events, counts moved (taken, added) and stock cleared; the purchase orders
+    # allocation lines, orders, order lines and devices written; the reservation's update
+    # (the stock's rows, locked above, not locked again), events, counts moved (taken, added)
+    # and stock cleared; the purchase orders
     # requested: the orders with their lines and devices read, the numbering locked, the
     # documents and their devices written; the campaign saved), each transaction a savepoint;
     # the purchase orders take 14 of them (3 reads, the numbering's savepoint, its first row of
     # the year, lock and save, 2 writes)
-    with django_assert_num_queries(40):
+    with django_assert_num_queries(39):
         campaign_close(campaign=campaign, user=territory_user)
     assert Order.objects.filter(campaign=campaign).count() == buyers

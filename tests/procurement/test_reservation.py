@@ -5,6 +5,7 @@ its offer."""
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from common.errors import NotFound, PermissionDenied, TransitionNotAllowed
 from inventory.choices import DeviceState, EventKind
@@ -198,3 +199,106 @@ def test_observers_hear_each_run_once_with_the_states_left(
     assert run.from_states == (DeviceState.READY,) * 3
     assert run.pks_leaving(DeviceState.READY) == [device.pk for device in devices]
     assert run.pks_leaving(DeviceState.RESERVED) == []
+
+
+def test_rows_the_caller_locked_are_reserved_as_given_without_reading_them_again(
+    ready_devices, make_offer, partner_user, territory, territory_user, django_assert_num_queries
+):
+    # given: devices in an offer, locked and loaded by the caller's transaction
+    offer = make_offer()
+    devices = ready_devices(3)
+    offer_stock_add(offer=offer, user=partner_user, devices=devices)
+    with transaction.atomic():
+        locked = list(
+            Device.objects.select_for_update().filter(pk__in=[d.pk for d in devices]).order_by("pk")
+        )
+
+        # when: the membership, the savepoint and its release, the update, the events, the
+        # counts moved (taken, added) and the observer's delete: no lock, no read
+        with django_assert_num_queries(8):
+            reserved = devices_transition(
+                devices=locked,
+                transition="reserve",
+                user=territory_user,
+                organisation=territory,
+                details={"campaign": 7},
+                device_details={locked[1].pk: {"order": 3}},
+                locked=True,
+            )
+
+    # then: the objects given, moved; the rows, their events and the offer's stock with them
+    assert [device.pk for device in reserved] == [device.pk for device in locked]
+    assert all(a is b for a, b in zip(reserved, locked, strict=True))
+    assert [device.state for device in reserved] == [DeviceState.RESERVED] * 3
+    assert {state for state, _kinds in snapshot(devices)} == {DeviceState.RESERVED}
+    events = DeviceEvent.objects.filter(device__in=devices, kind=EventKind.RESERVED).order_by(
+        "device_id"
+    )
+    assert [
+        (e.from_state, e.to_state, e.actor, e.organisation, e.details, e.note) for e in events
+    ] == [
+        (DeviceState.READY, DeviceState.RESERVED, territory_user, territory, {"campaign": 7}, ""),
+        (
+            DeviceState.READY,
+            DeviceState.RESERVED,
+            territory_user,
+            territory,
+            {"campaign": 7, "order": 3},
+            "",
+        ),
+        (DeviceState.READY, DeviceState.RESERVED, territory_user, territory, {"campaign": 7}, ""),
+    ]
+    assert len({event.created_at for event in events}) == 1
+    assert not OfferDevice.objects.filter(offer=offer).exists()
+
+
+def test_a_device_given_as_locked_that_changed_meanwhile_refuses_them_all(
+    ready_devices, territory, territory_user
+):
+    # given: objects loaded while ready, then one of them reserved by another path (their
+    # caller did not lock them, as it should have)
+    devices = ready_devices(3)
+    stale = list(Device.objects.filter(pk__in=[d.pk for d in devices]).order_by("pk"))
+    device_transition(
+        device=devices[1], transition="reserve", user=territory_user, organisation=territory
+    )
+    before = snapshot(devices)
+
+    # when / then: the update finds one row no longer ready, and nothing is written
+    with pytest.raises(TransitionNotAllowed) as refusal, transaction.atomic():
+        devices_transition(
+            devices=stale,
+            transition="reserve",
+            user=territory_user,
+            organisation=territory,
+            locked=True,
+        )
+    assert refusal.value.code == "devices_changed"
+    assert devices[1].code in refusal.value.message
+    assert snapshot(devices) == before
+
+
+def test_a_locked_device_the_lifecycle_refuses_refuses_them_all(
+    ready_devices, declare, territory, territory_user
+):
+    devices = ready_devices(2)
+    [declared] = declare(1)
+    before = snapshot([*devices, declared])
+
+    with transaction.atomic():
+        locked = list(
+            Device.objects.select_for_update()
+            .filter(pk__in=[d.pk for d in [*devices, declared]])
+            .order_by("pk")
+        )
+        with pytest.raises(TransitionNotAllowed) as refusal:
+            devices_transition(
+                devices=locked,
+                transition="reserve",
+                user=territory_user,
+                organisation=territory,
+                locked=True,
+            )
+
+    assert declared.code in refusal.value.message
+    assert snapshot([*devices, declared]) == before
