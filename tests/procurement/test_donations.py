@@ -126,7 +126,8 @@ def test_the_agreement_reads_back_with_its_devices_total_clause_and_legal_basis(
         buyer.name,
         f"SIRET {buyer.siret}",
         "Association de parents d’élèves",
-        f"{recent.code} · Ordinateur portable · Dell Latitude 5490 · {recent.serial_number} · 150,00 €",
+        f"{recent.code} · Ordinateur portable · Dell Latitude 5490 · {recent.serial_number} · "
+        "150,00 €",
         f"{old.code} · Ordinateur portable · Dell Latitude 5490 · {old.serial_number} · 75,25 €",
         "Valeur totale 225,25 €",
         "Clause de non-revente",
