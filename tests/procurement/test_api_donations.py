@@ -5,6 +5,9 @@ receipt; the agreement's download; other organisations read nothing (404), act o
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from documents.models import Document
 from documents.services import document_render
@@ -180,3 +183,26 @@ def test_the_donor_cancels_through_the_api(parties, partner_user, client_for, re
         "Association dissoute",
     )
     assert Device.objects.get(pk=devices[0].pk).state == DeviceState.READY
+
+
+def test_the_list_and_the_pages_cost_a_constant_number_of_queries(
+    parties, partner_user, client_for, client, ready_devices
+):
+    _partner, buyer = parties
+    devices = ready_devices(4)
+    api = client_for(partner_user)
+    client.force_login(partner_user)
+
+    def costs() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as listed:
+            assert api.get(URL).status_code == 200
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("procurement:donation-list")).status_code == 200
+        return len(listed), len(page)
+
+    give(api, buyer, {devices[0].code: "10"})
+    one = costs()
+    give(api, buyer, {devices[1].code: "10", devices[2].code: "10"})
+    give(api, buyer, {devices[3].code: "10"})
+
+    assert costs() == one
