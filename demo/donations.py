@@ -4,7 +4,7 @@ association (a public-interest association equipping people in precarity, CG3P a
 
 ``seed_donations()`` runs after the group purchasing (:mod:`demo.procurement`), on the ready
 devices the partners still hold: those in no offer first, then the last of their offers'
-stock, by code, so that it is deterministic. Every write goes through
+stock, by serial number (the codes are drawn at random), so that it is deterministic. Every write goes through
 :mod:`procurement.services.donations`. It is idempotent: once a donation exists, nothing is
 added; without two ready devices at one partner, nothing is added either.
 """
@@ -46,7 +46,7 @@ def seed_donations(report: SeedReport) -> SeedReport:
     ready = (
         Device.objects.filter(state=DeviceState.READY, holder__kind="partner")
         .annotate(in_offer=Exists(in_offer))
-        .order_by("holder__slug", "in_offer", "-code")
+        .order_by("holder__slug", "in_offer", "-serial_number", "pk")
     )
     by_partner: dict[int, list[Device]] = {}
     for device in ready:
