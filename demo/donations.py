@@ -4,9 +4,9 @@ association (a public-interest association equipping people in precarity, CG3P a
 
 ``seed_donations()`` runs after the group purchasing (:mod:`demo.procurement`), on the ready
 devices the partners still hold: those in no offer first, then the last of their offers'
-stock, by serial number (the codes are drawn at random), so that it is deterministic. Every write goes through
-:mod:`procurement.services.donations`. It is idempotent: once a donation exists, nothing is
-added; without two ready devices at one partner, nothing is added either.
+stock, by serial number (the codes are drawn at random), so that it is deterministic. Every
+write goes through :mod:`procurement.services.donations`. It is idempotent: once a donation
+exists, nothing is added; without two ready devices at one partner, nothing is added either.
 """
 
 from __future__ import annotations
