@@ -123,7 +123,8 @@ class DonationItemWriteSerializer(serializers.Serializer):
 
 
 class DonationWriteSerializer(serializers.Serializer):
-    donor = serializers.SlugField(
+    donor = serializers.CharField(
+        max_length=80,
         required=False,
         allow_blank=True,
         default="",
