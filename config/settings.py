@@ -269,6 +269,7 @@ SPECTACULAR_SETTINGS = {
         "OrganisationKindEnum": "organisations.choices.OrganisationKind",
         "PickupStateEnum": "reuse.choices.PickupState",
         "AllocationReasonEnum": "procurement.choices.AllocationReason",
+        "CessionEligibilityEnum": "organisations.choices.CessionEligibility",
     },
 }
 

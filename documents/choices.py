@@ -32,7 +32,7 @@ NUMBER_PREFIXES: dict[str, str] = {
     DocumentKind.ADMISSION_RECORD: "PV",  # procès-verbal d'admission
     DocumentKind.INVOICE: "FA",  # facture
     DocumentKind.CREDIT_NOTE: "AV",  # avoir
-    DocumentKind.DONATION_AGREEMENT: "CC",  # convention de cession
+    DocumentKind.DONATION_AGREEMENT: "CD",  # convention de cession (de don)
     DocumentKind.LABEL_SHEET: "ET",  # étiquettes
     DocumentKind.IMPACT_REPORT: "RI",  # rapport d'impact
 }

@@ -30,3 +30,13 @@ class ProcurementConfig(AppConfig):
         from procurement import delivery_documents
 
         delivery_documents.register()
+
+        # The donation agreement's title, in each reader's language.
+        from procurement import donation_documents
+
+        donation_documents.register()
+
+        # The donations' panel of partners' and buyers' dashboards.
+        from procurement import dashboard_donations
+
+        dashboard_donations.register()

@@ -87,3 +87,13 @@ class InvoiceState(models.TextChoices):
 
     ISSUED = "issued", pgettext_lazy("invoice", "Issued")
     CANCELLED = "cancelled", pgettext_lazy("invoice", "Cancelled by a credit note")
+
+
+class DonationState(models.TextChoices):
+    """A donation (free cession, CG3P art. L3212-2 3°): offered by the holder of the devices,
+    their agreement issued and the devices reserved; received by the beneficiary, which
+    delivers them; or cancelled by the donor before, the devices back in its stock."""
+
+    OFFERED = "offered", pgettext_lazy("donation", "Offered")
+    RECEIVED = "received", pgettext_lazy("donation", "Received")
+    CANCELLED = "cancelled", pgettext_lazy("donation", "Cancelled")

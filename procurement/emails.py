@@ -167,3 +167,16 @@ def send_invoice_issued(*, invoice: Invoice) -> int:
     """Tell the buyer of an invoice issued, or of its cancellation by a credit note."""
     context = {"invoice": invoice, "credit_note": getattr(invoice, "credit_note", None)}
     return _send("invoice_issued", recipients=_to(invoice.buyer), context=context)
+
+
+def send_donation_offered(*, donation) -> int:
+    """Tell the beneficiary of a donation offered to it: the donor, the devices, their value,
+    the agreement's number, and that it confirms their receipt."""
+    context = {"donation": donation, "count": donation.items.count()}
+    return _send("donation_offered", recipients=_to(donation.beneficiary), context=context)
+
+
+def send_donation_received(*, donation) -> int:
+    """Tell the donor that the beneficiary confirmed the receipt of its donation."""
+    context = {"donation": donation, "count": donation.items.count()}
+    return _send("donation_received", recipients=_to(donation.donor), context=context)

@@ -10,6 +10,7 @@ a warranty of at least twelve months, no allocation above what was asked.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from documents.models import Document
 from inventory.choices import DeviceCategory
 from inventory.models import Device
+from organisations.choices import CessionEligibility
 from organisations.models import Organisation, Site
 from organisations.validators import validate_siret
 from procurement.choices import (
@@ -34,6 +36,7 @@ from procurement.choices import (
     CampaignState,
     DeliveryItemOutcome,
     DeliveryState,
+    DonationState,
     InvoiceState,
     OrderState,
 )
@@ -1161,3 +1164,201 @@ class CreditNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id} → {self.invoice_id}"
+
+
+# --- Donations (free cessions, CG3P art. L3212-2 3°). ---
+
+# A donated device's value, in euros to the cent, as its agreement states it.
+DONATION_VALUE_DIGITS = 8
+
+
+def _is_donor_of(donation, organisation: Organisation) -> bool:
+    """The donor gives its devices away, and may cancel before their receipt."""
+    return organisation.pk == donation.donor_id
+
+
+def _is_beneficiary_of(donation, organisation: Organisation) -> bool:
+    """The beneficiary confirms it received the devices."""
+    return organisation.pk == donation.beneficiary_id
+
+
+class Donation(FSMModelMixin, models.Model):
+    """A free cession of ``ready`` devices by their holder (a partner, typically) to a buyer
+    of one of the categories of CG3P art. L3212-2 3°: each device valued within the ceiling
+    of the regulatory data, the beneficiary committing not to resell them, under a donation
+    agreement (convention de cession, ``CD-…``). Its devices are reserved until the
+    beneficiary confirms their receipt, which delivers them; the donor may cancel before.
+    ``flat_value`` is what the donation counts for in the beneficiary's AGEC purchase share
+    (the flat values of the regulatory data, per device)."""
+
+    donor = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="donations_given",
+        verbose_name=_("donor"),
+    )
+    beneficiary = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="donations_received",
+        verbose_name=_("beneficiary"),
+    )
+    # The beneficiary's category when the donation was made, as the agreement states it.
+    beneficiary_category = models.CharField(
+        _("beneficiary's category"),
+        max_length=32,
+        choices=CessionEligibility.choices,
+    )
+    state = FSMField(
+        _("state"),
+        max_length=16,
+        choices=DonationState.choices,
+        default=DonationState.OFFERED,
+        protected=True,
+        db_index=True,
+    )
+    offered_on = models.DateField(_("date of the agreement"))
+    total_value = models.DecimalField(_("total value"), max_digits=AMOUNT_DIGITS, decimal_places=2)
+    flat_value = models.DecimalField(
+        _("value counted in the AGEC purchase share"),
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=2,
+    )
+    ceiling = models.DecimalField(
+        _("value ceiling per device"), max_digits=DONATION_VALUE_DIGITS, decimal_places=2
+    )
+    agreement = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("donation agreement"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("offered at"), default=timezone.now)
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for the cancellation"), blank=True)
+
+    class Meta:
+        verbose_name = _("donation")
+        verbose_name_plural = _("donations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=DonationState.values),
+                name="%(app_label)s_%(class)s_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(donor=F("beneficiary")),
+                name="%(app_label)s_%(class)s_not_to_itself",
+            ),
+            models.CheckConstraint(
+                condition=~Q(beneficiary_category=CessionEligibility.NOT_ELIGIBLE)
+                & Q(beneficiary_category__in=CessionEligibility.values),
+                name="%(app_label)s_%(class)s_beneficiary_eligible",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_value__gte=0) & Q(flat_value__gte=0) & Q(ceiling__gt=0),
+                name="%(app_label)s_%(class)s_values_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=DonationState.RECEIVED) | Q(received_on__isnull=False),
+                name="%(app_label)s_%(class)s_received_with_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=DonationState.CANCELLED) | ~Q(cancel_reason=""),
+                name="%(app_label)s_%(class)s_cancelled_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.donor} → {self.beneficiary} ({self.offered_on})"
+
+    @transition(
+        field=state,
+        source=DonationState.OFFERED,
+        target=DonationState.RECEIVED,
+        permission=_is_beneficiary_of,
+    )
+    def receive(self, *, user, on: datetime.date) -> None:
+        """The beneficiary confirms it received the devices."""
+        self.received_on, self.received_by = on, user
+
+    @transition(
+        field=state,
+        source=DonationState.OFFERED,
+        target=DonationState.CANCELLED,
+        permission=_is_donor_of,
+    )
+    def cancel(self, *, user, at, reason: str) -> None:
+        """The donor cancels before the receipt, saying why."""
+        self.cancelled_by, self.cancelled_at, self.cancel_reason = user, at, reason
+
+
+class DonationDevice(models.Model):
+    """A device of a donation, its value (at most the ceiling, which the service checks
+    against the data in force) and what it counts for in the AGEC purchase share; the offer
+    whose stock it left, to put it back if the donation is cancelled. A device is in one
+    standing donation at most."""
+
+    donation = models.ForeignKey(
+        Donation, on_delete=models.PROTECT, related_name="items", verbose_name=_("donation")
+    )
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="donation_items", verbose_name=_("device")
+    )
+    value = models.DecimalField(_("value"), max_digits=DONATION_VALUE_DIGITS, decimal_places=2)
+    flat_value = models.DecimalField(
+        _("value counted in the AGEC purchase share"),
+        max_digits=DONATION_VALUE_DIGITS,
+        decimal_places=2,
+    )
+    offer = models.ForeignKey(
+        "Offer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("offer left"),
+    )
+    is_standing = models.BooleanField(_("standing"), default=True)
+
+    class Meta:
+        verbose_name = _("device of a donation")
+        verbose_name_plural = _("devices of donations")
+        ordering = ["donation", "device"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["donation", "device"], name="%(app_label)s_%(class)s_unique_device"
+            ),
+            models.UniqueConstraint(
+                fields=["device"],
+                condition=Q(is_standing=True),
+                name="%(app_label)s_%(class)s_one_standing_donation_per_device",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0) & Q(flat_value__gte=0),
+                name="%(app_label)s_%(class)s_values_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.donation_id}: {self.device_id} ({self.value})"

@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from common.errors import PermissionDenied
+from organisations.choices import CessionEligibility
 from organisations.models import Organisation
 from organisations.permissions import organisations_of
 from procurement.choices import CampaignState
@@ -180,3 +181,51 @@ def may_deliver(organisation: Organisation, order) -> bool:
 def may_decide_on(organisation: Organisation, delivery) -> bool:
     """The order's buyer decides on its deliveries."""
     return organisation.pk == delivery.buyer_id
+
+
+# --- Donations: the donor and the beneficiary read them; nobody else. ---
+
+
+def may_donate(organisation: Organisation) -> bool:
+    """Partners hold the ready devices and give them away (their own only, which the service
+    checks device by device)."""
+    return organisation.is_partner
+
+
+def may_receive_donations(organisation: Organisation) -> bool:
+    """An active buyer with a category of CG3P art. L3212-2 3° recorded receives donations."""
+    return (
+        organisation.is_buyer
+        and organisation.is_active
+        and organisation.cession_eligibility != CessionEligibility.NOT_ELIGIBLE
+    )
+
+
+def visible_donations_q(organisations: Iterable[Organisation]) -> Q | None:
+    """A filter on donations: their donor and their beneficiary read them."""
+    pks = _pks(organisations)
+    if not pks:
+        return None
+    return Q(donor__in=pks) | Q(beneficiary__in=pks)
+
+
+def may_receive(organisation: Organisation, donation) -> bool:
+    """The beneficiary confirms the receipt of a donation."""
+    return organisation.pk == donation.beneficiary_id
+
+
+def may_cancel_donation(organisation: Organisation, donation) -> bool:
+    """The donor cancels its donation before the receipt."""
+    return organisation.pk == donation.donor_id
+
+
+def donating_partner(user: AbstractBaseUser, slug: str | None = None) -> Organisation:
+    """The partner ``user`` gives devices for (403 when none)."""
+    return _acting_organisation(
+        user,
+        slug,
+        rule=may_donate,
+        refusal=_("Only a partner holding ready devices gives them away."),
+        several=_("You belong to several partners: name the one you act for."),
+        code="partner",
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import ExtractYear, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,7 @@ from common.errors import NotFound
 from documents.models import Document
 from inventory.choices import DeviceState
 from inventory.models import Device
-from organisations.choices import OrganisationKind
+from organisations.choices import CessionEligibility, OrganisationKind
 from organisations.models import Organisation, Site
 from procurement import permissions
 from procurement.allocation import (
@@ -34,7 +34,7 @@ from procurement.allocation import (
     allocate,
     tier_reached,
 )
-from procurement.choices import CampaignState, DeliveryItemOutcome, OrderState
+from procurement.choices import CampaignState, DeliveryItemOutcome, DonationState, OrderState
 from procurement.models import (
     Admission,
     AllocationLine,
@@ -44,6 +44,8 @@ from procurement.models import (
     CommitmentLine,
     Delivery,
     DeliveryDevice,
+    Donation,
+    DonationDevice,
     Groupement,
     GroupementMember,
     Invoice,
@@ -779,3 +781,78 @@ def invoices_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Invoi
         .select_related("document", "partner", "buyer", "credit_note__document")
         .order_by("-created_at", "-pk")
     )
+
+
+# --- Donations. ---
+
+
+def donations_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Donation]:
+    """The donations ``organisations`` may read (those they give or receive), with their
+    parties and agreement, and the number of their devices; the newest first."""
+    condition = permissions.visible_donations_q(organisations)
+    if condition is None:
+        return Donation.objects.none()
+    return (
+        Donation.objects.filter(condition)
+        .select_related("donor", "beneficiary", "agreement")
+        .annotate(device_count=Count("items"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def donation_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> Donation:
+    donation = donations_visible_to(organisations).filter(pk=pk).first()
+    if donation is None:
+        raise NotFound(_("No such donation."), code="donation_not_found")
+    return donation
+
+
+def donation_items(donation: Donation) -> QuerySet[DonationDevice]:
+    """The devices of ``donation`` with their device, in the order of their codes."""
+    return (
+        DonationDevice.objects.filter(donation=donation)
+        .select_related("device")
+        .order_by("device__code")
+    )
+
+
+def donation_beneficiaries() -> QuerySet[Organisation]:
+    """The organisations a donation may go to: active buyers with a category of CG3P art.
+    L3212-2 3° recorded, by name."""
+    return (
+        Organisation.objects.filter(kind=OrganisationKind.BUYER, is_active=True)
+        .exclude(cession_eligibility=CessionEligibility.NOT_ELIGIBLE)
+        .order_by("name", "pk")
+    )
+
+
+def donatable_devices(donor: Organisation) -> QuerySet[Device]:
+    """The devices ``donor`` may give away: those it holds, ``ready``, by code."""
+    return Device.objects.filter(holder=donor, state=DeviceState.READY).order_by("code")
+
+
+def donation_flat_totals(
+    *, year: int | None = None, beneficiaries: Iterable[Organisation] | None = None
+) -> dict[tuple[int, int], Decimal]:
+    """What the donations received count for in their beneficiaries' AGEC purchase share:
+    the total of their flat values by (beneficiary's primary key, year of the receipt), for
+    one ``year`` and some ``beneficiaries`` if given; one query."""
+    received = Donation.objects.filter(state=DonationState.RECEIVED)
+    if year is not None:
+        received = received.filter(received_on__year=year)
+    if beneficiaries is not None:
+        received = received.filter(beneficiary__in=[item.pk for item in beneficiaries])
+    rows = (
+        received.annotate(year=ExtractYear("received_on"))
+        .values("beneficiary", "year")
+        .annotate(total=Sum("flat_value"))
+        .order_by("beneficiary", "year")
+    )
+    return {(row["beneficiary"], row["year"]): row["total"] for row in rows}
+
+
+def donation_flat_total(beneficiary: Organisation, year: int) -> Decimal:
+    """What the donations ``beneficiary`` received in ``year`` count for in its AGEC
+    purchase share (zero when none)."""
+    totals = donation_flat_totals(year=year, beneficiaries=[beneficiary])
+    return totals.get((beneficiary.pk, year), Decimal("0.00"))

@@ -110,3 +110,29 @@ def notify_invoice_issued(invoice_pk: int) -> None:
     )
     if invoice is not None:
         emails.send_invoice_issued(invoice=invoice)
+
+
+@shared_task(ignore_result=True)
+def notify_donation_offered(donation_pk: int) -> None:
+    from procurement.models import Donation
+
+    donation = (
+        Donation.objects.select_related("donor", "beneficiary", "agreement")
+        .filter(pk=donation_pk)
+        .first()
+    )
+    if donation is not None:
+        emails.send_donation_offered(donation=donation)
+
+
+@shared_task(ignore_result=True)
+def notify_donation_received(donation_pk: int) -> None:
+    from procurement.models import Donation
+
+    donation = (
+        Donation.objects.select_related("donor", "beneficiary", "agreement")
+        .filter(pk=donation_pk)
+        .first()
+    )
+    if donation is not None:
+        emails.send_donation_received(donation=donation)

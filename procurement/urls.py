@@ -3,6 +3,7 @@ from django.urls import path
 from procurement import (
     views_campaigns,
     views_commitments,
+    views_donations,
     views_groupements,
     views_offers,
     views_orders,
@@ -67,4 +68,17 @@ urlpatterns = [
     path("orders/", views_orders.order_list, name="order-list"),
     path("orders/<int:pk>/", views_orders.order_detail, name="order-detail"),
     path("orders/<int:pk>/cancel/", views_orders.order_cancel, name="order-cancel"),
+    path("donations/", views_donations.donation_list, name="donation-list"),
+    path("donations/new/", views_donations.donation_new, name="donation-new"),
+    path("donations/<int:pk>/", views_donations.donation_detail, name="donation-detail"),
+    path(
+        "donations/<int:pk>/receipt/",
+        views_donations.donation_receipt,
+        name="donation-receipt",
+    ),
+    path(
+        "donations/<int:pk>/cancel/",
+        views_donations.donation_cancel_page,
+        name="donation-cancel",
+    ),
 ]

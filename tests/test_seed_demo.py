@@ -353,8 +353,9 @@ def test_seed_demo_gives_the_partners_activity_at_every_step():
         DeviceState.CLAIMED: 12,
         DeviceState.COLLECTED: 7,
         DeviceState.IN_REFURBISHMENT: 5,
-        DeviceState.READY: 8,
+        DeviceState.READY: 6,
         DeviceState.RESERVED: 4,
+        DeviceState.DELIVERED: 2,
         DeviceState.RECYCLED: 4,
     }
     assert (
@@ -366,8 +367,11 @@ def test_seed_demo_gives_the_partners_activity_at_every_step():
     assert all(partner.has_esus_approval() for partner in partners)
     assert {device.claimed_by for device in devices_in(DeviceState.CLAIMED)} <= partners
     # Every step was taken by an agent of the partner, through the lifecycle (the
-    # reservations of the group order are the territory's closing).
-    activity = DeviceEvent.objects.exclude(kind__in=(*TERRITORY_EVENTS, EventKind.RESERVED))
+    # reservations of the group order are the territory's closing, those of the donation the
+    # donation's, and its receipt the association's).
+    activity = DeviceEvent.objects.exclude(
+        kind__in=(*TERRITORY_EVENTS, EventKind.RESERVED, EventKind.DELIVERED)
+    )
     assert set(activity.values_list("organisation__kind", flat=True)) == {OrganisationKind.PARTNER}
     assert not activity.exclude(
         actor__username=Concat(F("organisation__slug"), Value("-agent"))
@@ -403,17 +407,19 @@ def test_seed_demo_ready_devices_are_tested_erased_and_graded():
     # when
     seed()
 
-    # then: the twelve made ready, four of them since reserved by a group order
+    # then: the twelve made ready, four of them since reserved by a group order, two given to
+    # an association
     ready = Device.objects.filter(events__kind=EventKind.READY)
     assert ready.count() == 12
     assert set(ready.values_list("state", flat=True)) == {
         DeviceState.READY,
         DeviceState.RESERVED,
+        DeviceState.DELIVERED,
     }
     grades = Counter()
     for device in ready:
         grading = selectors.device_grade(device)
-        assert grading.organisation == device.holder
+        assert grading.organisation == device.events.get(kind=EventKind.READY).organisation
         grades[grading.grade] += 1
         assert device.diagnoses.first().result == DiagnosisResult.WORKS
         if device.data_bearing:

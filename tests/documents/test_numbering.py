@@ -60,7 +60,7 @@ def test_each_kind_has_its_prefix(partner):
         DocumentKind.ADMISSION_RECORD: "PV",
         DocumentKind.INVOICE: "FA",
         DocumentKind.CREDIT_NOTE: "AV",
-        DocumentKind.DONATION_AGREEMENT: "CC",
+        DocumentKind.DONATION_AGREEMENT: "CD",
         DocumentKind.LABEL_SHEET: "ET",
         DocumentKind.IMPACT_REPORT: "RI",
     }

@@ -40,6 +40,7 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "reuse-pickups",
             "procurement-partner-offers",
             "procurement-orders",
+            "procurement-donations",
         ],
         OrganisationKind.TERRITORY: [
             "inventory-territory-states",
@@ -53,6 +54,7 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "organisations-sites",
             "organisations-members",
             "procurement-orders",
+            "procurement-donations",
         ],
     }
 

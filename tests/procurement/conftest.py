@@ -228,3 +228,12 @@ def placed_order(stocked_offer, open_campaign, buyer, buyer_user, buyer_site, te
         return campaign.orders.get(buyer=buyer)
 
     return _placed
+
+
+@pytest.fixture
+def parties(partner, buyer):
+    """The partner and the association of the donation tests, their SIRETs recorded."""
+    partner.siret, buyer.siret = PARTNER_SIRET, BUYER_SIRET
+    partner.save(update_fields=["siret"])
+    buyer.save(update_fields=["siret"])
+    return partner, buyer

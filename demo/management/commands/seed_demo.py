@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, no_translations
 from django.utils.translation import gettext as _
 
 from demo.activity import seed_refurbishment
+from demo.donations import seed_donations
 from demo.procurement import seed_group_purchasing
 from demo.territory import DEMO_PASSWORD, SeedReport, seed_demo
 
@@ -50,7 +51,7 @@ class Command(BaseCommand):
     # Like Django's own commands, this one speaks English to operators, whatever LANGUAGE_CODE.
     @no_translations
     def handle(self, *args, **options) -> None:
-        report = seed_group_purchasing(seed_refurbishment(seed_demo()))
+        report = seed_donations(seed_group_purchasing(seed_refurbishment(seed_demo())))
         self.stdout.write(self.summary(report))
         self.stdout.write("")
         self.stdout.write(self.logins_table(report))
@@ -96,6 +97,14 @@ class Command(BaseCommand):
                     "order."
                 )
                 % {key: created[key] for key in GROUP_PURCHASING_COUNTS}
+            )
+        if created["donations"]:
+            lines.append(
+                _(
+                    "Donation created: %(donated)d devices given to an association under their "
+                    "donation agreement, their receipt confirmed."
+                )
+                % {"donated": created["donated"]}
             )
         return "\n".join(lines)
 
