@@ -167,3 +167,17 @@ def send_invoice_issued(*, invoice: Invoice) -> int:
     """Tell the buyer of an invoice issued, or of its cancellation by a credit note."""
     context = {"invoice": invoice, "credit_note": getattr(invoice, "credit_note", None)}
     return _send("invoice_issued", recipients=_to(invoice.buyer), context=context)
+
+
+def send_return_reported(*, warranty_return) -> int:
+    """Tell the partner that a buyer reported one of its delivered devices faulty under
+    warranty: the device, the fault, the warranty's end."""
+    context = {"warranty_return": warranty_return}
+    return _send("return_reported", recipients=_to(warranty_return.partner), context=context)
+
+
+def send_return_settled(*, warranty_return) -> int:
+    """Tell the buyer the outcome of its return: repaired (what was done), replaced (by which
+    device, until when) or refunded (by which credit note)."""
+    context = {"warranty_return": warranty_return}
+    return _send("return_settled", recipients=_to(warranty_return.buyer), context=context)

@@ -6,6 +6,7 @@ from procurement import (
     views_groupements,
     views_offers,
     views_orders,
+    views_returns,
 )
 
 app_name = "procurement"
@@ -67,4 +68,9 @@ urlpatterns = [
     path("orders/", views_orders.order_list, name="order-list"),
     path("orders/<int:pk>/", views_orders.order_detail, name="order-detail"),
     path("orders/<int:pk>/cancel/", views_orders.order_cancel, name="order-cancel"),
+    path("devices/", views_returns.return_devices, name="return-devices"),
+    path("devices/<str:code>/report/", views_returns.return_report, name="return-report"),
+    path("returns/", views_returns.return_list, name="return-list"),
+    path("returns/<int:pk>/", views_returns.return_detail, name="return-detail"),
+    path("returns/<int:pk>/outcome/", views_returns.return_outcome, name="return-outcome"),
 ]

@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from procurement.api.returns import ReturnViewSet
 from procurement.api.views import (
     CampaignViewSet,
     DeliveryViewSet,
@@ -14,5 +15,6 @@ router.register("campaigns", CampaignViewSet, basename="api-campaign")
 router.register("orders", OrderViewSet, basename="api-order")
 router.register("deliveries", DeliveryViewSet, basename="api-delivery")
 router.register("invoices", InvoiceViewSet, basename="api-invoice")
+router.register("returns", ReturnViewSet, basename="api-return")
 
 urlpatterns = router.urls
