@@ -202,3 +202,18 @@ def test_the_french_pages_are_written_as_the_french_write(
     end = DeliveryDevice.objects.get(device=delivered.devices[1]).warranty_ends_on
     assert end.strftime("%d/%m/%Y") in devices_page
     assert "Enregistrer la suite donnée" in visible_text(pages[3])
+
+
+def test_returns_are_shown_read_only_in_the_admin(client, delivered, buyer, buyer_user):
+    from tests.conftest import UserFactory
+
+    warranty_return = return_report(
+        device=delivered.devices[0], buyer=buyer, user=buyer_user, fault="Noir"
+    )
+    client.force_login(UserFactory(username="operator", is_staff=True, is_superuser=True))
+    change = reverse("admin:procurement_warrantyreturn_change", args=[warranty_return.pk])
+    listing = client.get(reverse("admin:procurement_warrantyreturn_changelist"))
+    page = client.get(change)
+    posted = client.post(change, {})
+    assert (listing.status_code, page.status_code, posted.status_code) == (200, 200, 403)
+    assert WarrantyReturn.objects.get().state == ReturnState.OPEN
