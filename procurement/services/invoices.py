@@ -505,11 +505,27 @@ def partial_credit_note_issue(
                 )
         original = invoice_from_context(invoice.document.context[FACTURX_CONTEXT_KEY])
         _lines, bases = device_lines(items)
+        credited_before = set(
+            CreditNoteDevice.objects.filter(delivery_item__in=billed).values_list(
+                "delivery_item_id", flat=True
+            )
+        )
+        if billed <= credited_before | {item.pk for item in items}:
+            # The last devices of the invoice: what is left of the réfaction, to the cent, so
+            # that the credit notes add up to the invoice.
+            previous = list(
+                CreditNote.objects.filter(invoice=invoice, is_partial=True).select_related(
+                    "document"
+                )
+            )
+            allowances = _remaining_allowances(original, previous)
+        else:
+            allowances = refunded_allowances(original, bases)
         codes = ", ".join(sorted(item.device.code for item in items))
         content = _credit_content(
             original,
             items,
-            allowances=refunded_allowances(original, bases),
+            allowances=allowances,
             invoice=invoice,
             terms=_("Refunds devices %(codes)s of invoice %(number)s: %(reason)s")
             % {"codes": codes, "number": invoice.document.number, "reason": reason},

@@ -347,3 +347,42 @@ def test_one_open_return_per_device_is_the_databases_rule(delivered, buyer, buye
             reported_by=buyer_user,
         )
     assert WarrantyReturn.objects.count() == 1
+
+
+def test_refunding_every_device_credits_the_whole_reduction_to_the_cent(
+    delivered, buyer, buyer_user, partner_user
+):
+    from documents.facturx import invoice_from_context
+    from documents.rendering import FACTURX_CONTEXT_KEY
+
+    # given: 3 monitors at 60.00 admitted with a réfaction of 10.00: invoiced 170.00 excl. VAT
+    state = delivered(
+        count=3, spares=0, decision="reduction", reduction_amount="10.00", reason="Rayures"
+    )
+    assert state.invoice.total_excl_vat == Decimal("170.00")
+
+    # when: each is refunded in turn
+    notes = []
+    for device in state.devices:
+        warranty_return = return_report(device=device, buyer=buyer, user=buyer_user, fault="Noir")
+        notes.append(
+            return_settle(
+                warranty_return=warranty_return, user=partner_user, outcome="refunded"
+            ).credit_note
+        )
+
+    # then: 10 × 60 / 180 = 3.333 → 3.33 off the first two, the last takes the rest, 3.34;
+    # the credit notes add up to the invoice excl. VAT (VAT is rounded once per document)
+    totals = [
+        invoice_from_context(note.document.context[FACTURX_CONTEXT_KEY]).totals for note in notes
+    ]
+    assert [total.allowance_total for total in totals] == [
+        Decimal("3.33"),
+        Decimal("3.33"),
+        Decimal("3.34"),
+    ]
+    assert sum(total.tax_basis_total for total in totals) == state.invoice.total_excl_vat
+    # nothing is left to invoice or to cancel
+    with pytest.raises(TransitionNotAllowed) as refusal:
+        credit_note_issue(invoice=state.invoice, user=partner_user, reason="Erreur")
+    assert refusal.value.code == "invoice_refunded"
