@@ -32,6 +32,7 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "reuse-pickups",
             "procurement-commune-campaigns",
             "procurement-orders",
+            "procurement-returns",
         ],
         OrganisationKind.PARTNER: [
             "inventory-partner-claimable",
@@ -40,6 +41,7 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "reuse-pickups",
             "procurement-partner-offers",
             "procurement-orders",
+            "procurement-returns",
         ],
         OrganisationKind.TERRITORY: [
             "inventory-territory-states",
@@ -53,6 +55,7 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "organisations-sites",
             "organisations-members",
             "procurement-orders",
+            "procurement-returns",
         ],
     }
 
