@@ -69,6 +69,12 @@ class EventKind(models.TextChoices):
     RESERVED = "reserved", _("Reserved")
     UNRESERVED = "unreserved", _("Reservation released")
     DELIVERED = "delivered", _("Delivered")
+    # Warranty returns (procurement): a fault reported, the device repaired, taken back by its
+    # partner (replaced or refunded), or a replacement delivered in its stead.
+    FAULT_REPORTED = "fault_reported", _("Fault reported under warranty")
+    WARRANTY_REPAIRED = "warranty_repaired", _("Repaired under warranty")
+    WARRANTY_RETURNED = "warranty_returned", _("Taken back under warranty")
+    WARRANTY_REPLACEMENT = "warranty_replacement", _("Delivered as a replacement under warranty")
 
 
 class ImportState(models.TextChoices):

@@ -706,6 +706,34 @@ class Device(FSMModelMixin, models.Model):
         group order): the device is its own from then on."""
         self.holder_id = recipient.pk
 
+    @transition(
+        field=state,
+        source=DeviceState.DELIVERED,
+        target=DeviceState.COLLECTED,
+        permission=permissions.is_refurbisher,
+        custom={"event": EventKind.WARRANTY_RETURNED, "label": _("Take back under warranty")},
+    )
+    def take_back(self) -> None:
+        """The partner that refurbished a delivered device takes it back under its warranty
+        (replaced or refunded): it holds it again, as after a collection, to diagnose it
+        anew, repair it or recycle it."""
+        self.holder_id = self.claimed_by_id
+
+    @transition(
+        field=state,
+        source=DeviceState.READY,
+        target=DeviceState.DELIVERED,
+        permission=permissions.is_holder,
+        custom={
+            "event": EventKind.WARRANTY_REPLACEMENT,
+            "label": _("Deliver as a replacement under warranty"),
+        },
+    )
+    def deliver_replacement(self, *, recipient: Organisation) -> None:
+        """The partner delivers one of its ready devices to a buyer in place of a faulty one
+        under warranty: the device is the buyer's from then on."""
+        self.holder_id = recipient.pk
+
 
 def unerased_data(
     device: Device, *, erasure_refusal: str | Callable[[Device], str | None] | None

@@ -128,6 +128,12 @@ def is_recipient(device: Device, organisation: Organisation) -> bool:
     return organisation.is_commune or organisation.is_buyer
 
 
+def is_refurbisher(device: Device, organisation: Organisation) -> bool:
+    """The partner that claimed, collected and refurbished a device (its claim stays on record)
+    takes it back under warranty."""
+    return organisation.pk == device.claimed_by_id
+
+
 def is_coordinator(device: Device, organisation: Organisation) -> bool:
     """The territory coordinates the group orders: a campaign's allocation reserves a device
     for an order, and cancelling the order releases it (the system runs both at a campaign's

@@ -597,6 +597,32 @@ def _count_key_of(values: tuple[Any, ...]) -> CountKey:
     return CountKey(*(values[position] for position in _KEY_POSITIONS))
 
 
+def device_event_record(
+    *,
+    device: Device,
+    kind: str,
+    user: AbstractBaseUser | None,
+    organisation: Organisation | None,
+    note: str = "",
+    details: Mapping[str, Any] | None = None,
+) -> DeviceEvent:
+    """Write an event of ``device``'s history that changes neither its state nor its counts
+    (a fault reported under warranty, a repair): from and to its current state, in the
+    caller's transaction. Transitions write theirs through :func:`device_transition`."""
+    if kind not in EventKind.values:
+        raise ValueError(f"{kind!r} is not a kind of device event.")
+    return DeviceEvent.objects.create(
+        device=device,
+        kind=kind,
+        from_state=device.state,
+        to_state=device.state,
+        actor=user,
+        organisation=organisation,
+        note=note,
+        details=dict(details or {}),
+    )
+
+
 def _codes(refusals: Iterable[lifecycle.TransitionRefusal]) -> str:
     return ", ".join(sorted(refusal.device.code for refusal in refusals))
 

@@ -25,6 +25,7 @@ from procurement.models import (
     Order,
     OrderDevice,
     OrderLine,
+    WarrantyReturn,
 )
 
 
@@ -179,7 +180,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 class CreditNoteInline(ReadOnlyInline):
     model = CreditNote
-    fields = ["document", "reason", "issued_on", "created_by"]
+    fields = ["document", "is_partial", "reason", "issued_on", "created_by"]
 
 
 @admin.register(Invoice)
@@ -189,3 +190,11 @@ class InvoiceAdmin(ReadOnlyAdmin):
     search_fields = ["document__number", "buyer__name", "partner__name"]
     list_select_related = ["document", "partner", "buyer"]
     inlines = [CreditNoteInline]
+
+
+@admin.register(WarrantyReturn)
+class WarrantyReturnAdmin(ReadOnlyAdmin):
+    list_display = ["device", "buyer", "partner", "state", "reported_at", "warranty_ends_on"]
+    list_filter = ["state"]
+    search_fields = ["device__code", "buyer__name", "partner__name"]
+    list_select_related = ["device", "buyer", "partner"]

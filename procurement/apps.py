@@ -19,6 +19,11 @@ class ProcurementConfig(AppConfig):
 
         dashboard.register()
 
+        # Warranty returns: a buyer's devices and returns, a partner's returns to settle.
+        from procurement import dashboard_returns
+
+        dashboard_returns.register()
+
         # A purchase order's title, in each reader's language.
         from documents.choices import DocumentKind
         from documents.titles import register_title

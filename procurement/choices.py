@@ -97,3 +97,18 @@ class DonationState(models.TextChoices):
     OFFERED = "offered", pgettext_lazy("donation", "Offered")
     RECEIVED = "received", pgettext_lazy("donation", "Received")
     CANCELLED = "cancelled", pgettext_lazy("donation", "Cancelled")
+
+
+class ReturnState(models.TextChoices):
+    """A warranty return: reported by the buyer (open), then settled once by the partner:
+    the device repaired, replaced by another of the same offer, or refunded by a credit
+    note."""
+
+    OPEN = "open", pgettext_lazy("return", "Open")
+    REPAIRED = "repaired", pgettext_lazy("return", "Repaired")
+    REPLACED = "replaced", pgettext_lazy("return", "Replaced")
+    REFUNDED = "refunded", pgettext_lazy("return", "Refunded")
+
+
+# The outcomes a partner records, each once.
+RETURN_OUTCOMES = (ReturnState.REPAIRED, ReturnState.REPLACED, ReturnState.REFUNDED)

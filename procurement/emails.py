@@ -180,3 +180,17 @@ def send_donation_received(*, donation) -> int:
     """Tell the donor that the beneficiary confirmed the receipt of its donation."""
     context = {"donation": donation, "count": donation.items.count()}
     return _send("donation_received", recipients=_to(donation.donor), context=context)
+
+
+def send_return_reported(*, warranty_return) -> int:
+    """Tell the partner that a buyer reported one of its delivered devices faulty under
+    warranty: the device, the fault, the warranty's end."""
+    context = {"warranty_return": warranty_return}
+    return _send("return_reported", recipients=_to(warranty_return.partner), context=context)
+
+
+def send_return_settled(*, warranty_return) -> int:
+    """Tell the buyer the outcome of its return: repaired (what was done), replaced (by which
+    device, until when) or refunded (by which credit note)."""
+    context = {"warranty_return": warranty_return}
+    return _send("return_settled", recipients=_to(warranty_return.buyer), context=context)

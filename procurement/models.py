@@ -39,6 +39,7 @@ from procurement.choices import (
     DonationState,
     InvoiceState,
     OrderState,
+    ReturnState,
 )
 from reuse.choices import Grade
 
@@ -1134,13 +1135,28 @@ class Invoice(FSMModelMixin, models.Model):
     def cancel(self) -> None:
         """A credit note cancels the invoice."""
 
+    @property
+    def credit_note(self) -> CreditNote | None:
+        """The credit note that cancelled the invoice whole, if any (partial credit notes,
+        which refund some of its devices, leave it issued). Reads ``credit_notes`` as
+        prefetched."""
+        return next((note for note in self.credit_notes.all() if not note.is_partial), None)
+
 
 class CreditNote(models.Model):
-    """The credit note (type 381) that cancels an invoice whole, with its reason: the same
-    lines and amounts, naming the invoice it cancels; its own numbers (``AV-…``)."""
+    """A credit note (type 381) of an invoice, with its reason, naming the invoice; its own
+    numbers (``AV-…``). Whole, it cancels the invoice: the lines and amounts not refunded yet
+    (all of them when no partial one came before). Partial, it refunds some of the invoice's
+    devices (:class:`CreditNoteDevice`, a warranty return's refund), at their invoiced price
+    less their share of any réfaction, and the invoice stays issued."""
 
-    invoice = models.OneToOneField(
-        Invoice, on_delete=models.PROTECT, related_name="credit_note", verbose_name=_("invoice")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="credit_notes", verbose_name=_("invoice")
+    )
+    is_partial = models.BooleanField(
+        _("partial"),
+        default=False,
+        help_text=_("A partial credit note refunds some devices; a whole one cancels the invoice."),
     )
     reason = models.TextField(_("reason"))
     document = models.OneToOneField(
@@ -1160,10 +1176,197 @@ class CreditNote(models.Model):
             models.CheckConstraint(
                 condition=~Q(reason=""), name="%(app_label)s_%(class)s_with_reason"
             ),
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(is_partial=False),
+                name="%(app_label)s_%(class)s_one_cancellation_per_invoice",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.document_id} → {self.invoice_id}"
+
+
+class CreditNoteDevice(models.Model):
+    """A device refunded by a partial credit note: the delivery's admitted device, on the
+    invoice's line of its order line. A device is refunded once (the database says so)."""
+
+    credit_note = models.ForeignKey(
+        CreditNote, on_delete=models.PROTECT, related_name="items", verbose_name=_("credit note")
+    )
+    delivery_item = models.ForeignKey(
+        DeliveryDevice,
+        on_delete=models.PROTECT,
+        related_name="credit_note_items",
+        verbose_name=_("device of the delivery"),
+    )
+
+    class Meta:
+        verbose_name = _("device of a credit note")
+        verbose_name_plural = _("devices of credit notes")
+        ordering = ["credit_note", "delivery_item"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery_item"],
+                name="%(app_label)s_%(class)s_refunded_once",
+                violation_error_message=_("This device is refunded already."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credit_note_id}: {self.delivery_item_id}"
+
+
+def _is_partner_of(warranty_return, organisation: Organisation) -> bool:
+    """The partner that delivered the device records the outcome of its return."""
+    return organisation.pk == warranty_return.partner_id
+
+
+class WarrantyReturn(FSMModelMixin, models.Model):
+    """A delivered device reported faulty by its buyer during its warranty, and what its
+    partner made of it: repaired (the device stays the buyer's), replaced by another ``ready``
+    device of the same offer (delivered to the buyer, the faulty one taken back), or refunded
+    by a partial credit note of its invoice (the device taken back). ``delivery_item`` is the
+    purchase the warranty comes from: the device's own admitted delivery, or, for a
+    replacement, the one of the device it replaced. One open return per device (the database
+    says so); each outcome is recorded once."""
+
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="warranty_returns", verbose_name=_("device")
+    )
+    delivery_item = models.ForeignKey(
+        DeliveryDevice,
+        on_delete=models.PROTECT,
+        related_name="warranty_returns",
+        verbose_name=_("purchase under warranty"),
+    )
+    buyer = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="warranty_returns_reported",
+        verbose_name=_("buyer"),
+    )
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="warranty_returns_received",
+        verbose_name=_("partner"),
+    )
+    state = FSMField(
+        _("state"),
+        max_length=16,
+        choices=ReturnState.choices,
+        default=ReturnState.OPEN,
+        protected=True,
+        db_index=True,
+    )
+    fault = models.TextField(_("fault"), max_length=1000)
+    warranty_ends_on = models.DateField(_("warranty ends on"))
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    outcome_note = models.TextField(_("what was done"), max_length=1000, blank=True)
+    replacement = models.ForeignKey(
+        Device,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_returns",
+        verbose_name=_("replacement"),
+    )
+    replacement_warranty_ends_on = models.DateField(
+        _("replacement's warranty ends on"), null=True, blank=True
+    )
+    credit_note = models.OneToOneField(
+        CreditNote,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="warranty_return",
+        verbose_name=_("credit note"),
+    )
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("warranty return")
+        verbose_name_plural = _("warranty returns")
+        ordering = ["-reported_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device"],
+                condition=Q(state=ReturnState.OPEN),
+                name="%(app_label)s_%(class)s_one_open_per_device",
+                violation_error_message=_("A return of this device is open already."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ReturnState.values),
+                name="%(app_label)s_%(class)s_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(fault=""), name="%(app_label)s_%(class)s_with_fault"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(state=ReturnState.OPEN, settled_at__isnull=True)
+                    | (~Q(state=ReturnState.OPEN) & Q(settled_at__isnull=False))
+                ),
+                name="%(app_label)s_%(class)s_settled_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=ReturnState.REPAIRED) | ~Q(outcome_note=""),
+                name="%(app_label)s_%(class)s_repair_says_what_was_done",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        state=ReturnState.REPLACED,
+                        replacement__isnull=False,
+                        replacement_warranty_ends_on__isnull=False,
+                    )
+                    | (
+                        ~Q(state=ReturnState.REPLACED)
+                        & Q(replacement__isnull=True, replacement_warranty_ends_on__isnull=True)
+                    )
+                ),
+                name="%(app_label)s_%(class)s_replacement_when_replaced",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(state=ReturnState.REFUNDED, credit_note__isnull=False)
+                    | (~Q(state=ReturnState.REFUNDED) & Q(credit_note__isnull=True))
+                ),
+                name="%(app_label)s_%(class)s_credit_note_when_refunded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}: {self.state} ({self.reported_at:%Y-%m-%d})"
+
+    @transition(
+        field=state, source=ReturnState.OPEN, target=ReturnState.REPAIRED, permission=_is_partner_of
+    )
+    def repair(self) -> None:
+        """The partner repaired the device, which stays the buyer's."""
+
+    @transition(
+        field=state, source=ReturnState.OPEN, target=ReturnState.REPLACED, permission=_is_partner_of
+    )
+    def replace(self) -> None:
+        """The partner delivered another device of the same offer and took this one back."""
+
+    @transition(
+        field=state, source=ReturnState.OPEN, target=ReturnState.REFUNDED, permission=_is_partner_of
+    )
+    def refund(self) -> None:
+        """The partner refunded the device by a credit note and took it back."""
 
 
 # --- Donations (free cessions, CG3P art. L3212-2 3°). ---

@@ -229,3 +229,26 @@ def donating_partner(user: AbstractBaseUser, slug: str | None = None) -> Organis
         several=_("You belong to several partners: name the one you act for."),
         code="partner",
     )
+
+
+def may_report_returns(organisation: Organisation) -> bool:
+    """A commune or a buyer, to which devices are delivered, reports their faults under
+    warranty."""
+    return organisation.is_commune or organisation.is_buyer
+
+
+def visible_returns_q(organisations: Iterable[Organisation]) -> Q | None:
+    """A filter on warranty returns: the buyer that reported it and the partner that
+    delivered the device read it; the territory reads all."""
+    organisations = list(organisations)
+    if not organisations:
+        return None
+    if any(organisation.is_territory for organisation in organisations):
+        return Q()
+    pks = _pks(organisations)
+    return Q(buyer__in=pks) | Q(partner__in=pks)
+
+
+def may_settle_return(organisation: Organisation, warranty_return) -> bool:
+    """The partner that delivered the device records the outcome of its return."""
+    return organisation.pk == warranty_return.partner_id

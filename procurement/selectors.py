@@ -5,6 +5,7 @@ that does not grow with them."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -34,7 +35,13 @@ from procurement.allocation import (
     allocate,
     tier_reached,
 )
-from procurement.choices import CampaignState, DeliveryItemOutcome, DonationState, OrderState
+from procurement.choices import (
+    CampaignState,
+    DeliveryItemOutcome,
+    DonationState,
+    OrderState,
+    ReturnState,
+)
 from procurement.models import (
     Admission,
     AllocationLine,
@@ -54,6 +61,7 @@ from procurement.models import (
     Order,
     OrderDevice,
     OrderLine,
+    WarrantyReturn,
 )
 from procurement.purchase_orders import order_pk_of_key, purchase_order_key
 from procurement.thresholds import Threshold, threshold_on
@@ -778,7 +786,8 @@ def invoices_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Invoi
         return Invoice.objects.none()
     return (
         Invoice.objects.filter(condition)
-        .select_related("document", "partner", "buyer", "credit_note__document")
+        .select_related("document", "partner", "buyer")
+        .prefetch_related("credit_notes__document")
         .order_by("-created_at", "-pk")
     )
 
@@ -856,3 +865,166 @@ def donation_flat_total(beneficiary: Organisation, year: int) -> Decimal:
     purchase share (zero when none)."""
     totals = donation_flat_totals(year=year, beneficiaries=[beneficiary])
     return totals.get((beneficiary.pk, year), Decimal("0.00"))
+
+
+# --- Warranty returns. ---
+
+
+@dataclass(frozen=True)
+class WarrantyCoverage:
+    """What covers a delivered device: the purchase its warranty comes from (its own admitted
+    delivery, or the one of the device it replaced), its buyer and partner, and the end of
+    its warranty."""
+
+    device: Device
+    delivery_item: DeliveryDevice
+    buyer_id: int
+    partner_id: int
+    warranty_ends_on: datetime.date
+
+    @property
+    def offer(self) -> Offer:
+        return self.delivery_item.line.offer
+
+    def is_running(self, on: datetime.date | None = None) -> bool:
+        """Whether the warranty still runs ``on`` that day (today by default), its last day
+        included."""
+        return (on or timezone.localdate()) <= self.warranty_ends_on
+
+
+def warranty_coverage(device: Device) -> WarrantyCoverage | None:
+    """The warranty of ``device`` while it is delivered and its buyer's (``None`` otherwise):
+    from the return that delivered it as a replacement, else from its admitted delivery."""
+    if device.state != DeviceState.DELIVERED:
+        return None
+    replaced = (
+        WarrantyReturn.objects.filter(replacement=device, state=ReturnState.REPLACED)
+        .select_related("delivery_item__line__offer", "delivery_item__delivery")
+        .order_by("-settled_at", "-pk")
+        .first()
+    )
+    if replaced is not None:
+        coverage = WarrantyCoverage(
+            device=device,
+            delivery_item=replaced.delivery_item,
+            buyer_id=replaced.buyer_id,
+            partner_id=replaced.partner_id,
+            warranty_ends_on=replaced.replacement_warranty_ends_on,
+        )
+    else:
+        item = (
+            DeliveryDevice.objects.filter(device=device, outcome=DeliveryItemOutcome.ADMITTED)
+            .select_related("line__offer", "delivery")
+            .first()
+        )
+        if item is None:
+            return None
+        coverage = WarrantyCoverage(
+            device=device,
+            delivery_item=item,
+            buyer_id=item.delivery.buyer_id,
+            partner_id=item.delivery.partner_id,
+            warranty_ends_on=item.warranty_ends_on,
+        )
+    return coverage if device.holder_id == coverage.buyer_id else None
+
+
+@dataclass(frozen=True)
+class BuyerDevice:
+    """A device delivered to a buyer and still its own, with its warranty and its open
+    return (if any)."""
+
+    device: Device
+    partner: Organisation
+    offer: Offer
+    warranty_ends_on: datetime.date
+    open_return: WarrantyReturn | None
+
+    @property
+    def under_warranty(self) -> bool:
+        return timezone.localdate() <= self.warranty_ends_on
+
+
+def buyer_devices(buyer: Organisation) -> list[BuyerDevice]:
+    """The devices delivered to ``buyer`` that it still holds, by admission or as a
+    replacement under warranty, each with its partner, offer, warranty end and open return;
+    the warranty ending soonest first. Three queries, whatever the number of devices."""
+    rows: dict[int, BuyerDevice] = {}
+    for item in DeliveryDevice.objects.filter(
+        outcome=DeliveryItemOutcome.ADMITTED,
+        delivery__buyer=buyer,
+        device__state=DeviceState.DELIVERED,
+        device__holder=buyer,
+    ).select_related("device", "delivery__partner", "line__offer"):
+        rows[item.device_id] = BuyerDevice(
+            device=item.device,
+            partner=item.delivery.partner,
+            offer=item.line.offer,
+            warranty_ends_on=item.warranty_ends_on,
+            open_return=None,
+        )
+    for replaced in (
+        WarrantyReturn.objects.filter(
+            state=ReturnState.REPLACED,
+            buyer=buyer,
+            replacement__state=DeviceState.DELIVERED,
+            replacement__holder=buyer,
+        )
+        .select_related("replacement", "partner", "delivery_item__line__offer")
+        .order_by("settled_at", "pk")
+    ):
+        rows[replaced.replacement_id] = BuyerDevice(
+            device=replaced.replacement,
+            partner=replaced.partner,
+            offer=replaced.delivery_item.line.offer,
+            warranty_ends_on=replaced.replacement_warranty_ends_on,
+            open_return=None,
+        )
+    open_returns = {
+        warranty_return.device_id: warranty_return
+        for warranty_return in WarrantyReturn.objects.filter(
+            state=ReturnState.OPEN, device__in=list(rows)
+        )
+    }
+    return sorted(
+        (dataclasses.replace(row, open_return=open_returns.get(pk)) for pk, row in rows.items()),
+        key=lambda row: (row.warranty_ends_on, row.device.code),
+    )
+
+
+def returns_visible_to(organisations: Iterable[Organisation]) -> QuerySet[WarrantyReturn]:
+    """The warranty returns ``organisations`` may read (their buyer's, their partner's; all
+    for the territory), with the device, the parties, the replacement and the credit note's
+    document; the latest first."""
+    condition = permissions.visible_returns_q(organisations)
+    if condition is None:
+        return WarrantyReturn.objects.none()
+    return (
+        WarrantyReturn.objects.filter(condition)
+        .select_related(
+            "device",
+            "buyer",
+            "partner",
+            "replacement",
+            "credit_note__document",
+            "delivery_item__line__offer",
+        )
+        .order_by("-reported_at", "-pk")
+    )
+
+
+def return_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> WarrantyReturn:
+    warranty_return = returns_visible_to(organisations).filter(pk=pk).first()
+    if warranty_return is None:
+        raise NotFound(_("No such return."), code="return_not_found")
+    return warranty_return
+
+
+def replacement_candidates(warranty_return: WarrantyReturn) -> QuerySet[Device]:
+    """The ``ready`` devices of the returned device's offer, in its partner's stock: what
+    may replace it."""
+    return Device.objects.filter(
+        offer_items__offer=warranty_return.delivery_item.line.offer_id,
+        state=DeviceState.READY,
+        holder=warranty_return.partner_id,
+    ).order_by("code")

@@ -104,7 +104,8 @@ def notify_invoice_issued(invoice_pk: int) -> None:
     from procurement.models import Invoice
 
     invoice = (
-        Invoice.objects.select_related("document", "partner", "buyer", "credit_note__document")
+        Invoice.objects.select_related("document", "partner", "buyer")
+        .prefetch_related("credit_notes__document")
         .filter(pk=invoice_pk)
         .first()
     )
@@ -136,3 +137,31 @@ def notify_donation_received(donation_pk: int) -> None:
     )
     if donation is not None:
         emails.send_donation_received(donation=donation)
+
+
+@shared_task(ignore_result=True)
+def notify_return_reported(return_pk: int) -> None:
+    from procurement.models import WarrantyReturn
+
+    warranty_return = (
+        WarrantyReturn.objects.select_related("device", "buyer", "partner")
+        .filter(pk=return_pk)
+        .first()
+    )
+    if warranty_return is not None:
+        emails.send_return_reported(warranty_return=warranty_return)
+
+
+@shared_task(ignore_result=True)
+def notify_return_settled(return_pk: int) -> None:
+    from procurement.models import WarrantyReturn
+
+    warranty_return = (
+        WarrantyReturn.objects.select_related(
+            "device", "buyer", "partner", "replacement", "credit_note__document"
+        )
+        .filter(pk=return_pk)
+        .first()
+    )
+    if warranty_return is not None:
+        emails.send_return_settled(warranty_return=warranty_return)

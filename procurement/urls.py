@@ -7,6 +7,7 @@ from procurement import (
     views_groupements,
     views_offers,
     views_orders,
+    views_returns,
 )
 
 app_name = "procurement"
@@ -81,4 +82,9 @@ urlpatterns = [
         views_donations.donation_cancel_page,
         name="donation-cancel",
     ),
+    path("devices/", views_returns.return_devices, name="return-devices"),
+    path("devices/<str:code>/report/", views_returns.return_report, name="return-report"),
+    path("returns/", views_returns.return_list, name="return-list"),
+    path("returns/<int:pk>/", views_returns.return_detail, name="return-detail"),
+    path("returns/<int:pk>/outcome/", views_returns.return_outcome, name="return-outcome"),
 ]

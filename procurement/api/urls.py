@@ -1,6 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
 from procurement.api.donations import DonationViewSet
+from procurement.api.returns import ReturnViewSet
 from procurement.api.views import (
     CampaignViewSet,
     DeliveryViewSet,
@@ -16,5 +17,6 @@ router.register("orders", OrderViewSet, basename="api-order")
 router.register("deliveries", DeliveryViewSet, basename="api-delivery")
 router.register("invoices", InvoiceViewSet, basename="api-invoice")
 router.register("donations", DonationViewSet, basename="api-donation")
+router.register("returns", ReturnViewSet, basename="api-return")
 
 urlpatterns = router.urls

@@ -1,7 +1,7 @@
 """Group purchasing's writes, one module per subject: the groupement, offers and their stock,
 campaigns, commitments, the closing (allocation and orders), orders, their deliveries and
-admissions, and their invoices and credit notes. Each takes
-keyword-only arguments, checks who acts, runs in one durable transaction and queues its
+admissions, their invoices and credit notes, and the warranty returns of delivered devices.
+Each takes keyword-only arguments, checks who acts, runs in one durable transaction and queues its
 e-mails once it commits.
 """
 
@@ -33,6 +33,7 @@ from procurement.services.offers import (
     offer_update,
 )
 from procurement.services.orders import order_cancel
+from procurement.services.returns import return_report, return_settle
 
 __all__ = [
     "OFFER_FIELDS",
@@ -61,4 +62,6 @@ __all__ = [
     "offer_stock_remove",
     "offer_update",
     "order_cancel",
+    "return_report",
+    "return_settle",
 ]

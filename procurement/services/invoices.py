@@ -55,8 +55,20 @@ from organisations.models import Organisation, Site
 from organisations.permissions import is_member
 from procurement import permissions, tasks
 from procurement.allocation import ZERO, to_cent
-from procurement.choices import AdmissionDecision, DeliveryItemOutcome, DeliveryState
-from procurement.models import Admission, CreditNote, Delivery, DeliveryDevice, Invoice
+from procurement.choices import (
+    AdmissionDecision,
+    DeliveryItemOutcome,
+    DeliveryState,
+    InvoiceState,
+)
+from procurement.models import (
+    Admission,
+    CreditNote,
+    CreditNoteDevice,
+    Delivery,
+    DeliveryDevice,
+    Invoice,
+)
 from procurement.services.orders import cancellation_reason
 
 INVOICE_TEMPLATE = "documents/facturx_invoice.html"
@@ -126,17 +138,10 @@ def reduction_allowances(
     return allowances
 
 
-def invoice_content(
-    delivery: Delivery,
-    admission: Admission,
-    items: list[DeliveryDevice],
-    *,
-    issued_on: datetime.date,
-    iban: str = "",
-) -> FacturxInvoice:
-    """The Factur-X invoice of ``delivery``'s admitted ``items`` (module docstring) after
-    ``admission``, as issued on ``issued_on``. ``delivery`` comes with its order's commitment
-    and campaign's groupement, its parties and site."""
+def device_lines(items: list[DeliveryDevice]) -> tuple[list[InvoiceLine], dict[Decimal, Decimal]]:
+    """One invoice line per order line of ``items`` (an offer at the order's price), its
+    quantity their number, their codes in its description; and the amount excl. VAT of the
+    lines at each VAT rate."""
     by_line: dict[int, list[DeliveryDevice]] = defaultdict(list)
     for item in items:
         by_line[item.line_id].append(item)
@@ -157,6 +162,21 @@ def invoice_content(
             )
         )
         bases[line.vat_rate] += to_cent(line.unit_price * len(line_items))
+    return lines, dict(bases)
+
+
+def invoice_content(
+    delivery: Delivery,
+    admission: Admission,
+    items: list[DeliveryDevice],
+    *,
+    issued_on: datetime.date,
+    iban: str = "",
+) -> FacturxInvoice:
+    """The Factur-X invoice of ``delivery``'s admitted ``items`` (module docstring) after
+    ``admission``, as issued on ``issued_on``. ``delivery`` comes with its order's commitment
+    and campaign's groupement, its parties and site."""
+    lines, bases = device_lines(items)
     commitment = delivery.order.commitment
     return FacturxInvoice(
         type_code=InvoiceTypeCode.INVOICE,
@@ -170,7 +190,7 @@ def invoice_content(
         allowances=tuple(
             reduction_allowances(
                 admission.reduction_amount,
-                dict(bases),
+                bases,
                 reason=_("Réfaction: %(reason)s") % {"reason": admission.reason},
             )
         ),
@@ -239,9 +259,19 @@ def invoice_issue(*, delivery: Delivery, user: AbstractBaseUser, iban: str = "")
             )
         items = list(
             DeliveryDevice.objects.filter(delivery=locked, outcome=DeliveryItemOutcome.ADMITTED)
+            # A device refunded under warranty is no longer the buyer's to pay.
+            .exclude(credit_note_items__isnull=False)
             .select_related("device", "line__offer")
             .order_by("line_id", "device__code")
         )
+        if not items:
+            raise TransitionNotAllowed(
+                _(
+                    "Every admitted device of this delivery is refunded: nothing is left to "
+                    "invoice."
+                ),
+                code="delivery_refunded",
+            )
         issued_on = timezone.localdate()
         admission = Admission.objects.get(
             delivery=locked,
@@ -297,16 +327,44 @@ def credit_note_issue(*, invoice: Invoice, user: AbstractBaseUser, reason: str) 
             )
         original = invoice_from_context(locked.document.context[FACTURX_CONTEXT_KEY])
         issued_on = timezone.localdate()
-        content = dataclasses.replace(
-            original,
-            type_code=InvoiceTypeCode.CREDIT_NOTE,
-            preceding_invoice=PrecedingInvoice(
-                number=locked.document.number, issue_date=locked.issued_on
-            ),
-            payment_terms=_("Cancels invoice %(number)s: %(reason)s")
-            % {"number": locked.document.number, "reason": reason},
-            due_date=None,
+        terms = _("Cancels invoice %(number)s: %(reason)s") % {
+            "number": locked.document.number,
+            "reason": reason,
+        }
+        device_codes = list(locked.document.device_links.values_list("device_code", flat=True))
+        partials = list(
+            CreditNote.objects.filter(invoice=locked, is_partial=True).select_related("document")
         )
+        if partials:
+            # Devices refunded already: the credit note cancels what is left of the invoice.
+            remaining = _invoiced_items(locked).exclude(credit_note_items__isnull=False)
+            remaining = list(remaining)
+            if not remaining:
+                raise TransitionNotAllowed(
+                    _(
+                        "Every device of this invoice is refunded already: nothing is left to "
+                        "cancel."
+                    ),
+                    code="invoice_refunded",
+                )
+            content = _credit_content(
+                original,
+                remaining,
+                allowances=_remaining_allowances(original, partials),
+                invoice=locked,
+                terms=terms,
+            )
+            device_codes = [item.device.code for item in remaining]
+        else:
+            content = dataclasses.replace(
+                original,
+                type_code=InvoiceTypeCode.CREDIT_NOTE,
+                preceding_invoice=PrecedingInvoice(
+                    number=locked.document.number, issue_date=locked.issued_on
+                ),
+                payment_terms=terms,
+                due_date=None,
+            )
         document = document_request(
             kind=DocumentKind.CREDIT_NOTE,
             owner=locked.partner,
@@ -315,7 +373,7 @@ def credit_note_issue(*, invoice: Invoice, user: AbstractBaseUser, reason: str) 
             template=INVOICE_TEMPLATE,
             context={"invoice": locked.pk, "delivery": locked.delivery_id},
             created_by=user,
-            device_codes=list(locked.document.device_links.values_list("device_code", flat=True)),
+            device_codes=device_codes,
             facturx_invoice=content,
         )
         locked.cancel()
@@ -328,4 +386,170 @@ def credit_note_issue(*, invoice: Invoice, user: AbstractBaseUser, reason: str) 
             created_by=user,
         )
         enqueue_on_commit(tasks.notify_invoice_issued, locked.pk)
+    return credit_note
+
+
+# --- Partial credit notes: some devices of an invoice refunded (a warranty return). ---
+
+
+def _invoiced_items(invoice: Invoice):
+    """The devices ``invoice`` bills: its delivery's admitted devices whose codes its
+    document lists, with their line's offer, in the order of the lines and codes."""
+    codes = invoice.document.device_links.values_list("device_code", flat=True)
+    return (
+        DeliveryDevice.objects.filter(
+            delivery_id=invoice.delivery_id,
+            outcome=DeliveryItemOutcome.ADMITTED,
+            device__code__in=codes,
+        )
+        .select_related("device", "line__offer")
+        .order_by("line_id", "device__code")
+    )
+
+
+def _allowances_by_rate(content: FacturxInvoice) -> dict[Decimal, Allowance]:
+    return {allowance.vat_rate: allowance for allowance in content.allowances}
+
+
+def _line_bases(content: FacturxInvoice) -> dict[Decimal, Decimal]:
+    bases: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    for line in content.lines:
+        bases[line.vat_rate] += line.net_amount
+    return dict(bases)
+
+
+def refunded_allowances(
+    original: FacturxInvoice, credited_bases: dict[Decimal, Decimal]
+) -> list[Allowance]:
+    """The share of ``original``'s réfaction that goes with the devices credited: at each VAT
+    rate, the rate's allowance times the credited amount over the invoiced amount at that
+    rate, rounded half-up to the cent."""
+    invoiced = _line_bases(original)
+    shares = []
+    for rate, allowance in sorted(_allowances_by_rate(original).items(), reverse=True):
+        credited = credited_bases.get(rate, ZERO)
+        share = to_cent(allowance.amount * credited / invoiced[rate]) if credited else ZERO
+        if share:
+            shares.append(dataclasses.replace(allowance, amount=share))
+    return shares
+
+
+def _remaining_allowances(original: FacturxInvoice, partials: list[CreditNote]) -> list[Allowance]:
+    """What is left of ``original``'s réfaction once the partial credit notes took theirs:
+    a whole credit note after them cancels the rest, to the cent."""
+    taken: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    for note in partials:
+        for allowance in invoice_from_context(
+            note.document.context[FACTURX_CONTEXT_KEY]
+        ).allowances:
+            taken[allowance.vat_rate] += allowance.amount
+    remaining = []
+    for rate, allowance in sorted(_allowances_by_rate(original).items(), reverse=True):
+        left = allowance.amount - taken[rate]
+        if left > 0:
+            remaining.append(dataclasses.replace(allowance, amount=left))
+    return remaining
+
+
+def _credit_content(
+    original: FacturxInvoice,
+    items: list[DeliveryDevice],
+    *,
+    allowances: list[Allowance],
+    invoice: Invoice,
+    terms: str,
+) -> FacturxInvoice:
+    lines, bases = device_lines(items)
+    return dataclasses.replace(
+        original,
+        type_code=InvoiceTypeCode.CREDIT_NOTE,
+        lines=tuple(lines),
+        allowances=tuple(allowances),
+        preceding_invoice=PrecedingInvoice(
+            number=invoice.document.number, issue_date=invoice.issued_on
+        ),
+        payment_terms=terms,
+        due_date=None,
+        vat_exemption_reason=original.vat_exemption_reason if ZERO in bases else "",
+    )
+
+
+def partial_credit_note_issue(
+    *, invoice: Invoice, items: list[DeliveryDevice], user: AbstractBaseUser, reason: str
+) -> CreditNote:
+    """A partial credit note of ``invoice`` (locked by the caller, who checked that ``user``
+    acts for its partner): it refunds ``items``, devices the invoice bills and not refunded
+    yet, at their invoiced price less their share of the réfaction (:func:`refunded_allowances`),
+    VAT per rate; type 381, naming the invoice, which stays issued. Joins the caller's
+    transaction; 409 for an invoice cancelled or a device not on it or refunded already."""
+    reason = cancellation_reason(reason)
+    with transaction.atomic():
+        if invoice.state != InvoiceState.ISSUED:
+            raise TransitionNotAllowed(
+                _("Invoice %(number)s is cancelled: nothing on it is left to refund.")
+                % {"number": invoice.document.number},
+                code="invoice_cancelled",
+            )
+        billed = {item.pk for item in _invoiced_items(invoice)}
+        refunded = set(
+            CreditNoteDevice.objects.filter(
+                delivery_item__in=[item.pk for item in items]
+            ).values_list("delivery_item_id", flat=True)
+        )
+        for item in items:
+            if item.pk not in billed or item.pk in refunded:
+                raise TransitionNotAllowed(
+                    _("Device %(code)s is not on invoice %(number)s, or is refunded already.")
+                    % {"code": item.device.code, "number": invoice.document.number},
+                    code="device_not_refundable",
+                )
+        original = invoice_from_context(invoice.document.context[FACTURX_CONTEXT_KEY])
+        _lines, bases = device_lines(items)
+        credited_before = set(
+            CreditNoteDevice.objects.filter(delivery_item__in=billed).values_list(
+                "delivery_item_id", flat=True
+            )
+        )
+        if billed <= credited_before | {item.pk for item in items}:
+            # The last devices of the invoice: what is left of the réfaction, to the cent, so
+            # that the credit notes add up to the invoice.
+            previous = list(
+                CreditNote.objects.filter(invoice=invoice, is_partial=True).select_related(
+                    "document"
+                )
+            )
+            allowances = _remaining_allowances(original, previous)
+        else:
+            allowances = refunded_allowances(original, bases)
+        codes = ", ".join(sorted(item.device.code for item in items))
+        content = _credit_content(
+            original,
+            items,
+            allowances=allowances,
+            invoice=invoice,
+            terms=_("Refunds devices %(codes)s of invoice %(number)s: %(reason)s")
+            % {"codes": codes, "number": invoice.document.number, "reason": reason},
+        )
+        document = document_request(
+            kind=DocumentKind.CREDIT_NOTE,
+            owner=invoice.partner,
+            counterpart=invoice.buyer,
+            title=_("Credit note to %(buyer)s") % {"buyer": invoice.buyer.name},
+            template=INVOICE_TEMPLATE,
+            context={"invoice": invoice.pk, "delivery": invoice.delivery_id, "partial": True},
+            created_by=user,
+            device_codes=[item.device.code for item in items],
+            facturx_invoice=content,
+        )
+        credit_note = CreditNote.objects.create(
+            invoice=invoice,
+            is_partial=True,
+            reason=reason,
+            document=document,
+            issued_on=timezone.localdate(),
+            created_by=user,
+        )
+        CreditNoteDevice.objects.bulk_create(
+            CreditNoteDevice(credit_note=credit_note, delivery_item=item) for item in items
+        )
     return credit_note

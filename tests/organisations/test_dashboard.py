@@ -32,6 +32,7 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "reuse-pickups",
             "procurement-commune-campaigns",
             "procurement-orders",
+            "procurement-returns",
         ],
         OrganisationKind.PARTNER: [
             "inventory-partner-claimable",
@@ -41,6 +42,7 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "procurement-partner-offers",
             "procurement-orders",
             "procurement-donations",
+            "procurement-returns",
         ],
         OrganisationKind.TERRITORY: [
             "inventory-territory-states",
@@ -55,6 +57,7 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "organisations-members",
             "procurement-orders",
             "procurement-donations",
+            "procurement-returns",
         ],
     }
 

@@ -1,0 +1,40 @@
+"""The warranty returns' panel of the dashboard: for a commune or a buyer, its delivered
+devices under warranty and its open returns; for a partner, the returns it has to settle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from organisations.choices import OrganisationKind
+from organisations.dashboard import register_panel
+from organisations.models import Organisation
+from procurement import selectors
+from procurement.choices import ReturnState
+
+RECENT = 5
+
+
+def returns_panel(organisation: Organisation) -> dict[str, Any]:
+    """The open returns of ``organisation`` (as buyer or partner), the latest first, and for
+    a buyer the number of its delivered devices still under warranty."""
+    open_returns = selectors.returns_visible_to([organisation]).filter(state=ReturnState.OPEN)
+    context: dict[str, Any] = {
+        "open_returns": list(open_returns[:RECENT]),
+        "open_count": open_returns.count(),
+    }
+    if not organisation.is_partner:
+        devices = selectors.buyer_devices(organisation)
+        context["device_count"] = len(devices)
+        context["under_warranty_count"] = sum(1 for row in devices if row.under_warranty)
+    return context
+
+
+def register() -> None:
+    """Register the panel (from ``ProcurementConfig.ready``)."""
+    register_panel(
+        "procurement-returns",
+        kinds=[OrganisationKind.COMMUNE, OrganisationKind.BUYER, OrganisationKind.PARTNER],
+        template="procurement/panels/returns.html",
+        context=returns_panel,
+        order=46,
+    )
