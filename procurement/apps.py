@@ -30,3 +30,8 @@ class ProcurementConfig(AppConfig):
         from procurement import delivery_documents
 
         delivery_documents.register()
+
+        # The deliveries' panel of partners', buyers', communes' and the territory's dashboards.
+        from procurement import dashboard_deliveries
+
+        dashboard_deliveries.register()

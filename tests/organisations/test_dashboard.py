@@ -32,6 +32,7 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "reuse-pickups",
             "procurement-commune-campaigns",
             "procurement-orders",
+            "procurement-deliveries",
         ],
         OrganisationKind.PARTNER: [
             "inventory-partner-claimable",
@@ -40,12 +41,14 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "reuse-pickups",
             "procurement-partner-offers",
             "procurement-orders",
+            "procurement-deliveries",
         ],
         OrganisationKind.TERRITORY: [
             "inventory-territory-states",
             "inventory-territory-awaiting",
             "procurement-territory-campaigns",
             "procurement-orders",
+            "procurement-deliveries",
             "inventory-territory-by-commune",
         ],
         OrganisationKind.BUYER: [
@@ -53,6 +56,7 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "organisations-sites",
             "organisations-members",
             "procurement-orders",
+            "procurement-deliveries",
         ],
     }
 
