@@ -100,7 +100,8 @@ def invoice_new(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request,
                     _(
-                        "Invoice %(number)s issued: its Factur-X PDF is being made, and the buyer is told."
+                        "Invoice %(number)s issued: its Factur-X PDF is being made, and the "
+                        "buyer is told."
                     )
                     % {"number": invoice.document.number},
                 )
@@ -158,7 +159,8 @@ def invoice_credit_note(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request,
                     _(
-                        "Credit note %(number)s issued: the invoice is cancelled, and the buyer is told."
+                        "Credit note %(number)s issued: the invoice is cancelled, and the buyer "
+                        "is told."
                     )
                     % {"number": credit_note.document.number},
                 )
