@@ -21,7 +21,7 @@ from demo.territory import SeedReport
 from inventory.choices import DeviceCategory, DeviceState
 from inventory.models import Device
 from organisations.models import Organisation
-from procurement.models import Donation, OfferDevice
+from procurement.models import Donation, OfferDevice, OrderDevice
 from procurement.services.donations import donation_create, donation_receive
 
 BENEFICIARY = "solidarite-numerique-orly-choisy"
@@ -44,7 +44,10 @@ def seed_donations(report: SeedReport) -> SeedReport:
         return report
     in_offer = OfferDevice.objects.filter(device=OuterRef("pk"))
     ready = (
+        # Not a device a group order reserved and its buyer refused at the door: the demo
+        # keeps that one in its partner's stock.
         Device.objects.filter(state=DeviceState.READY, holder__kind="partner")
+        .exclude(Exists(OrderDevice.objects.filter(device=OuterRef("pk"))))
         .annotate(in_offer=Exists(in_offer))
         .order_by("holder__slug", "in_offer", "-serial_number", "pk")
     )

@@ -45,3 +45,8 @@ class ProcurementConfig(AppConfig):
         from procurement import dashboard_donations
 
         dashboard_donations.register()
+
+        # The deliveries' panel of partners', buyers', communes' and the territory's dashboards.
+        from procurement import dashboard_deliveries
+
+        dashboard_deliveries.register()

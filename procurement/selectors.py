@@ -34,11 +34,14 @@ from procurement.allocation import (
     PriceTier,
     allocate,
     tier_reached,
+    to_cent,
 )
 from procurement.choices import (
     CampaignState,
     DeliveryItemOutcome,
+    DeliveryState,
     DonationState,
+    InvoiceState,
     OrderState,
     ReturnState,
 )
@@ -1028,3 +1031,139 @@ def replacement_candidates(warranty_return: WarrantyReturn) -> QuerySet[Device]:
         state=DeviceState.READY,
         holder=warranty_return.partner_id,
     ).order_by("code")
+
+
+# --- What the delivery and invoice pages list. ---
+
+
+def _deliverable_q() -> Q:
+    """A filter on order devices: still to deliver (:func:`deliverable_items`)."""
+    standing = DeliveryDevice.objects.filter(order_item=OuterRef("pk")).exclude(
+        outcome=DeliveryItemOutcome.REFUSED
+    )
+    return Q(is_reserved=True, device__state=DeviceState.RESERVED) & ~Q(Exists(standing))
+
+
+def orders_to_deliver(partner: Organisation) -> QuerySet[Order]:
+    """``partner``'s placed orders with devices still to deliver, the oldest first."""
+    deliverable = OrderDevice.objects.filter(_deliverable_q(), order=OuterRef("pk"))
+    return (
+        orders_visible_to([partner])
+        .filter(partner=partner, state=OrderState.PLACED)
+        .filter(Exists(deliverable))
+        .order_by("created_at", "pk")
+    )
+
+
+def deliveries_to_invoice(partner: Organisation) -> QuerySet[Delivery]:
+    """``partner``'s admitted deliveries with no standing invoice: what it invoices next."""
+    invoiced = Invoice.objects.filter(delivery=OuterRef("pk"), state=InvoiceState.ISSUED)
+    return (
+        deliveries_visible_to([partner])
+        .filter(partner=partner, state=DeliveryState.ADMITTED)
+        .exclude(Exists(invoiced))
+    )
+
+
+def delivery_invoices(delivery: Delivery) -> QuerySet[Invoice]:
+    """The invoices of ``delivery``, the newest first, with their credit notes."""
+    return (
+        Invoice.objects.filter(delivery=delivery)
+        .select_related("document")
+        .prefetch_related("credit_notes__document")
+        .order_by("-created_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class OrderProgress:
+    """Where an order stands: its devices ordered, still to deliver, handed over and awaiting
+    the buyer's decision, admitted (delivered), refused at the door or with their delivery, and
+    invoiced; the amounts excl. VAT at the order's prices (the invoiced ones as the standing
+    invoices state them, réfactions deducted)."""
+
+    ordered: int
+    ordered_amount: Decimal
+    to_deliver: int
+    awaiting: int
+    awaiting_amount: Decimal
+    admitted: int
+    admitted_amount: Decimal
+    refused: int
+    invoiced: int
+    invoiced_amount: Decimal
+    invoiced_amount_incl_vat: Decimal
+
+    @property
+    def delivered(self) -> int:
+        """The devices handed over: awaiting the decision or admitted."""
+        return self.awaiting + self.admitted
+
+    @property
+    def delivered_amount(self) -> Decimal:
+        return self.awaiting_amount + self.admitted_amount
+
+
+def order_progress(orders: Sequence[Order]) -> dict[int, OrderProgress]:
+    """The progress of each order (loaded with its lines, as :func:`orders_visible_to` does),
+    by primary key, in four queries whatever their number."""
+    pks = [order.pk for order in orders]
+    if not pks:
+        return {}
+    outcomes: dict[int, dict[str, tuple[int, Decimal]]] = defaultdict(dict)
+    for row in (
+        DeliveryDevice.objects.filter(delivery__order__in=pks)
+        .values("delivery__order", "outcome")
+        .annotate(count=Count("pk"), amount=Sum("line__unit_price"))
+        .order_by()
+    ):
+        outcomes[row["delivery__order"]][row["outcome"]] = (
+            row["count"],
+            to_cent(row["amount"] or ZERO),
+        )
+    to_deliver = dict(
+        OrderDevice.objects.filter(_deliverable_q(), order__in=pks)
+        .values("order")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("order", "count")
+    )
+    invoiced_amounts = {
+        row["delivery__order"]: (to_cent(row["excl"] or ZERO), to_cent(row["incl"] or ZERO))
+        for row in Invoice.objects.filter(delivery__order__in=pks, state=InvoiceState.ISSUED)
+        .values("delivery__order")
+        .annotate(excl=Sum("total_excl_vat"), incl=Sum("total_incl_vat"))
+        .order_by()
+    }
+    invoiced_devices = dict(
+        DeliveryDevice.objects.filter(
+            delivery__order__in=pks,
+            outcome=DeliveryItemOutcome.ADMITTED,
+            delivery__invoices__state=InvoiceState.ISSUED,
+        )
+        .values("delivery__order")
+        .annotate(count=Count("pk", distinct=True))
+        .order_by()
+        .values_list("delivery__order", "count")
+    )
+    progress = {}
+    for order in orders:
+        counts = outcomes.get(order.pk, {})
+        awaiting = counts.get(DeliveryItemOutcome.PENDING, (0, ZERO))
+        admitted = counts.get(DeliveryItemOutcome.ADMITTED, (0, ZERO))
+        refused = counts.get(DeliveryItemOutcome.REFUSED, (0, ZERO))
+        invoiced = invoiced_amounts.get(order.pk, (ZERO, ZERO))
+        progress[order.pk] = OrderProgress(
+            ordered=sum(line.quantity for line in order.lines.all()),
+            ordered_amount=order.total_excl_vat,
+            to_deliver=to_deliver.get(order.pk, 0),
+            awaiting=awaiting[0],
+            awaiting_amount=awaiting[1],
+            admitted=admitted[0],
+            admitted_amount=admitted[1],
+            refused=refused[0],
+            invoiced=invoiced_devices.get(order.pk, 0),
+            invoiced_amount=invoiced[0],
+            invoiced_amount_incl_vat=invoiced[1],
+        )
+    return progress

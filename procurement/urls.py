@@ -3,8 +3,10 @@ from django.urls import path
 from procurement import (
     views_campaigns,
     views_commitments,
+    views_deliveries,
     views_donations,
     views_groupements,
+    views_invoices,
     views_offers,
     views_orders,
     views_returns,
@@ -67,6 +69,7 @@ urlpatterns = [
         name="commitment-withdraw",
     ),
     path("orders/", views_orders.order_list, name="order-list"),
+    path("orders/progress/", views_deliveries.order_progress, name="order-progress"),
     path("orders/<int:pk>/", views_orders.order_detail, name="order-detail"),
     path("orders/<int:pk>/cancel/", views_orders.order_cancel, name="order-cancel"),
     path("donations/", views_donations.donation_list, name="donation-list"),
@@ -87,4 +90,19 @@ urlpatterns = [
     path("returns/", views_returns.return_list, name="return-list"),
     path("returns/<int:pk>/", views_returns.return_detail, name="return-detail"),
     path("returns/<int:pk>/outcome/", views_returns.return_outcome, name="return-outcome"),
+    path("orders/<int:pk>/deliveries/new/", views_deliveries.delivery_new, name="delivery-new"),
+    path("deliveries/", views_deliveries.delivery_list, name="delivery-list"),
+    path("deliveries/<int:pk>/", views_deliveries.delivery_detail, name="delivery-detail"),
+    path(
+        "deliveries/<int:pk>/admission/",
+        views_deliveries.delivery_admission,
+        name="delivery-admission",
+    ),
+    path("deliveries/<int:pk>/invoice/", views_invoices.invoice_new, name="invoice-new"),
+    path("invoices/", views_invoices.invoice_list, name="invoice-list"),
+    path(
+        "invoices/<int:pk>/credit-note/",
+        views_invoices.invoice_credit_note,
+        name="invoice-credit-note",
+    ),
 ]

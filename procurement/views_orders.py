@@ -1,5 +1,6 @@
 """Pages of orders: a buyer's and a partner's own, every one for the territory; an order's lines,
-totals, devices and purchase order; the territory cancels one before delivery, saying why."""
+totals, devices, purchase order and deliveries; the territory cancels one before delivery, saying
+why."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django_fsm import can_proceed
 
 from common.pages import TransitionConfirmView
 from organisations.active import acting_as, active_organisation
-from procurement import selectors, services
+from procurement import permissions, selectors, services
 from procurement.choices import OrderState
 from procurement.forms import ReasonForm
 from procurement.models import Order
@@ -44,11 +45,19 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     excl. and incl. VAT, its devices and its purchase order; the territory may cancel it."""
     order = visible_order(request, pk)
     organisation = active_organisation(request)
+    progress = selectors.order_progress([order])[order.pk]
     context: dict[str, Any] = {
         "order": order,
         "document": selectors.purchase_orders_of([order]).get(order.pk),
         "may_cancel": is_coordinator_of(organisation, order.campaign)
         and order.state == OrderState.PLACED,
+        # Its deliveries, and whether its partner may prepare another one.
+        "deliveries": list(selectors.deliveries_visible_to(acting_as(request)).filter(order=order)),
+        "progress": progress,
+        "may_deliver": organisation is not None
+        and permissions.may_deliver(organisation, order)
+        and order.state == OrderState.PLACED
+        and progress.to_deliver > 0,
     }
     return render(request, "procurement/order_detail.html", context)
 

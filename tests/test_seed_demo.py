@@ -5,6 +5,7 @@ import hashlib
 import io
 import re
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -19,13 +20,25 @@ from inventory.choices import DeviceState, EventKind
 from inventory.models import Declaration, Device, DeviceCount, DeviceEvent
 from organisations.choices import CessionEligibility, MembershipRole, OrganisationKind
 from organisations.models import Membership, Organisation, Site
-from procurement.choices import AllocationReason, CampaignState, OrderState
+from procurement.choices import (
+    AdmissionDecision,
+    AllocationReason,
+    CampaignState,
+    DeliveryItemOutcome,
+    DeliveryState,
+    InvoiceState,
+    OrderState,
+)
 from procurement.models import (
+    Admission,
     AllocationLine,
     Campaign,
     Commitment,
+    Delivery,
+    DeliveryDevice,
     Groupement,
     GroupementMember,
+    Invoice,
     Offer,
     OfferDevice,
     Order,
@@ -76,6 +89,10 @@ MODELS = (
     AllocationLine,
     Order,
     OrderDevice,
+    Delivery,
+    DeliveryDevice,
+    Admission,
+    Invoice,
 )
 TERRITORY_EVENTS = (EventKind.DECLARED, EventKind.WITHDRAWN)
 
@@ -189,6 +206,19 @@ def activity_fingerprint() -> dict:
             OrderDevice.objects.values_list(
                 "order__buyer__slug", "order__partner__slug", "device__serial_number"
             )
+        ),
+        "deliveries": sorted(
+            DeliveryDevice.objects.values_list(
+                "delivery__buyer__slug",
+                "delivery__partner__slug",
+                "delivery__state",
+                "device__serial_number",
+                "outcome",
+                "refusal_reason",
+            )
+        ),
+        "invoices": sorted(
+            Invoice.objects.values_list("partner__slug", "buyer__slug", "total_incl_vat")
         ),
     }
 
@@ -353,9 +383,9 @@ def test_seed_demo_gives_the_partners_activity_at_every_step():
         DeviceState.CLAIMED: 12,
         DeviceState.COLLECTED: 7,
         DeviceState.IN_REFURBISHMENT: 5,
-        DeviceState.READY: 6,
-        DeviceState.RESERVED: 4,
-        DeviceState.DELIVERED: 2,
+        DeviceState.READY: 7,
+        DeviceState.RESERVED: 2,
+        DeviceState.DELIVERED: 3,
         DeviceState.RECYCLED: 4,
     }
     assert (
@@ -367,10 +397,16 @@ def test_seed_demo_gives_the_partners_activity_at_every_step():
     assert all(partner.has_esus_approval() for partner in partners)
     assert {device.claimed_by for device in devices_in(DeviceState.CLAIMED)} <= partners
     # Every step was taken by an agent of the partner, through the lifecycle (the
-    # reservations of the group order are the territory's closing, those of the donation the
-    # donation's, and its receipt the association's).
+    # reservations of the group order are the territory's closing, the delivery and the
+    # refusal at the door the buyer's admission, those of the donation the donation's, and its
+    # receipt the association's).
     activity = DeviceEvent.objects.exclude(
-        kind__in=(*TERRITORY_EVENTS, EventKind.RESERVED, EventKind.DELIVERED)
+        kind__in=(
+            *TERRITORY_EVENTS,
+            EventKind.RESERVED,
+            EventKind.DELIVERED,
+            EventKind.UNRESERVED,
+        )
     )
     assert set(activity.values_list("organisation__kind", flat=True)) == {OrganisationKind.PARTNER}
     assert not activity.exclude(
@@ -407,18 +443,19 @@ def test_seed_demo_ready_devices_are_tested_erased_and_graded():
     # when
     seed()
 
-    # then: the twelve made ready, four of them since reserved by a group order, two given to
-    # an association
+    # then: the twelve made ready, four of them since reserved by a group order, of which
+    # one delivered and one refused at the door, ready again; two given to an association
     ready = Device.objects.filter(events__kind=EventKind.READY)
     assert ready.count() == 12
-    assert set(ready.values_list("state", flat=True)) == {
-        DeviceState.READY,
-        DeviceState.RESERVED,
-        DeviceState.DELIVERED,
+    assert Counter(ready.values_list("state", flat=True)) == {
+        DeviceState.READY: 7,
+        DeviceState.RESERVED: 2,
+        DeviceState.DELIVERED: 3,
     }
     grades = Counter()
     for device in ready:
         grading = selectors.device_grade(device)
+        # graded by the partner that made it ready (a delivered one is its buyer's since)
         assert grading.organisation == device.events.get(kind=EventKind.READY).organisation
         grades[grading.grade] += 1
         assert device.diagnoses.first().result == DiagnosisResult.WORKS
@@ -530,7 +567,12 @@ def test_seed_demo_runs_group_purchasing_through_its_services():
     assert {order.state for order in orders} == {OrderState.PLACED}
     reserved = Device.objects.filter(order_items__order__in=orders)
     assert reserved.count() == 4
-    assert set(reserved.values_list("state", flat=True)) == {DeviceState.RESERVED}
+    # since then, one delivered and one refused at the door (test_seed_demo_delivers_…)
+    assert Counter(reserved.values_list("state", flat=True)) == {
+        DeviceState.RESERVED: 2,
+        DeviceState.DELIVERED: 1,
+        DeviceState.READY: 1,
+    }
     for device in reserved:
         event = device.events.get(kind=EventKind.RESERVED)
         assert event.organisation.slug == "gosb"
@@ -541,4 +583,58 @@ def test_seed_demo_runs_group_purchasing_through_its_services():
         "Group purchasing created: a groupement of 7 members, 4 offers holding 10 ready "
         "devices, 2 campaigns with 5 commitments, of which one closed with 3 orders reserving 4 "
         "devices, each with its purchase order." in output
+    )
+
+
+@pytest.mark.django_db
+def test_seed_demo_delivers_admits_and_invoices_through_the_services(
+    django_capture_on_commit_callbacks,
+):
+    # when: as in production, each document rendered once its request commits
+    with django_capture_on_commit_callbacks(execute=True):
+        output = seed()
+
+    # then: the collège's two desktops delivered, one admitted and one refused at the door
+    admitted = Delivery.objects.get(state=DeliveryState.ADMITTED)
+    assert (admitted.buyer.slug, admitted.partner.slug) == (
+        "college-romain-rolland",
+        "atelier-numerique-solidaire",
+    )
+    outcomes = Counter(admitted.items.values_list("outcome", flat=True))
+    assert outcomes == {DeliveryItemOutcome.ADMITTED: 1, DeliveryItemOutcome.REFUSED: 1}
+    delivered = admitted.items.get(outcome=DeliveryItemOutcome.ADMITTED).device
+    assert (delivered.state, delivered.holder) == (DeviceState.DELIVERED, admitted.buyer)
+    assert delivered.events.get(kind=EventKind.DELIVERED).organisation == admitted.buyer
+    refused = admitted.items.get(outcome=DeliveryItemOutcome.REFUSED)
+    assert refused.refusal_reason
+    assert (refused.device.state, refused.device.holder) == (DeviceState.READY, admitted.partner)
+    assert OfferDevice.objects.filter(device=refused.device).exists()  # back in its offer
+    admission = Admission.objects.get()
+    assert (admission.decision, admission.delivery) == (AdmissionDecision.ADMISSION, admitted)
+    # its documents: the note, the signed note replacing it, the record; then the invoice of
+    # the admitted desktop, 172.00 € excl. VAT, 20 % VAT
+    assert admitted.signed_note.replaces == admitted.note
+    assert admission.record.kind == DocumentKind.ADMISSION_RECORD
+    invoice = Invoice.objects.get()
+    assert (invoice.delivery, invoice.state) == (admitted, InvoiceState.ISSUED)
+    assert (invoice.total_excl_vat, invoice.total_vat, invoice.total_incl_vat) == (
+        Decimal("172.00"),
+        Decimal("34.40"),
+        Decimal("206.40"),
+    )
+    assert invoice.document.kind == DocumentKind.INVOICE
+    documents = [admitted.note, admitted.signed_note, admission.record, invoice.document]
+    assert {Document.objects.get(pk=document.pk).state for document in documents} == {
+        DocumentState.ISSUED
+    }
+    # the collège's screen awaits its decision; the lycée's desktop is still to deliver
+    awaiting = Delivery.objects.get(state=DeliveryState.PREPARED)
+    assert (awaiting.buyer.slug, awaiting.partner.slug) == (
+        "college-romain-rolland",
+        "recyclerie-bievre",
+    )
+    assert not Delivery.objects.filter(buyer__slug="lycee-guillaume-apollinaire").exists()
+    assert (
+        "Deliveries created: 2, with their delivery notes; admissions: 1 (devices delivered: 1, "
+        "refused at the door: 1); Factur-X invoices: 1." in output
     )

@@ -22,13 +22,13 @@ def test_territory_dashboard_cards_start_at_the_same_height(
     cards = tab.locator(".dashboard-grid > .card")
     boxes = [cards.nth(index).bounding_box() for index in range(cards.count())]
 
-    # then: four cards (the inventory's two, then group purchasing's two), two a row, the
-    # cards of a row starting at its top whatever their heights
-    assert len(boxes) == 4
+    # then: five cards (the inventory's two, then group purchasing's three: campaigns, orders
+    # and deliveries), two a row, the cards of a row starting at its top whatever their heights
+    assert len(boxes) == 5
     rows: dict[float, list[dict]] = {}
     for box in boxes:
         rows.setdefault(box["y"], []).append(box)
-    assert [len(row) for row in rows.values()] == [2, 2]
+    assert [len(row) for row in rows.values()] == [2, 2, 1]
     first = boxes[:2]
     assert first[0]["x"] < first[1]["x"]
     assert first[0]["y"] == first[1]["y"]

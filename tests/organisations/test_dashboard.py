@@ -33,6 +33,7 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "procurement-commune-campaigns",
             "procurement-orders",
             "procurement-returns",
+            "procurement-deliveries",
         ],
         OrganisationKind.PARTNER: [
             "inventory-partner-claimable",
@@ -43,12 +44,14 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "procurement-orders",
             "procurement-donations",
             "procurement-returns",
+            "procurement-deliveries",
         ],
         OrganisationKind.TERRITORY: [
             "inventory-territory-states",
             "inventory-territory-awaiting",
             "procurement-territory-campaigns",
             "procurement-orders",
+            "procurement-deliveries",
             "inventory-territory-by-commune",
         ],
         OrganisationKind.BUYER: [
@@ -58,6 +61,7 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "procurement-orders",
             "procurement-donations",
             "procurement-returns",
+            "procurement-deliveries",
         ],
     }
 

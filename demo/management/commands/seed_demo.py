@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, no_translations
 from django.utils.translation import gettext as _
 
 from demo.activity import seed_refurbishment
+from demo.deliveries import seed_deliveries
 from demo.donations import seed_donations
 from demo.procurement import seed_group_purchasing
 from demo.territory import DEMO_PASSWORD, SeedReport, seed_demo
@@ -37,6 +38,7 @@ GROUP_PURCHASING_COUNTS = (
     "orders",
     "reserved",
 )
+DELIVERY_COUNTS = ("deliveries", "admissions", "delivered", "refused_at_the_door", "invoices")
 
 
 class Command(BaseCommand):
@@ -44,14 +46,17 @@ class Command(BaseCommand):
         "Create the demo territory (Grand-Orly Seine Bièvre): its 24 communes, three partners, "
         "four buyers, two users for each, a few hundred declared devices, the partners' "
         "claims, collections, refurbishment and recycling of some of them, and the "
-        "groupement de commandes with its offers, an open campaign and a closed one. Running "
-        "it again changes nothing. Prints the demo logins."
+        "groupement de commandes with its offers, an open campaign and a closed one whose "
+        "orders are being delivered, admitted and invoiced. Running it again changes "
+        "nothing. Prints the demo logins."
     )
 
     # Like Django's own commands, this one speaks English to operators, whatever LANGUAGE_CODE.
     @no_translations
     def handle(self, *args, **options) -> None:
-        report = seed_donations(seed_group_purchasing(seed_refurbishment(seed_demo())))
+        report = seed_donations(
+            seed_deliveries(seed_group_purchasing(seed_refurbishment(seed_demo())))
+        )
         self.stdout.write(self.summary(report))
         self.stdout.write("")
         self.stdout.write(self.logins_table(report))
@@ -105,6 +110,15 @@ class Command(BaseCommand):
                     "donation agreement, their receipt confirmed."
                 )
                 % {"donated": created["donated"]}
+            )
+        if any(created[key] for key in DELIVERY_COUNTS):
+            lines.append(
+                _(
+                    "Deliveries created: %(deliveries)d, with their delivery notes; admissions: "
+                    "%(admissions)d (devices delivered: %(delivered)d, refused at the door: "
+                    "%(refused_at_the_door)d); Factur-X invoices: %(invoices)d."
+                )
+                % {key: created[key] for key in DELIVERY_COUNTS}
             )
         return "\n".join(lines)
 
