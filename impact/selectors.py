@@ -305,8 +305,11 @@ def _percent(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(ONE_DECIMAL, ROUND_HALF_UP)
 
 
-def reen_rate(*, commune: Organisation, year: int, version: FactorVersion) -> dict[str, Any]:
-    """The commune's reuse rate of year ``year`` (décret 2023-266): A ÷ B × 100.
+def reen_rates(
+    *, year: int, version: FactorVersion, communes: QuerySet[Organisation] | None = None
+) -> list[dict[str, Any]]:
+    """Each commune's reuse rate of year ``year`` (décret 2023-266): A ÷ B × 100; all the
+    communes by default, by name. Two queries, whatever the number of communes.
 
     A: its devices sent to reuse during the year with the beneficiary's commitment recorded
     (delivered, the admission of the delivery being that proof). B, approximated: its devices
@@ -315,13 +318,16 @@ def reen_rate(*, commune: Organisation, year: int, version: FactorVersion) -> di
     out too. Boucle knows a commune's retired stock only once declared, so B adds to the
     stock of 1 January the devices declared during the year: A is always part of B. Both
     leave out the devices over ten years old on 1 January (by their purchase date; a device
-    without one is kept) and those the commune marks as holding sensitive data. One query.
+    without one is kept) and those the commune marks as holding sensitive data. No retired
+    device: the rate is "sans objet" (``None``).
     """
+    if communes is None:
+        communes = Organisation.objects.communes()
     period = Period.year(year)
     in_year = Q(created_at__gte=period.first_moment, created_at__lt=period.after_last_moment)
     device_events = DeviceEvent.objects.filter(device=OuterRef("pk"))
     devices = (
-        Device.objects.filter(commune=commune, created_at__lt=period.after_last_moment)
+        Device.objects.filter(commune__in=communes, created_at__lt=period.after_last_moment)
         .exclude(
             Exists(device_events.filter(kind__in=GONE_KINDS, created_at__lt=period.first_moment))
         )
@@ -331,30 +337,43 @@ def reen_rate(*, commune: Organisation, year: int, version: FactorVersion) -> di
     too_old = Q(purchase_date__lt=datetime.date(year - REEN_MAX_AGE_YEARS, 1, 1))
     sensitive = Q(holds_sensitive_data=True)
     kept = ~too_old & ~sensitive
-    counts = devices.aggregate(
-        retired=Count("pk", filter=kept),
-        reused=Count("pk", filter=kept & Q(reused)),
-        excluded_too_old=Count("pk", filter=too_old),
-        excluded_sensitive=Count("pk", filter=sensitive & ~too_old),
-    )
-    target = target_for(version, TargetRule.REEN_REUSE_RATE, year)
-    rate = _percent(counts["reused"], counts["retired"])
-    return {
-        "commune": {"pk": commune.pk, "name": commune.name},
-        "year": year,
-        **counts,
-        "rate_percent": str(rate) if rate is not None else None,
-        "target_percent": str(target.value_percent) if target else None,
-        "target_text": target.text if target else "",
-        "reached": None if rate is None or target is None else rate >= target.value_percent,
+    counts = {
+        row["commune"]: row
+        for row in devices.values("commune")
+        .order_by("commune")
+        .annotate(
+            retired=Count("pk", filter=kept),
+            reused=Count("pk", filter=kept & Q(reused)),
+            excluded_too_old=Count("pk", filter=too_old),
+            excluded_sensitive=Count("pk", filter=sensitive & ~too_old),
+        )
     }
+    target = target_for(version, TargetRule.REEN_REUSE_RATE, year)
+    empty = {"retired": 0, "reused": 0, "excluded_too_old": 0, "excluded_sensitive": 0}
+    rates = []
+    for commune in communes.order_by("name", "pk"):
+        row = counts.get(commune.pk, empty)
+        rate = _percent(row["reused"], row["retired"])
+        rates.append(
+            {
+                "commune": {"pk": commune.pk, "name": commune.name},
+                "year": year,
+                **{key: row[key] for key in empty},
+                "rate_percent": str(rate) if rate is not None else None,
+                "target_percent": str(target.value_percent) if target else None,
+                "target_text": target.text if target else "",
+                "reached": (
+                    None if rate is None or target is None else rate >= target.value_percent
+                ),
+            }
+        )
+    return rates
 
 
-def reen_rates(*, year: int, version: FactorVersion, communes=None) -> list[dict[str, Any]]:
-    """The REEN rate of each commune (all by default), by name."""
-    if communes is None:
-        communes = Organisation.objects.communes().order_by("name")
-    return [reen_rate(commune=commune, year=year, version=version) for commune in communes]
+def reen_rate(*, commune: Organisation, year: int, version: FactorVersion) -> dict[str, Any]:
+    """One commune's REEN rate (see :func:`reen_rates`)."""
+    communes = Organisation.objects.filter(pk=commune.pk)
+    return reen_rates(year=year, version=version, communes=communes)[0]
 
 
 def reuse_spend_excl_vat(*, buyer: Organisation, year: int) -> Decimal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 
-from impact.selectors import factor_version_current, reen_rate
+from impact.selectors import factor_version_current, reen_rate, reen_rates
 from inventory.choices import EventKind
 from tests.impact.conftest import history
 
@@ -82,5 +82,17 @@ def test_the_stock_of_1_january_counts_what_was_still_there(
 
 def test_one_query_per_commune(loop_2025, commune, django_assert_num_queries):
     version = factor_version_current()
-    with django_assert_num_queries(2):  # the rate, the target
+    with django_assert_num_queries(3):  # the counts, the target, the communes
         reen_rate(commune=commune, year=2025, version=version)
+
+
+def test_every_commune_at_once_in_three_queries(
+    loop_2025, declare, commune, other_commune, django_assert_num_queries
+):
+    version = factor_version_current()
+    with django_assert_num_queries(3):
+        rates = reen_rates(year=2025, version=version)
+    assert [(row["commune"]["name"], row["retired"], row["reused"]) for row in rates] == [
+        ("Arcueil", 1, 1),
+        ("Cachan", 4, 3),
+    ]
