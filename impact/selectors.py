@@ -273,11 +273,16 @@ def _reuse_by_commune(
     declared it, so the communes add up to the territory."""
     rows: dict[int, dict[str, Any]] = {}
     for row in reuse_events.values(
-        "device__commune", "device__commune__name", "device__category"
+        "device__commune", "device__commune__name", "device__commune__slug", "device__category"
     ).annotate(devices=Count("device", distinct=True)):
         commune = rows.setdefault(
             row["device__commune"],
-            {"pk": row["device__commune"], "name": row["device__commune__name"], "counts": {}},
+            {
+                "pk": row["device__commune"],
+                "name": row["device__commune__name"],
+                "slug": row["device__commune__slug"],
+                "counts": {},
+            },
         )
         commune["counts"][row["device__category"]] = row["devices"]
     table = []
@@ -286,6 +291,7 @@ def _reuse_by_commune(
             {
                 "pk": commune["pk"],
                 "name": commune["name"],
+                "slug": commune["slug"],
                 "reused": sum(commune["counts"].values()),
                 "avoided": avoided(commune["counts"], version, factors),
             }
@@ -438,3 +444,25 @@ def agec_declaration_rows(*, year: int) -> list[dict[str, Any]]:
         }
         for spend in spends
     ]
+
+
+def agec_shares(*, year: int, version: FactorVersion) -> list[dict[str, Any]]:
+    """The purchase share of each buyer that declared its spend of ``year``, by name. Three
+    queries."""
+    target = target_for(version, TargetRule.AGEC_PURCHASE_SHARE, year)
+    shares = []
+    for row in agec_declaration_rows(year=year):
+        share = _percent(
+            row["reuse_excl_vat"] + row["recycled_content_excl_vat"], row["total_excl_vat"]
+        )
+        shares.append(
+            {
+                **row,
+                "share_percent": share,
+                "target_percent": target.value_percent if target else None,
+                "reached": None
+                if share is None or target is None
+                else share >= target.value_percent,
+            }
+        )
+    return shares
