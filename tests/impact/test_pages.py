@@ -37,9 +37,9 @@ def test_a_commune_reads_its_dashboard_with_charts_and_tables(loop_2025, page_cl
     assert response.status_code == 200
     assert page.count('src="data:image/svg+xml;base64,') == 4  # month, category, REEN, AGEC
     assert "REEN reuse rate" in page
-    assert "202.6 – 220.3 kg" in page
+    assert "202.6 – 220.3&#8239;kg" in page
     assert "60.0" in page  # the median
-    assert "75.0 %" in page  # 3 of 4 (W1 withdrawn)
+    assert "75%" in page  # 3 of 4 (W1 withdrawn)
     assert "Arcueil" not in page
 
 
