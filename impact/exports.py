@@ -38,3 +38,36 @@ def declaration_csv(*, year: int) -> str:
             ]
         )
     return output.getvalue()
+
+
+INDICATOR_COLUMNS = ("indicateur", "categorie", "mois", "valeur")
+
+
+def indicators_rows(figures: dict) -> list[tuple[str, str, str, object]]:
+    """The indicators of :func:`impact.selectors.indicators` as long rows (indicator,
+    category, month, value), what a spreadsheet pivots."""
+    rows: list[tuple[str, str, str, object]] = []
+    for kind, counts in figures["by_category"].items():
+        rows.extend((kind, category, "", count) for category, count in sorted(counts.items()))
+    for month, counts in figures["by_month"].items():
+        rows.extend((kind, "", month, count) for kind, count in counts.items())
+    avoided = figures["avoided"]
+    rows.append(("reused", "", "", figures["reused"]))
+    rows.append(("median_days_to_reuse", "", "", figures["median_days_to_reuse"] or ""))
+    for key in ("ewaste_kg", "co2e_low_kg", "co2e_high_kg", "displacement_rate"):
+        rows.append((key, "", "", Decimal(avoided[key])))
+    for row in avoided["sensitivity"]:
+        rate = row["displacement_rate"]
+        rows.append((f"co2e_low_kg@{rate}", "", "", Decimal(row["co2e_low_kg"])))
+        rows.append((f"co2e_high_kg@{rate}", "", "", Decimal(row["co2e_high_kg"])))
+    rows.append(("factor_version", "", "", figures["factor_version"]))
+    return rows
+
+
+def indicators_csv(figures: dict) -> str:
+    output = io.StringIO()
+    writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
+    writer.writerow(INDICATOR_COLUMNS)
+    for row in indicators_rows(figures):
+        writer.writerow([csv_cell(value) for value in row])
+    return output.getvalue()
