@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from documents.models import Document
 from impact.choices import ScopeKind, TargetRule
 from inventory.choices import DeviceCategory
 from organisations.models import Organisation
@@ -222,6 +223,15 @@ class ImpactReport(models.Model):
         verbose_name=_("version of the factors"),
     )
     figures = models.JSONField(_("figures"))
+    document = models.OneToOneField(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
+        help_text=_("The report's PDF (RI-…), when one was asked for."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -15,6 +15,9 @@ from django.utils.translation import gettext as _
 
 from common.errors import PermissionDenied, refuse_field_errors
 from common.limits import clean_text
+from documents.choices import DocumentKind
+from documents.services import document_request
+from impact import documents as impact_documents
 from impact import permissions, selectors
 from impact.models import (
     CategoryFactor,
@@ -191,3 +194,32 @@ def impact_report_record(
         figures=figures,
         created_by=user,
     )
+
+
+def impact_report_issue(
+    *,
+    user: AbstractBaseUser,
+    viewer: Organisation,
+    organisation: Organisation,
+    start: datetime.date,
+    end: datetime.date,
+) -> ImpactReport:
+    """Record ``organisation``'s indicators over the period (:func:`impact_report_record`)
+    and request their PDF (``RI-…``), rendered in the background; the report and its document
+    keep the version of the factors in force."""
+    with transaction.atomic():
+        report = impact_report_record(
+            user=user, viewer=viewer, organisation=organisation, start=start, end=end
+        )
+        context = impact_documents.report_context(report)
+        report.document = document_request(
+            kind=DocumentKind.IMPACT_REPORT,
+            owner=organisation,
+            title=impact_documents.impact_report_title(context),
+            template=impact_documents.TEMPLATE,
+            context=context,
+            created_by=user,
+            idempotency_key=f"impact-report-{report.pk}",
+        )
+        report.save(update_fields=["document"])
+    return report
