@@ -27,14 +27,16 @@ TARGETS_FILE = DATA_DIR / "regulatory-targets.csv"
 
 # The Restart Project's displacement factor (data/REFERENCE.md, "Environmental impact").
 DISPLACEMENT_RATE = Decimal("0.5")
-DISPLACEMENT_SOURCE = "The Restart Project, open category table (restarters.net)"
+# Written in French, as the pages and reports show them.
+DISPLACEMENT_SOURCE = "The Restart Project, table ouverte des catégories (restarters.net)"
 SOURCES = (
-    "Footprints: ADEME and Arcep (2022), environmental impact of digital equipment in France, "
-    "as published in ADEME's open Impact CO2 dataset; weights and the printer, projector and "
-    "accessory footprints: the Restart Project's open category table; targets: décret "
-    "n° 2023-266 (REEN reuse rate) and décret n° 2024-134 (AGEC purchase share). "
-    "See data/REFERENCE.md."
+    "Empreintes : ADEME et Arcep (2022), évaluation de l’impact environnemental du numérique "
+    "en France, publiée dans le jeu de données ouvert Impact CO2 de l’ADEME ; poids, et "
+    "empreintes des imprimantes, vidéoprojecteurs et accessoires : table ouverte des "
+    "catégories du Restart Project ; objectifs : décret n° 2023-266 (taux de réemploi REEN) "
+    "et décret n° 2024-134 (part d’achats AGEC). Voir data/REFERENCE.md."
 )
+NOTE = "Chargée depuis data/impact-factors.csv et data/regulatory-targets.csv."
 TARGET_RULES = ("reen_reuse_rate", "agec_purchase_share")
 
 

@@ -3,6 +3,7 @@ their versions, a buyer's declared IT spend, and the AGEC declaration file."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.errors import ApplicationError
 from common.pages import add_application_error, error_summary
@@ -257,3 +258,29 @@ def agec_declaration(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(declaration_csv(year=year), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="declaration-agec-{year}.csv"'
     return response
+
+
+@login_required
+@require_POST
+def report_request(request: HttpRequest, slug: str) -> HttpResponse:
+    """Produce the impact report PDF of an organisation's year (its own, or any for the
+    territory), rendered in the background; the documents list shows its progress."""
+    viewer = _acting(request)
+    organisation = Organisation.objects.filter(slug=slug, is_active=True).first()
+    if organisation is None or not permissions.may_view_indicators(
+        viewer, scope_organisation=organisation
+    ):
+        raise Http404(_("No such organisation."))
+    year, _form = _year(request)
+    report = services.impact_report_issue(
+        user=request.user,
+        viewer=viewer,
+        organisation=organisation,
+        start=datetime.date(year, 1, 1),
+        end=min(datetime.date(year, 12, 31), timezone.localdate()),
+    )
+    messages.success(
+        request,
+        _("The impact report %(number)s is being produced.") % {"number": report.document.number},
+    )
+    return redirect("documents:document-list")

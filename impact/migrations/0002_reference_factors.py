@@ -16,7 +16,7 @@ def load(apps, schema_editor):
         displacement_rate=reference_data.DISPLACEMENT_RATE,
         displacement_source=reference_data.DISPLACEMENT_SOURCE,
         source=reference_data.SOURCES,
-        note="Loaded from data/impact-factors.csv and data/regulatory-targets.csv.",
+        note=reference_data.NOTE,
     )
     CategoryFactor.objects.bulk_create(
         CategoryFactor(version=version, **vars(factor))

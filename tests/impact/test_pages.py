@@ -3,15 +3,18 @@ factors page and its publication, the declared spend, and the declaration file."
 
 from __future__ import annotations
 
+import html
+import re
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from impact.models import DeclaredSpend, FactorVersion
+from impact.models import DeclaredSpend, FactorVersion, ImpactReport
 from organisations.choices import MembershipRole
 from tests.conftest import member
+from tests.french_typography import french_faults
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +133,44 @@ def test_only_the_territory_downloads_the_declaration(page_client, territory_use
     response = page_client(territory_user).get(url, {"year": 2025})
     assert response.status_code == 200
     assert response.content.decode().startswith("siret;raison_sociale;annee;")
+
+
+def test_the_report_pdf_is_asked_for_from_the_dashboard(
+    loop_2025, page_client, commune_user, django_capture_on_commit_callbacks
+):
+    # given
+    client = page_client(commune_user)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("impact:report", kwargs={"slug": "cachan"}) + "?year=2025")
+    refused = client.post(reverse("impact:report", kwargs={"slug": "arcueil"}) + "?year=2025")
+
+    # then
+    assert response.status_code == 302
+    report = ImpactReport.objects.get()
+    assert report.document.state == "issued"
+    assert (report.period_start.isoformat(), report.period_end.isoformat()) == (
+        "2025-01-01",
+        "2025-12-31",
+    )
+    assert refused.status_code == 404
+    assert ImpactReport.objects.count() == 1
+
+
+def test_the_dashboards_read_as_french(loop_2025, client, territory_user, commune_user):
+    # given: pages in French, their visible text without tags
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    texts = []
+    for user in (territory_user, commune_user):
+        client.force_login(user)
+        for url in (reverse("impact:dashboard"), reverse("impact:factors")):
+            page = client.get(url, {"year": 2025}).content.decode()
+            body = page.split("<main", 1)[1]
+            texts.append(html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+    # then
+    assert "Taux de réemploi REEN (décret 2023-266)" in texts[0]
+    assert "202,6 – 220,3" in texts[2]
+    faults = [str(fault) for text in texts for fault in french_faults(text)]
+    assert faults == [], "\n".join(faults)
