@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("reuse.api.urls")),
     path("", include("procurement.api.urls")),
     path("", include("documents.api.urls")),
+    path("", include("impact.api.urls")),
 ]

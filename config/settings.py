@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "reuse",
     "procurement",
     "documents",
+    "impact",
     "demo",
 ]
 

@@ -53,6 +53,7 @@ urlpatterns = [
     path("reuse/", include("reuse.urls")),
     path("documents/", include("documents.urls")),
     path("procurement/", include("procurement.urls")),
+    path("impact/", include("impact.urls")),
     # What a device label's QR code opens: public, short enough for a small QR code.
     path("d/<str:code>/", views_passport.device_passport, name="device-passport"),
     # Browsers and feed readers ask for /favicon.ico whatever the pages link to.

@@ -358,6 +358,15 @@ class Device(FSMModelMixin, models.Model):
         help_text=_("Derived from the category and storage unless set by hand."),
     )
     data_bearing_overridden = models.BooleanField(_("data flag set by hand"), default=False)
+    # Décret 2023-266 leaves the devices holding sensitive data out of a public body's reuse
+    # rate (impact's REEN indicator): the commune says which, as only it knows. A database
+    # default too: the file import inserts devices in SQL, without it.
+    holds_sensitive_data = models.BooleanField(
+        _("holds sensitive data"),
+        default=False,
+        db_default=False,
+        help_text=_("Left out of the REEN reuse rate (décret 2023-266)."),
+    )
     condition_notes = models.TextField(_("condition notes"), blank=True)
 
     commune = models.ForeignKey(

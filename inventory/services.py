@@ -51,6 +51,7 @@ DESCRIPTION_FIELDS = (
     "screen_size_inches",
     "operating_system",
     "condition_notes",
+    "holds_sensitive_data",
 )
 # Validated by the services themselves, or set by them.
 _NOT_CLEANED = ["code", "declaration", "holder", "commune", "identity_key", "state"]

@@ -89,6 +89,7 @@ def test_detail_shows_every_field(client_for, declare, commune, commune_user, pi
         "data_bearing": True,
         "data_bearing_overridden": False,
         "condition_notes": "Clavier usé",
+        "holds_sensitive_data": False,
         "commune": {"slug": "cachan", "name": "Cachan"},
         "pickup_site": {"id": pickup_site.pk, "name": "Hôtel de ville"},
         "holder": {"slug": "cachan", "name": "Cachan"},
