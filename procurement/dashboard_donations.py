@@ -36,5 +36,5 @@ def register() -> None:
         kinds=[OrganisationKind.PARTNER, OrganisationKind.BUYER],
         template="procurement/panels/donations.html",
         context=donations,
-        order=46,
+        order=47,
     )

@@ -36,5 +36,5 @@ def register() -> None:
         kinds=[OrganisationKind.COMMUNE, OrganisationKind.BUYER, OrganisationKind.PARTNER],
         template="procurement/panels/returns.html",
         context=returns_panel,
-        order=46,
+        order=48,
     )

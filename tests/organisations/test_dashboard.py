@@ -32,8 +32,8 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "reuse-pickups",
             "procurement-commune-campaigns",
             "procurement-orders",
-            "procurement-returns",
             "procurement-deliveries",
+            "procurement-returns",
         ],
         OrganisationKind.PARTNER: [
             "inventory-partner-claimable",
@@ -42,9 +42,9 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "reuse-pickups",
             "procurement-partner-offers",
             "procurement-orders",
+            "procurement-deliveries",
             "procurement-donations",
             "procurement-returns",
-            "procurement-deliveries",
         ],
         OrganisationKind.TERRITORY: [
             "inventory-territory-states",
@@ -59,9 +59,9 @@ def test_every_kind_has_panels_from_the_apps_that_serve_it(commune, partner, ter
             "organisations-sites",
             "organisations-members",
             "procurement-orders",
+            "procurement-deliveries",
             "procurement-donations",
             "procurement-returns",
-            "procurement-deliveries",
         ],
     }
 
