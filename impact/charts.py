@@ -17,7 +17,8 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
-from inventory.choices import DeviceCategory, EventKind
+from impact.choices import Step
+from inventory.choices import DeviceCategory
 
 STYLE = Style(
     background="white",
@@ -39,7 +40,9 @@ OPTIONS = {
     "print_values": False,
 }
 # The steps the monthly chart shows.
-MONTHLY_KINDS = (EventKind.DECLARED, EventKind.DELIVERED, EventKind.RECYCLED)
+MONTHLY_KINDS = (Step.DECLARED, Step.DELIVERED, Step.DONATED, Step.RECYCLED)
+# The steps the chart by category shows.
+CATEGORY_KINDS = (Step.DECLARED, Step.DELIVERED, Step.DONATED)
 
 
 def as_image(chart: pygal.graph.graph.Graph) -> str:
@@ -54,20 +57,20 @@ def month_label(month: str) -> str:
 
 
 def by_month(figures: dict[str, Any]) -> str:
-    """Devices declared, delivered and recycled, month by month."""
+    """Devices declared, delivered, donated and recycled, month by month."""
     chart = pygal.Bar(title=_("Devices by month"), **OPTIONS)
     months = list(figures["by_month"])
     chart.x_labels = [month_label(month) for month in months]
     for kind in MONTHLY_KINDS:
         chart.add(
-            str(EventKind(kind).label),
+            str(Step(kind).label),
             [figures["by_month"][month].get(kind, 0) for month in months],
         )
     return as_image(chart)
 
 
 def by_category(figures: dict[str, Any]) -> str:
-    """Devices declared and reused, by category."""
+    """Devices declared and reused (delivered, donated), by category."""
     chart = pygal.HorizontalBar(title=_("Devices by category"), **OPTIONS)
     categories = [
         category
@@ -75,9 +78,9 @@ def by_category(figures: dict[str, Any]) -> str:
         if any(figures["by_category"][kind].get(category) for kind in figures["by_category"])
     ]
     chart.x_labels = [str(DeviceCategory(category).label) for category in categories]
-    for kind in (EventKind.DECLARED, EventKind.DELIVERED):
+    for kind in CATEGORY_KINDS:
         chart.add(
-            str(EventKind(kind).label),
+            str(Step(kind).label),
             [figures["by_category"][kind].get(category, 0) for category in categories],
         )
     return as_image(chart)

@@ -17,7 +17,6 @@ from documents.titles import register_title
 from impact import charts, selectors
 from impact.choices import ScopeKind
 from impact.models import ImpactReport
-from inventory.choices import EventKind
 from organisations.models import Organisation
 
 TEMPLATE = "impact/documents/impact_report.html"
@@ -52,8 +51,8 @@ def report_context(report: ImpactReport) -> dict[str, Any]:
                 "end_text": formats.date_format(report.period_end, "SHORT_DATE_FORMAT"),
             },
             "steps": [
-                {"label": str(EventKind(kind).label), "count": figures["totals"][kind]}
-                for kind in selectors.FLOW_KINDS
+                {"label": str(step.label), "count": figures["totals"][step]}
+                for step in selectors.FLOW_STEPS
             ],
             "figures": figures,
             "charts": {
@@ -103,6 +102,7 @@ def report_context(report: ImpactReport) -> dict[str, Any]:
                     "buyer": {"name": row["name"], "siret": row["siret"]},
                     "total_excl_vat": str(row["total_excl_vat"]),
                     "reuse_excl_vat": str(row["reuse_excl_vat"]),
+                    "donations_flat_value": str(row["donations_flat_value"]),
                     "share_percent": _text(row["share_percent"]),
                     "target_percent": _text(row["target_percent"]),
                 }

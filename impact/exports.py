@@ -1,9 +1,7 @@
 """The AGEC annual declaration (art. 58, décret 2024-134) as a file ready to file: one line per
 buyer, the columns ``data/REFERENCE.md`` cites, amounts excl. VAT as a French spreadsheet
-reads them (``;``, decimal commas; a name never runs as a formula).
-
-Donations received at their flat values are not a column yet: ``procurement.Donation`` is not
-built. They will be one more column, summed as the invoices are.
+reads them (``;``, decimal commas; a name never runs as a formula), the donations received at
+their flat values.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ DECLARATION_COLUMNS = (
     ("annee", "year"),
     ("depense_totale_ht", "total_excl_vat"),
     ("depense_reemploi_ht", "reuse_excl_vat"),
+    ("dons_valeur_forfaitaire", "donations_flat_value"),
     ("depense_matieres_recyclees_ht", "recycled_content_excl_vat"),
 )
 

@@ -10,9 +10,10 @@ What a scope covers:
 - a **buyer**: what it received.
 
 A device's reuse (and so its avoided e-waste and emissions) is counted once, on its
-``delivered`` event: a device is delivered once, and in the territory's table by commune it
-belongs to the commune that declared it. Donations (``procurement.Donation``) are not counted
-yet: they will be one more reuse event added to ``REUSE_KINDS``.
+``delivered`` event: a device is delivered once, whether sold through a group order (its
+admission) or given (the receipt of its donation, ``procurement.Donation``, whose event names
+the donation), and in the territory's table by commune it belongs to the commune that declared
+it. The steps tell the two apart: ``delivered`` and ``donated`` (:class:`impact.choices.Step`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import (
+    Case,
+    CharField,
     Count,
     DurationField,
     Exists,
@@ -33,18 +36,21 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from impact.choices import ScopeKind, TargetRule
+from impact.choices import ScopeKind, Step, TargetRule
 from impact.models import DeclaredSpend, FactorVersion, RegulatoryTarget
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device, DeviceCount, DeviceEvent
 from organisations.choices import OrganisationKind
 from organisations.models import Organisation
-from procurement.choices import DeliveryItemOutcome, InvoiceState
-from procurement.models import DeliveryDevice, Invoice
+from procurement.choices import DeliveryItemOutcome, DonationState, InvoiceState
+from procurement.models import DeliveryDevice, DonationDevice, Invoice
+from procurement.selectors import donation_flat_totals
 
 # The steps of the loop the indicators count, in the loop's order.
 FLOW_KINDS = (
@@ -56,9 +62,14 @@ FLOW_KINDS = (
     EventKind.RECYCLED,
     EventKind.WITHDRAWN,
 )
-# The events that send a device to reuse, with the beneficiary's commitment recorded (its
-# admission of the delivery). Donations will join them.
+# The steps the indicators show: the events above, a donation's receipt apart.
+FLOW_STEPS = tuple(Step)
+# The events that send a device to reuse, with the beneficiary's commitment recorded: its
+# admission of the delivery, or its receipt of the donation (whose agreement holds its
+# commitment not to resell).
 REUSE_KINDS = (EventKind.DELIVERED,)
+# The steps of reuse: a device sold or given.
+REUSE_STEPS = (Step.DELIVERED, Step.DONATED)
 # The events after which a device has left a commune's retired stock.
 GONE_KINDS = (EventKind.DELIVERED, EventKind.RECYCLED, EventKind.WITHDRAWN)
 # The displacement rates the sensitivity shows besides the version's own.
@@ -118,7 +129,14 @@ def _scope_events(organisation: Organisation) -> Q:
             delivery__partner=organisation,
             outcome=DeliveryItemOutcome.ADMITTED,
         )
-        return Q(organisation=organisation) | (Q(kind=EventKind.DELIVERED) & Exists(its_delivery))
+        its_donation = DonationDevice.objects.filter(
+            device=OuterRef("device"),
+            donation__donor=organisation,
+            donation__state=DonationState.RECEIVED,
+        )
+        return Q(organisation=organisation) | (
+            Q(kind=EventKind.DELIVERED) & (Exists(its_delivery) | Exists(its_donation))
+        )
     return Q(kind=EventKind.DELIVERED, organisation=organisation)
 
 
@@ -139,6 +157,21 @@ def scope_events(organisation: Organisation, period: Period) -> QuerySet[DeviceE
         _scope_events(organisation),
         created_at__gte=period.first_moment,
         created_at__lt=period.after_last_moment,
+    )
+
+
+def with_step(events: QuerySet[DeviceEvent]) -> QuerySet[DeviceEvent]:
+    """Each event's step (``step``): its kind, but ``donated`` for the delivery a donation's
+    receipt made (its details name the donation)."""
+    return events.annotate(
+        step=Case(
+            When(
+                Q(kind=EventKind.DELIVERED) & Q(details__has_key="donation"),
+                then=Value(Step.DONATED.value),
+            ),
+            default=F("kind"),
+            output_field=CharField(),
+        )
     )
 
 
@@ -216,24 +249,25 @@ def indicators(
     reuse, the e-waste and CO2e avoided, the devices in each state now, and for the
     territory the same reuse by commune. Six queries, seven for the territory."""
     events = scope_events(organisation, period).filter(kind__in=FLOW_KINDS)
-    by_category: dict[str, dict[str, int]] = {kind: {} for kind in FLOW_KINDS}
-    for row in events.values("kind", "device__category").annotate(
+    stepped = with_step(events)
+    by_category: dict[str, dict[str, int]] = {step.value: {} for step in FLOW_STEPS}
+    for row in stepped.values("step", "device__category").annotate(
         devices=Count("device", distinct=True)
     ):
-        by_category[row["kind"]][row["device__category"]] = row["devices"]
+        by_category[row["step"]][row["device__category"]] = row["devices"]
     by_month: dict[str, dict[str, int]] = defaultdict(dict)
     for row in (
-        events.annotate(month=TruncMonth("created_at"))
-        .values("month", "kind")
+        stepped.annotate(month=TruncMonth("created_at"))
+        .values("month", "step")
         .annotate(devices=Count("device", distinct=True))
     ):
-        by_month[row["month"].strftime("%Y-%m")][row["kind"]] = row["devices"]
-    totals = {kind: sum(counts.values()) for kind, counts in by_category.items()}
+        by_month[row["month"].strftime("%Y-%m")][row["step"]] = row["devices"]
+    totals = {step: sum(counts.values()) for step, counts in by_category.items()}
 
     reuse_events = events.filter(kind__in=REUSE_KINDS)
     reused_by_category: dict[str, int] = defaultdict(int)
-    for kind in REUSE_KINDS:
-        for category, count in by_category[kind].items():
+    for step in REUSE_STEPS:
+        for category, count in by_category[step].items():
             reused_by_category[category] += count
     reused = sum(reused_by_category.values())
     median = _median_days(reuse_events, reused)
@@ -259,7 +293,6 @@ def indicators(
         "median_days_to_reuse": _decimal(median) if median is not None else None,
         "avoided": avoided(dict(reused_by_category), version, factors),
         "states_now": states,
-        "not_counted": ["donated"],
     }
     if scope_kind(organisation) == ScopeKind.TERRITORY:
         figures["by_commune"] = _reuse_by_commune(reuse_events, version, factors)
@@ -392,14 +425,18 @@ def reuse_spend_excl_vat(*, buyer: Organisation, year: int) -> Decimal:
 
 
 def agec_share(*, buyer: Organisation, year: int, version: FactorVersion) -> dict[str, Any]:
-    """The buyer's AGEC purchase share of ``year`` (décret 2024-134): its spend from reuse
-    and with recycled content over the IT spend in scope it declared, excl. VAT. Without a
+    """The buyer's AGEC purchase share of ``year`` (décret 2024-134): its spend from reuse,
+    the donations it received at their flat values (arrêté du 29 février 2024) and its spend
+    with recycled content, over the IT spend in scope it declared, excl. VAT. Without a
     declaration, or with a total of zero, the share is "sans objet" (``None``)."""
     declared = DeclaredSpend.objects.filter(buyer=buyer, year=year).first()
     reuse = reuse_spend_excl_vat(buyer=buyer, year=year)
+    donations = donation_flat_totals(year=year, beneficiaries=[buyer]).get(
+        (buyer.pk, year), Decimal("0")
+    )
     recycled = declared.recycled_content_excl_vat if declared else Decimal("0")
     total = declared.total_excl_vat if declared else None
-    share = _percent(reuse + recycled, total) if total else None
+    share = _percent(reuse + donations + recycled, total) if total else None
     target = target_for(version, TargetRule.AGEC_PURCHASE_SHARE, year)
     return {
         "buyer": {"pk": buyer.pk, "name": buyer.name, "siret": buyer.siret},
@@ -407,6 +444,7 @@ def agec_share(*, buyer: Organisation, year: int, version: FactorVersion) -> dic
         "declared": declared is not None,
         "total_excl_vat": str(total) if total is not None else None,
         "reuse_excl_vat": str(reuse.quantize(CENT)),
+        "donations_flat_value": str(donations.quantize(CENT)),
         "recycled_content_excl_vat": str(recycled.quantize(CENT)),
         "share_percent": str(share) if share is not None else None,
         "target_percent": str(target.value_percent) if target else None,
@@ -417,7 +455,8 @@ def agec_share(*, buyer: Organisation, year: int, version: FactorVersion) -> dic
 
 def agec_declaration_rows(*, year: int) -> list[dict[str, Any]]:
     """One line per buyer that declared its spend of ``year``: what the annual declaration
-    on data.gouv asks (``data/REFERENCE.md``), amounts excl. VAT. Two queries."""
+    on data.gouv asks (``data/REFERENCE.md``), amounts excl. VAT, the donations received at
+    their flat values. Three queries."""
     spends = list(
         DeclaredSpend.objects.filter(year=year)
         .select_related("buyer")
@@ -433,6 +472,7 @@ def agec_declaration_rows(*, year: int) -> list[dict[str, Any]]:
         .annotate(total=Sum("total_excl_vat"))
         .values_list("buyer", "total")
     )
+    donations = donation_flat_totals(year=year, beneficiaries=[spend.buyer for spend in spends])
     return [
         {
             "siret": spend.buyer.siret,
@@ -440,6 +480,9 @@ def agec_declaration_rows(*, year: int) -> list[dict[str, Any]]:
             "year": year,
             "total_excl_vat": spend.total_excl_vat,
             "reuse_excl_vat": (reuse.get(spend.buyer_id) or Decimal("0")).quantize(CENT),
+            "donations_flat_value": donations.get((spend.buyer_id, year), Decimal("0")).quantize(
+                CENT
+            ),
             "recycled_content_excl_vat": spend.recycled_content_excl_vat,
         }
         for spend in spends
@@ -447,13 +490,14 @@ def agec_declaration_rows(*, year: int) -> list[dict[str, Any]]:
 
 
 def agec_shares(*, year: int, version: FactorVersion) -> list[dict[str, Any]]:
-    """The purchase share of each buyer that declared its spend of ``year``, by name. Three
+    """The purchase share of each buyer that declared its spend of ``year``, by name. Four
     queries."""
     target = target_for(version, TargetRule.AGEC_PURCHASE_SHARE, year)
     shares = []
     for row in agec_declaration_rows(year=year):
         share = _percent(
-            row["reuse_excl_vat"] + row["recycled_content_excl_vat"], row["total_excl_vat"]
+            row["reuse_excl_vat"] + row["donations_flat_value"] + row["recycled_content_excl_vat"],
+            row["total_excl_vat"],
         )
         shares.append(
             {

@@ -19,11 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from common.errors import ApplicationError
 from common.pages import add_application_error, error_summary
 from impact import charts, permissions, selectors, services
-from impact.choices import ScopeKind
+from impact.choices import ScopeKind, Step
 from impact.exports import declaration_csv
 from impact.forms import DeclaredSpendForm, FactorVersionForm, YearForm
 from impact.models import DeclaredSpend, FactorVersion
-from inventory.choices import DeviceCategory, EventKind
+from inventory.choices import DeviceCategory
 from organisations.active import active_organisation
 from organisations.models import Organisation
 
@@ -69,7 +69,7 @@ def _dashboard(request: HttpRequest, organisation: Organisation) -> HttpResponse
         organisation=organisation, period=selectors.Period.year(year), version=version
     )
     scope = figures["scope"]
-    steps = [(EventKind(kind).label, figures["totals"][kind]) for kind in selectors.FLOW_KINDS]
+    steps = [(step.label, figures["totals"][step]) for step in selectors.FLOW_STEPS]
     context: dict[str, Any] = {
         "organisation": organisation,
         "scope": scope,
@@ -85,12 +85,12 @@ def _dashboard(request: HttpRequest, organisation: Organisation) -> HttpResponse
         "category_rows": [
             {
                 "label": DeviceCategory(category).label,
-                "declared": figures["by_category"][EventKind.DECLARED].get(category, 0),
-                "delivered": figures["by_category"][EventKind.DELIVERED].get(category, 0),
+                "declared": figures["by_category"][Step.DECLARED].get(category, 0),
+                "delivered": figures["by_category"][Step.DELIVERED].get(category, 0),
+                "donated": figures["by_category"][Step.DONATED].get(category, 0),
             }
             for category in DeviceCategory.values
-            if figures["by_category"][EventKind.DECLARED].get(category)
-            or figures["by_category"][EventKind.DELIVERED].get(category)
+            if any(figures["by_category"][step].get(category) for step in charts.CATEGORY_KINDS)
         ],
         "commune_rows": [
             {

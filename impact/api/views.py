@@ -66,7 +66,8 @@ class IndicatorsView(APIView):
             "territory the reuse by commune; the version of the factors used. `scope` is an "
             "organisation's short name: your own, or any for the territory. `format=csv` (or "
             "`Accept: text/csv`) answers long rows (indicator, category, month, value). "
-            "Donations are not counted yet."
+            "A device given by a donation is `donated`, one sold through a group order "
+            "`delivered`: both are reused."
         ),
         parameters=[
             OpenApiParameter("scope", OpenApiTypes.STR, required=True),

@@ -98,12 +98,13 @@ def test_the_declaration_file_has_one_line_per_buyer(invoiced, buyer, second_buy
         "annee",
         "depense_totale_ht",
         "depense_reemploi_ht",
+        "dons_valeur_forfaitaire",
         "depense_matieres_recyclees_ht",
     ]
     assert sorted(rows[1:]) == sorted(
         [
-            ["44306184100013", buyer.name, str(YEAR), "1000,00", "180,00", "0,00"],
-            [second_buyer.siret, second_buyer.name, str(YEAR), "250,50", "0,00", "0,00"],
+            ["44306184100013", buyer.name, str(YEAR), "1000,00", "180,00", "0,00", "0,00"],
+            [second_buyer.siret, second_buyer.name, str(YEAR), "250,50", "0,00", "0,00", "0,00"],
         ]
     )
 

@@ -28,6 +28,7 @@ def test_a_commune_counts_its_devices_at_each_step_by_category_and_by_month(loop
         "collected": 4,
         "ready": 3,
         "delivered": 3,
+        "donated": 0,
         "recycled": 1,
         "withdrawn": 1,
     }
@@ -105,6 +106,7 @@ def test_a_partner_counts_what_it_did_and_a_buyer_what_it_received(loop_2025, pa
         "collected": 5,
         "ready": 4,
         "delivered": 0,
+        "donated": 0,
         "recycled": 1,
         "withdrawn": 0,
     }
@@ -124,6 +126,7 @@ def test_a_period_counts_only_its_own_events(loop_2025, commune):
         "collected": 1,
         "ready": 2,
         "delivered": 0,
+        "donated": 0,
         "recycled": 0,
         "withdrawn": 0,
     }
@@ -142,6 +145,7 @@ def test_a_commune_sees_nothing_of_another_commune(loop_2025, other_commune):
         "collected": 1,
         "ready": 1,
         "delivered": 1,
+        "donated": 0,
         "recycled": 0,
         "withdrawn": 0,
     }
