@@ -247,7 +247,7 @@ def indicators(
     report keeps): the devices at each step by category and by month (a device counted once
     per step and category, once per step and month), the median days from declaration to
     reuse, the e-waste and CO2e avoided, the devices in each state now, and for the
-    territory the same reuse by commune. Six queries, seven for the territory."""
+    territory the same reuse by commune. Five queries, six for the territory."""
     events = scope_events(organisation, period).filter(kind__in=FLOW_KINDS)
     stepped = with_step(events)
     by_category: dict[str, dict[str, int]] = {step.value: {} for step in FLOW_STEPS}
