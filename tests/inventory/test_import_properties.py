@@ -57,8 +57,10 @@ def check_import(*, user, commune, content: bytes, name: str, dry_run: bool) -> 
         assert stored.state in END_STATES, (stored.state, stored.message)
         assert stored.is_finished
         assert stored.message
+        # Every row read is valid, or left out as not surplus by its status (a file with a
+        # status column declares the rows whose status says surplus).
         if stored.state == ImportState.IMPORTED:
-            assert stored.rows_valid == stored.rows_read
+            assert stored.rows_valid + stored.rows_skipped == stored.rows_read
             assert stored.error_count == 0
             assert stored.declaration is not None
             added = stored.rows_valid
@@ -77,7 +79,8 @@ def check_import(*, user, commune, content: bytes, name: str, dry_run: bool) -> 
                 assert stored.report
             if stored.state == ImportState.VALID:
                 assert dry_run
-                assert stored.rows_valid == stored.rows_read > 0
+                assert stored.rows_valid > 0
+                assert stored.rows_valid + stored.rows_skipped == stored.rows_read
         raise _Rollback
     return device_import
 
