@@ -29,7 +29,7 @@ def awaiting_claim(organisation: Organisation) -> dict[str, Any]:
     counts = selectors.device_counts_needing_attention(organisation)["declared"]
     return {
         "awaiting_claim_count": counts.total(),
-        "awaiting_claim": list(declared[:RECENT_DEVICES]),
+        "awaiting_claim": list(declared.first_rows(RECENT_DEVICES)),
     }
 
 
@@ -42,7 +42,10 @@ def commune_states(commune: Organisation) -> dict[str, Any]:
 def partner_claimable(partner: Organisation) -> dict[str, Any]:
     claimable = selectors.devices_needing_attention(partner)["claimable"]
     counts = selectors.device_counts_needing_attention(partner)["claimable"]
-    return {"claimable_count": counts.total(), "claimable": list(claimable[:RECENT_DEVICES])}
+    return {
+        "claimable_count": counts.total(),
+        "claimable": list(claimable.first_rows(RECENT_DEVICES)),
+    }
 
 
 def partner_held(partner: Organisation) -> dict[str, Any]:
@@ -53,7 +56,7 @@ def partner_held(partner: Organisation) -> dict[str, Any]:
     return {
         "held_counts": held_counts,
         "held_total": _counted(held_counts),
-        "held": list(held[:RECENT_DEVICES]),
+        "held": list(held.first_rows(RECENT_DEVICES)),
     }
 
 

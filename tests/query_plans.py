@@ -43,12 +43,21 @@ def preferring_indexes():
     return planner_settings(enable_seqscan="off", enable_sort="off", enable_incremental_sort="off")
 
 
-def plan_nodes(sql: str, params=None) -> list[dict]:
-    """Every node of the plan of ``sql``, depth first."""
+def plan_root(sql: str, params=None) -> dict:
+    """The plan of ``sql``: its top node, each node's children under ``Plans``."""
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         (document,) = cursor.fetchone()
-    nodes, pending = [], [document[0]["Plan"]]
+    return document[0]["Plan"]
+
+
+def plan_nodes(sql: str, params=None) -> list[dict]:
+    """Every node of the plan of ``sql``, depth first."""
+    return _depth_first(plan_root(sql, params))
+
+
+def _depth_first(root: dict) -> list[dict]:
+    nodes, pending = [], [root]
     while pending:
         node = pending.pop()
         nodes.append(node)
@@ -81,6 +90,17 @@ def listing(queries: list[str], table: str) -> str:
 def sorts(nodes: list[dict]) -> list[str]:
     """The sort nodes of a plan (a Sort, an Incremental Sort)."""
     return [node["Node Type"] for node in nodes if "Sort" in node["Node Type"]]
+
+
+def unbounded_sorts(root: dict) -> list[str]:
+    """The sort nodes of a plan that sort rows no limit below them bounds: a sort of the few
+    rows a limited subquery picked (``DeviceQuerySet.first_rows``) is not one."""
+    return [
+        node["Node Type"]
+        for node in _depth_first(root)
+        if "Sort" in node["Node Type"]
+        and not any(below["Node Type"] == "Limit" for below in _depth_first(node)[1:])
+    ]
 
 
 def indexes_read(nodes: list[dict]) -> set[str]:
