@@ -382,6 +382,7 @@ def endpoints(scenario: Scenario) -> list[Endpoint]:
             _pickup_page,
             "id",
         ),
+        *procurement_endpoints(scenario),
         _api(
             "`/api/v1/waste-records/`",
             "list",
@@ -445,6 +446,77 @@ def scenario_for(*, territory, commune, partner) -> Scenario:
         next_page=next_page,
         after=f"{last.created_at.isoformat()},{last.pk}",
     )
+
+
+def _rows_of(
+    name: str, *context_keys: str, order: Callable[[Any], Any] | None = None
+) -> Callable[[Any], list[Any]]:
+    """The rows a page lists under each of ``context_keys`` in turn, each a dict holding its
+    object under ``name``; put back in one ``order`` where the page splits them in parts (the
+    campaigns under way, then the past ones)."""
+
+    def rows(response) -> list[Any]:
+        objects = [row[name] for key in context_keys for row in response.context[key]]
+        if order is not None:
+            objects.sort(key=order)
+        return [item.pk for item in objects]
+
+    return rows
+
+
+def _latest_closing(campaign) -> tuple:
+    return (-campaign.closes_at.timestamp(), -campaign.pk)
+
+
+def procurement_endpoints(scenario: Scenario) -> list[Endpoint]:
+    """The lists of group purchasing and of what follows it (issues 12 and 13): the
+    catalogue, the campaigns, the orders, the deliveries and the invoices, as their API and
+    their pages show them; none is paged on its page, where a partner's or a territory's rows
+    are few."""
+    territory, commune, partner = scenario.territory, scenario.commune, scenario.partner
+    users = scenario.users
+    as_partner, as_territory, as_commune = users["partner"], users["territory"], users["commune"]
+    everything = 1_000_000
+    endpoints = []
+    for name, organisation, username, page_rows, page_key in (
+        # The catalogue as a buyer reads it: a partner's page puts its own offers first.
+        ("offers", commune, as_commune, _rows_of("offer", "rows"), "id"),
+        (
+            "campaigns",
+            territory,
+            as_territory,
+            _rows_of("campaign", "under_way", "past", order=_latest_closing),
+            "id",
+        ),
+        ("orders", partner, as_partner, _rows_of("order", "rows"), "id"),
+        ("deliveries", partner, as_partner, _listed("deliveries", "pk"), "id"),
+        ("invoices", partner, as_partner, _rows_of("invoice", "rows"), "id"),
+    ):
+        # The API's order, its primary key breaking ties (common.api.KeysetCursorPagination).
+        api_ordering = "-closes_at,-pk" if name == "campaigns" else "-created_at,-pk"
+        if name != "offers":
+            endpoints.append(
+                _api(
+                    f"`/api/v1/{name}/`",
+                    "list",
+                    f"/api/v1/{name}/",
+                    _baseline(f"{name}/", organisation, ordering=api_ordering),
+                    username,
+                    "id",
+                )
+            )
+        endpoints.append(
+            _page(
+                f"`/procurement/{name}/`",
+                "list",
+                f"/procurement/{name}/",
+                _baseline(f"{name}/", organisation, limit=everything),
+                username,
+                page_rows,
+                page_key,
+            )
+        )
+    return endpoints
 
 
 # --- Queries and rows, read once by the test client ----------------------------------------

@@ -28,6 +28,8 @@ from inventory import permissions as inventory_permissions
 from inventory.choices import DeviceState
 from inventory.models import Device, DeviceImport
 from organisations.models import Organisation
+from procurement import permissions as procurement_permissions
+from procurement.models import Campaign, Delivery, Invoice, Offer, Order
 from reuse import permissions as reuse_permissions
 from reuse.choices import PickupState
 from reuse.models import Collection, PickupPlan, WasteRecord
@@ -231,7 +233,9 @@ def _listing(model, visibility, ordering: tuple[str, ...]):
     def view(request: HttpRequest) -> JsonResponse:
         organisation = _organisation(request)
         rows = _visible(model.objects.all(), visibility([organisation]))
-        return _answer(rows.order_by(*ordering).values()[: _limit(request)])
+        # An API's own order where it differs from its page's (``?ordering=-created_at``).
+        order = request.GET["ordering"].split(",") if request.GET.get("ordering") else ordering
+        return _answer(rows.order_by(*order).values()[: _limit(request)])
 
     view.__doc__ = f"The {model._meta.verbose_name_plural} the organisation sees, as listed."
     return view
@@ -293,6 +297,33 @@ urlpatterns = [
         "pickups/",
         _listing(PickupPlan, reuse_permissions.visible_pickups_q, ("date", "starts_at", "pk")),
         name="bench-pickups",
+    ),
+    # Group purchasing and what follows it (issues 12 and 13): the API's order, then the
+    # pages' (the newest first, the primary key breaking ties; the catalogue by partner).
+    path(
+        "offers/",
+        _listing(Offer, procurement_permissions.visible_offers_q, ("partner__name", "title", "pk")),
+        name="bench-offers",
+    ),
+    path(
+        "campaigns/",
+        _listing(Campaign, procurement_permissions.visible_campaigns_q, ("-closes_at", "-pk")),
+        name="bench-campaigns",
+    ),
+    path(
+        "orders/",
+        _listing(Order, procurement_permissions.visible_orders_q, ("-created_at", "-pk")),
+        name="bench-orders",
+    ),
+    path(
+        "deliveries/",
+        _listing(Delivery, procurement_permissions.visible_deliveries_q, ("-created_at", "-pk")),
+        name="bench-deliveries",
+    ),
+    path(
+        "invoices/",
+        _listing(Invoice, procurement_permissions.visible_deliveries_q, ("-created_at", "-pk")),
+        name="bench-invoices",
     ),
     path(
         "waste-records/",
