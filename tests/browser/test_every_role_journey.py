@@ -112,6 +112,8 @@ class Guide:
         assert name in SCREENSHOTS, f"{name} is not one of the guide's screenshots"
         assert name not in self.taken, f"{name} is taken twice"
         self.folder.mkdir(parents=True, exist_ok=True)
+        # The page from its top, as one arrives on it, with no field in focus.
+        tab.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
         tab.screenshot(path=str(self.folder / name), animations="disabled", caret="hide")
         self.taken.append(name)
 
@@ -163,6 +165,13 @@ def axe(french_tab):
     )
 
 
+def named(user, first_name: str, last_name: str):
+    """Gives ``user`` a person's name, as the guide's screenshots show it."""
+    user.first_name, user.last_name = first_name, last_name
+    user.save(update_fields=["first_name", "last_name"])
+    return user
+
+
 def go(tab, axe, url: str) -> None:
     tab.goto(url)
     axe.look(tab)
@@ -206,7 +215,11 @@ def test_every_role_from_the_declaration_to_the_impact_report(
 ):
     url = live_server.url
     today = timezone.localdate()
-    technician = member(partner)
+    technician = named(member(partner), "Karim", "Benali")
+    named(commune_user, "Claire", "Dubois")
+    named(territory_user, "Inès", "Moreau")
+    named(buyer_user, "Nadia", "Haddad")
+    named(second_buyer_user, "Paul", "Girard")
     # The partner's SIRET and address, which its invoices carry.
     partner.siret = PARTNER_SIRET
     partner.save(update_fields=["siret"])
@@ -395,7 +408,7 @@ def test_every_role_from_the_declaration_to_the_impact_report(
         panel.get_by_role("link", name="S’engager").click()
         wait_for(tab, axe, r"/procurement/campaigns/\d+/commitment/$")
         tab.fill(f"#id_quantity_{offer.pk}", "1")
-        tab.fill("#id_contact_name", "Nadia Benali")
+        tab.fill("#id_contact_name", user.get_full_name())
         tab.fill("#id_siret", siret)
         tab.fill("#id_service_code", "ECOLES-NUM")
         tab.fill("#id_engagement_number", "EJ-2026-1129")
@@ -459,7 +472,7 @@ def test_every_role_from_the_declaration_to_the_impact_report(
     first_buyer_tab.get_by_role("link", name="Enregistrer la décision").click()
     wait_for(first_buyer_tab, axe, rf"/procurement/deliveries/{delivery.pk}/admission/$")
     first_buyer_tab.get_by_label("Admission", exact=True).check()
-    first_buyer_tab.fill("#id_signatory_name", "Claire Dubois")
+    first_buyer_tab.fill("#id_signatory_name", buyer_user.get_full_name())
     first_buyer_tab.fill("#id_signatory_title", "Présidente")
     guide.shoot(first_buyer_tab, "acheteur-3-admission.png")
     first_buyer_tab.get_by_role("button", name="Enregistrer la décision").click()
