@@ -19,6 +19,7 @@ into the test's own folder, or into ``docs/guide/img/`` with ``BOUCLE_GUIDE_SCRE
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from pathlib import Path
@@ -37,8 +38,14 @@ from inventory.models import Device
 from procurement.choices import CampaignState, DeliveryState
 from procurement.models import Campaign, Delivery, Invoice, Offer, OfferDevice, Order
 from tests.browser.accessibility import AccessibilityCheck
-from tests.browser.conftest import DESKTOP, in_ci
-from tests.browser.helpers import answer_every_check, expect_message, log_in, sign_collection
+from tests.browser.conftest import in_ci
+from tests.browser.helpers import (
+    answer_every_check,
+    expect_message,
+    local_minutes,
+    log_in,
+    sign_collection,
+)
 from tests.conftest import SiteFactory, member
 from tests.procurement.conftest import (  # noqa: F401 - the fixtures
     PARTNER_SIRET,
@@ -226,7 +233,6 @@ def test_every_role_from_the_declaration_to_the_impact_report(
     SiteFactory(
         organisation=partner, name="Atelier", address="12 rue Gallieni", postal_code="94200"
     )
-    assert DESKTOP == {"width": 1280, "height": 800}
 
     # --- The commune declares its two laptops by file.
     commune_tab = axe.tab()
@@ -379,14 +385,8 @@ def test_every_role_from_the_declaration_to_the_impact_report(
     now = timezone.now()
     territory_tab.fill("#id_title", "Portables pour les écoles")
     territory_tab.fill("#id_description", "Des portables reconditionnés pour les classes.")
-    territory_tab.fill(
-        "#id_opens_at",
-        timezone.localtime(now - timezone.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M"),
-    )
-    territory_tab.fill(
-        "#id_closes_at",
-        timezone.localtime(now + timezone.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"),
-    )
+    territory_tab.fill("#id_opens_at", local_minutes(now - datetime.timedelta(minutes=1)))
+    territory_tab.fill("#id_closes_at", local_minutes(now + datetime.timedelta(days=7)))
     territory_tab.check(f"input[name=offers][value='{offer.pk}']")
     guide.shoot(territory_tab, "territoire-1-campagne.png")
     territory_tab.get_by_role("button", name="Préparer la campagne").click()
