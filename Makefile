@@ -37,7 +37,7 @@ HAS_BROWSER := [ -x "$(BOUCLE_CHROMIUM)" ]
 
 .DEFAULT_GOAL := help
 .PHONY: help venv pins system-deps gettext pdf-deps browser-deps messages migrate run test lint \
-	worker beat
+	worker beat guide
 
 # $(call debian_packages,installed test,packages,what they are for,required|optional): when the
 # test fails, install the packages with apt-get as root; otherwise say what to install, then
@@ -72,6 +72,8 @@ help:
 	@echo "make migrate      apply the database migrations"
 	@echo "make worker       run a Celery worker (needs REDIS_URL)"
 	@echo "make beat         run Celery beat (needs REDIS_URL)"
+	@echo "make guide        take the screenshots of the French guide (docs/guide/img/) again, by"
+	@echo "                  running every role's journey in headless Chromium"
 
 venv: $(STAMP)
 
@@ -146,3 +148,8 @@ worker: venv
 beat: venv
 	@test -n "$(REDIS_URL)" || { echo "Set REDIS_URL (redis://host:6379/0): without it tasks run inline."; exit 1; }
 	$(BIN)/celery -A config beat --loglevel=INFO
+
+# The guide's screenshots are taken by every role's journey; `make test` takes them into a
+# temporary folder and leaves the work tree clean.
+guide: venv messages browser-deps
+	BOUCLE_GUIDE_SCREENSHOTS=1 $(BIN)/pytest tests/browser/test_every_role_journey.py tests/test_guide.py
