@@ -296,6 +296,8 @@ BOUCLE_PERMISSIONS_POLICY = os.environ.get(
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A load balancer or a monitor asks /health/ over plain HTTP, on the machine's network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
@@ -391,8 +393,25 @@ BOUCLE_PICKUP_MARGIN_DAYS = int(os.environ.get("BOUCLE_PICKUP_MARGIN_DAYS", "2")
 BOUCLE_REQUEUE_AFTER_SECONDS = int(os.environ.get("BOUCLE_REQUEUE_AFTER_SECONDS", "60"))
 BOUCLE_WORKER_STALLED_SECONDS = int(os.environ.get("BOUCLE_WORKER_STALLED_SECONDS", "180"))
 
+# The worker's heartbeat (see common.health): beat queues it every BOUCLE_HEARTBEAT_SECONDS,
+# and /health/ names the worker as failing once the last one is older than
+# BOUCLE_HEARTBEAT_STALE_SECONDS. Keep the threshold a few beats above the period: a worker
+# whose every process is busy with a long task runs the heartbeat when one is free.
+BOUCLE_HEARTBEAT_SECONDS = int(os.environ.get("BOUCLE_HEARTBEAT_SECONDS", "30"))
+BOUCLE_HEARTBEAT_STALE_SECONDS = int(os.environ.get("BOUCLE_HEARTBEAT_STALE_SECONDS", "120"))
+# Where beat keeps when each periodic task last ran.
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "BOUCLE_BEAT_SCHEDULE_FILE", str(BASE_DIR / "celerybeat-schedule")
+)
+
 # Periodic work, run by `celery -A config beat`.
 CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {
+        "task": "common.tasks.worker_heartbeat",
+        "schedule": BOUCLE_HEARTBEAT_SECONDS,
+        # A heartbeat that waited longer than its period in the queue says nothing any more.
+        "options": {"expires": BOUCLE_HEARTBEAT_SECONDS},
+    },
     "requeue-pending-work": {
         "task": "common.tasks.requeue_pending_work",
         "schedule": 60,
