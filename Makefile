@@ -37,7 +37,7 @@ HAS_BROWSER := [ -x "$(BOUCLE_CHROMIUM)" ]
 
 .DEFAULT_GOAL := help
 .PHONY: help venv pins system-deps gettext pdf-deps browser-deps messages migrate run test lint \
-	worker beat
+	worker beat production
 
 # $(call debian_packages,installed test,packages,what they are for,required|optional): when the
 # test fails, install the packages with apt-get as root; otherwise say what to install, then
@@ -72,6 +72,9 @@ help:
 	@echo "make migrate      apply the database migrations"
 	@echo "make worker       run a Celery worker (needs REDIS_URL)"
 	@echo "make beat         run Celery beat (needs REDIS_URL)"
+	@echo "make production   migrate, collect static files, then run gunicorn, a worker and beat"
+	@echo "                  (needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL; ENV_FILE=...;"
+	@echo "                  see docs/DEPLOY.md)"
 
 venv: $(STAMP)
 
@@ -146,3 +149,8 @@ worker: venv
 beat: venv
 	@test -n "$(REDIS_URL)" || { echo "Set REDIS_URL (redis://host:6379/0): without it tasks run inline."; exit 1; }
 	$(BIN)/celery -A config beat --loglevel=INFO
+
+# The production set on one machine, in the foreground (docs/DEPLOY.md): scripts/release, then
+# gunicorn on HOST:PORT, a Celery worker and Celery beat under honcho (Procfile).
+production: venv gettext pdf-deps
+	BOUCLE_HOST="$(HOST)" PORT="$(PORT)" scripts/production $(ENV_FILE)

@@ -131,7 +131,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
@@ -145,6 +145,18 @@ STORAGES = {
         )
     },
 }
+
+# collectstatic compresses each file for WhiteNoise (gzip and Brotli), the source maps of the API
+# documentation's bundles included, which no visitor's browser asks for unless its developer
+# tools are open: by far the slowest to compress, they are served as they are.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (
+    "jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br", "swf",
+    "flv", "woff", "woff2", "3gp", "3gpp", "asf", "avi", "m4v", "mov", "mp4", "mpeg", "mpg",
+    "webm", "wmv", "map",
+)  # fmt: skip
+# Pages and documents name static files by their hashed names only ({% static %}): the copies
+# under the plain names would only double what collectstatic compresses.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 # Mail: console by default, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -170,6 +182,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Processes of a worker; Celery's default (empty) is one per CPU.
+if os.environ.get("BOUCLE_WORKER_CONCURRENCY"):
+    CELERY_WORKER_CONCURRENCY = int(os.environ["BOUCLE_WORKER_CONCURRENCY"])
 # A worker child whose resident memory passed this many kilobytes after a task is replaced by a
 # fresh one: a large import's memory goes back to the system instead of staying with the child.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(
