@@ -12,6 +12,7 @@ import secrets
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -26,8 +27,38 @@ READY_SECONDS = 180
 STOP_SECONDS = 30
 
 
+def process_identity(pid: int) -> tuple[int, int] | None:
+    """A process's parent and start time (so that a pid used again is not taken for it)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[1]), int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def descendants(pid: int) -> dict[int, int]:
+    """The processes started, directly or not, by ``pid``, with their start times."""
+    children: dict[int, list[tuple[int, int]]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (identity := process_identity(int(entry.name))):
+            parent, started_at = identity
+            children.setdefault(parent, []).append((int(entry.name), started_at))
+    found: dict[int, int] = {}
+    pending = [pid]
+    while pending:
+        for child, started_at in children.get(pending.pop(), []):
+            found[child] = started_at
+            pending.append(child)
+    return found
+
+
 def stop(process: subprocess.Popen) -> None:
-    """SIGTERM to honcho, which stops its three processes; then anything left in the group."""
+    """SIGTERM to honcho, which stops its three processes; then SIGKILL to any of them left.
+
+    honcho starts each process in a session of its own, through a shell: the processes are
+    noted before the signal, while they are still honcho's descendants.
+    """
+    started = descendants(process.pid)
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -35,9 +66,11 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=STOP_SECONDS)
-    # The group is the one honcho was started in (start_new_session): only its processes.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+    for pid, started_at in started.items():
+        identity = process_identity(pid)
+        if identity is not None and identity[1] == started_at:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_the_production_set_starts_and_answers_health(transactional_db, tmp_path):
