@@ -37,7 +37,7 @@ HAS_BROWSER := [ -x "$(BOUCLE_CHROMIUM)" ]
 
 .DEFAULT_GOAL := help
 .PHONY: help venv pins system-deps gettext pdf-deps browser-deps messages migrate run test lint \
-	worker beat guide
+	worker beat guide production
 
 # $(call debian_packages,installed test,packages,what they are for,required|optional): when the
 # test fails, install the packages with apt-get as root; otherwise say what to install, then
@@ -74,6 +74,9 @@ help:
 	@echo "make beat         run Celery beat (needs REDIS_URL)"
 	@echo "make guide        take the screenshots of the French guide (docs/guide/img/) again, by"
 	@echo "                  running every role's journey in headless Chromium"
+	@echo "make production   migrate, collect static files, then run gunicorn, a worker and beat"
+	@echo "                  (needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL; ENV_FILE=...;"
+	@echo "                  see docs/DEPLOY.md)"
 
 venv: $(STAMP)
 
@@ -153,3 +156,8 @@ beat: venv
 # temporary folder and leaves the work tree clean.
 guide: venv messages browser-deps
 	BOUCLE_GUIDE_SCREENSHOTS=1 $(BIN)/pytest tests/browser/test_every_role_journey.py tests/test_guide.py
+
+# The production set on one machine, in the foreground (docs/DEPLOY.md): scripts/release, then
+# gunicorn on HOST:PORT, a Celery worker and Celery beat under honcho (Procfile).
+production: venv gettext pdf-deps
+	BOUCLE_HOST="$(HOST)" PORT="$(PORT)" scripts/production $(ENV_FILE)

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from config.storage import default_storage_backend
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -131,12 +133,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Files under MEDIA_ROOT, or on an S3-compatible bucket when BOUCLE_S3_BUCKET is set.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_backend(os.environ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -145,6 +148,18 @@ STORAGES = {
         )
     },
 }
+
+# collectstatic compresses each file for WhiteNoise (gzip and Brotli), the source maps of the API
+# documentation's bundles included, which no visitor's browser asks for unless its developer
+# tools are open: by far the slowest to compress, they are served as they are.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (
+    "jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br", "swf",
+    "flv", "woff", "woff2", "3gp", "3gpp", "asf", "avi", "m4v", "mov", "mp4", "mpeg", "mpg",
+    "webm", "wmv", "map",
+)  # fmt: skip
+# Pages and documents name static files by their hashed names only ({% static %}): the copies
+# under the plain names would only double what collectstatic compresses.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 # Mail: console by default, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -170,6 +185,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Processes of a worker; Celery's default (empty) is one per CPU.
+if os.environ.get("BOUCLE_WORKER_CONCURRENCY"):
+    CELERY_WORKER_CONCURRENCY = int(os.environ["BOUCLE_WORKER_CONCURRENCY"])
 # A worker child whose resident memory passed this many kilobytes after a task is replaced by a
 # fresh one: a large import's memory goes back to the system instead of staying with the child.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(
@@ -296,6 +314,8 @@ BOUCLE_PERMISSIONS_POLICY = os.environ.get(
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A load balancer or a monitor asks /health/ over plain HTTP, on the machine's network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
@@ -391,8 +411,25 @@ BOUCLE_PICKUP_MARGIN_DAYS = int(os.environ.get("BOUCLE_PICKUP_MARGIN_DAYS", "2")
 BOUCLE_REQUEUE_AFTER_SECONDS = int(os.environ.get("BOUCLE_REQUEUE_AFTER_SECONDS", "60"))
 BOUCLE_WORKER_STALLED_SECONDS = int(os.environ.get("BOUCLE_WORKER_STALLED_SECONDS", "180"))
 
+# The worker's heartbeat (see common.health): beat queues it every BOUCLE_HEARTBEAT_SECONDS,
+# and /health/ names the worker as failing once the last one is older than
+# BOUCLE_HEARTBEAT_STALE_SECONDS. Keep the threshold a few beats above the period: a worker
+# whose every process is busy with a long task runs the heartbeat when one is free.
+BOUCLE_HEARTBEAT_SECONDS = int(os.environ.get("BOUCLE_HEARTBEAT_SECONDS", "30"))
+BOUCLE_HEARTBEAT_STALE_SECONDS = int(os.environ.get("BOUCLE_HEARTBEAT_STALE_SECONDS", "120"))
+# Where beat keeps when each periodic task last ran.
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "BOUCLE_BEAT_SCHEDULE_FILE", str(BASE_DIR / "celerybeat-schedule")
+)
+
 # Periodic work, run by `celery -A config beat`.
 CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {
+        "task": "common.tasks.worker_heartbeat",
+        "schedule": BOUCLE_HEARTBEAT_SECONDS,
+        # A heartbeat that waited longer than its period in the queue says nothing any more.
+        "options": {"expires": BOUCLE_HEARTBEAT_SECONDS},
+    },
     "requeue-pending-work": {
         "task": "common.tasks.requeue_pending_work",
         "schedule": 60,

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from common import views as common_views
 from inventory import views_passport
 from organisations import views as organisation_views
 from organisations.forms import PasswordResetByEmailForm
@@ -58,5 +59,7 @@ urlpatterns = [
     path("d/<str:code>/", views_passport.device_passport, name="device-passport"),
     # Browsers and feed readers ask for /favicon.ico whatever the pages link to.
     path("favicon.ico", organisation_views.favicon, name="favicon"),
+    # For load balancers and monitors: the database, Redis and the worker's heartbeat.
+    path("health/", common_views.health, name="health"),
     path("", include("organisations.urls")),
 ]
