@@ -352,8 +352,8 @@ def main() -> None:
                 generate(big, 1_000_000, seed=1_000_000)
                 with connection.cursor() as cursor:
                     cursor.execute(
-                        "TRUNCATE inventory_devicecount, inventory_deviceevent, inventory_device "
-                        "CASCADE"
+                        "TRUNCATE inventory_devicecount, inventory_devicestepcount, "
+                        "inventory_deviceevent, inventory_device CASCADE"
                     )
                 million = run_child(big, database)
                 million["size_mb"] = big.stat().st_size / 1_048_576

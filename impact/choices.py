@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from inventory.choices import EventKind
+from inventory.choices import FlowStep
 
 
 class TargetRule(models.TextChoices):
@@ -11,18 +11,10 @@ class TargetRule(models.TextChoices):
     AGEC_PURCHASE_SHARE = "agec_purchase_share", _("AGEC purchase share (décret 2024-134)")
 
 
-class Step(models.TextChoices):
-    """The steps of the loop the indicators count: the lifecycle's events, with a delivery
-    that is a donation's receipt told apart from one sold through a group order."""
-
-    DECLARED = EventKind.DECLARED.value, EventKind.DECLARED.label
-    CLAIMED = EventKind.CLAIMED.value, EventKind.CLAIMED.label
-    COLLECTED = EventKind.COLLECTED.value, EventKind.COLLECTED.label
-    READY = EventKind.READY.value, EventKind.READY.label
-    DELIVERED = EventKind.DELIVERED.value, EventKind.DELIVERED.label
-    DONATED = "donated", _("Donated")
-    RECYCLED = EventKind.RECYCLED.value, EventKind.RECYCLED.label
-    WITHDRAWN = EventKind.WITHDRAWN.value, EventKind.WITHDRAWN.label
+# The steps of the loop the indicators count: the lifecycle's events, with a delivery that is
+# a donation's receipt told apart from one sold through a group order. Declared by inventory,
+# which counts them (inventory.DeviceStepCount).
+Step = FlowStep
 
 
 class ScopeKind(models.TextChoices):

@@ -9,11 +9,22 @@ What a scope covers:
   deliveries of its devices;
 - a **buyer**: what it received.
 
-A device's reuse (and so its avoided e-waste and emissions) is counted once, on its
-``delivered`` event: a device is delivered once, whether sold through a group order (its
-admission) or given (the receipt of its donation, ``procurement.Donation``, whose event names
-the donation), and in the territory's table by commune it belongs to the commune that declared
-it. The steps tell the two apart: ``delivered`` and ``donated`` (:class:`impact.choices.Step`).
+How the devices are counted: a device counts at a step on its **first event of that kind**
+(in time), in the month of that event; a claim again after a release, a delivery again after a
+return under warranty count for nothing. So the devices of a step over a period are those that
+first reached it during the period, each once whatever the number of months, and the months
+add up to the period. A device's reuse (and so its avoided e-waste and emissions) is counted
+once, on its first ``delivered`` event: sold through a group order (its admission) or given
+(the receipt of its donation, ``procurement.Donation``, whose event names the donation); the
+steps tell the two apart: ``delivered`` and ``donated`` (:class:`impact.choices.Step`). In the
+territory's table by commune it belongs to the commune that declared it. A partner's reuse is
+that of the devices it collected (their claimant, which holds them until it delivers or gives
+them). The days from declaration to reuse are counted to the nearest whole day, so a median
+is a whole number of days or half of one.
+
+Where they are read: the step counts the inventory keeps with the events
+(``inventory.DeviceStepCount``, by month) for a period of whole months, which every report
+and dashboard asks for; the events themselves, counted alike, for any other period.
 """
 
 from __future__ import annotations
@@ -24,44 +35,24 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from impact.choices import ScopeKind, Step, TargetRule
 from impact.models import DeclaredSpend, FactorVersion, RegulatoryTarget
+from inventory import choices as inventory_choices
 from inventory.choices import DeviceState, EventKind
-from inventory.models import Device, DeviceCount, DeviceEvent
+from inventory.models import Device, DeviceCount, DeviceEvent, DeviceStepCount
+from inventory.step_counts import counted_events
 from organisations.choices import OrganisationKind
 from organisations.models import Organisation
-from procurement.choices import DeliveryItemOutcome, DonationState, InvoiceState
-from procurement.models import DeliveryDevice, DonationDevice, Invoice
+from procurement.choices import InvoiceState
+from procurement.models import Invoice
 from procurement.selectors import donation_flat_totals
 
 # The steps of the loop the indicators count, in the loop's order.
-FLOW_KINDS = (
-    EventKind.DECLARED,
-    EventKind.CLAIMED,
-    EventKind.COLLECTED,
-    EventKind.READY,
-    EventKind.DELIVERED,
-    EventKind.RECYCLED,
-    EventKind.WITHDRAWN,
-)
+FLOW_KINDS = inventory_choices.FLOW_KINDS
 # The steps the indicators show: the events above, a donation's receipt apart.
 FLOW_STEPS = tuple(Step)
 # The events that send a device to reuse, with the beneficiary's commitment recorded: its
@@ -69,7 +60,7 @@ FLOW_STEPS = tuple(Step)
 # commitment not to resell).
 REUSE_KINDS = (EventKind.DELIVERED,)
 # The steps of reuse: a device sold or given.
-REUSE_STEPS = (Step.DELIVERED, Step.DONATED)
+REUSE_STEPS = inventory_choices.REUSE_STEPS
 # The events after which a device has left a commune's retired stock.
 GONE_KINDS = (EventKind.DELIVERED, EventKind.RECYCLED, EventKind.WITHDRAWN)
 # The displacement rates the sensitivity shows besides the version's own.
@@ -116,32 +107,21 @@ def scope_kind(organisation: Organisation) -> str:
     return SCOPE_OF_KIND[organisation.kind]
 
 
-def _scope_events(organisation: Organisation) -> Q:
-    """The events a scope counts (see the module)."""
+def _scope_steps(organisation: Organisation) -> Q:
+    """The steps a scope counts (see the module), as the step counts and the counted events
+    both name them."""
     kind = scope_kind(organisation)
     if kind == ScopeKind.TERRITORY:
         return Q()
     if kind == ScopeKind.COMMUNE:
-        return Q(device__commune=organisation)
+        return Q(commune=organisation.pk)
     if kind == ScopeKind.PARTNER:
-        its_delivery = DeliveryDevice.objects.filter(
-            device=OuterRef("device"),
-            delivery__partner=organisation,
-            outcome=DeliveryItemOutcome.ADMITTED,
-        )
-        its_donation = DonationDevice.objects.filter(
-            device=OuterRef("device"),
-            donation__donor=organisation,
-            donation__state=DonationState.RECEIVED,
-        )
-        return Q(organisation=organisation) | (
-            Q(kind=EventKind.DELIVERED) & (Exists(its_delivery) | Exists(its_donation))
-        )
-    return Q(kind=EventKind.DELIVERED, organisation=organisation)
+        return Q(organisation=organisation.pk) | Q(partner=organisation.pk)
+    return Q(step__in=REUSE_STEPS, organisation=organisation.pk)
 
 
 def _scope_counts(organisation: Organisation) -> Q:
-    """The current device counts of a scope, as ``_scope_events`` covers its devices."""
+    """The current device counts of a scope, as ``_scope_steps`` covers its devices."""
     kind = scope_kind(organisation)
     if kind == ScopeKind.TERRITORY:
         return Q()
@@ -152,26 +132,44 @@ def _scope_counts(organisation: Organisation) -> Q:
     return Q(holder=organisation, state=DeviceState.DELIVERED)
 
 
-def scope_events(organisation: Organisation, period: Period) -> QuerySet[DeviceEvent]:
-    return DeviceEvent.objects.filter(
-        _scope_events(organisation),
-        created_at__gte=period.first_moment,
-        created_at__lt=period.after_last_moment,
-    )
+@dataclass(frozen=True)
+class ScopeSteps:
+    """The counted steps of a scope over a period (each with ``month``, ``step``,
+    ``category``, ``commune``, ``organisation``, ``partner`` and ``days_to_reuse``), how
+    they add up to devices, and where the declaring commune's name and slug are read."""
+
+    rows: QuerySet
+    devices: Any
+    commune_name: str
+    commune_slug: str
 
 
-def with_step(events: QuerySet[DeviceEvent]) -> QuerySet[DeviceEvent]:
-    """Each event's step (``step``): its kind, but ``donated`` for the delivery a donation's
-    receipt made (its details name the donation)."""
-    return events.annotate(
-        step=Case(
-            When(
-                Q(kind=EventKind.DELIVERED) & Q(details__has_key="donation"),
-                then=Value(Step.DONATED.value),
+def whole_months(period: Period) -> bool:
+    """Whether ``period`` runs from the first day of a month to the last day of one."""
+    return period.start.day == 1 and (period.end + datetime.timedelta(days=1)).day == 1
+
+
+def scope_steps(organisation: Organisation, period: Period) -> ScopeSteps:
+    """The steps ``organisation``'s scope counts over ``period``: from the step counts for
+    whole months, else from the events, counted alike (see the module)."""
+    scope = _scope_steps(organisation)
+    if whole_months(period):
+        return ScopeSteps(
+            rows=DeviceStepCount.objects.filter(
+                scope, month__gte=period.start, month__lte=period.end
             ),
-            default=F("kind"),
-            output_field=CharField(),
+            devices=Coalesce(Sum("count"), 0),
+            commune_name="commune__name",
+            commune_slug="commune__slug",
         )
+    events = DeviceEvent.objects.filter(
+        created_at__gte=period.first_moment, created_at__lt=period.after_last_moment
+    )
+    return ScopeSteps(
+        rows=counted_events(events).filter(scope),
+        devices=Count("pk"),
+        commune_name="device__commune__name",
+        commune_slug="device__commune__slug",
     )
 
 
@@ -186,22 +184,25 @@ def _decimal(value: Decimal, quantum: Decimal = ONE_DECIMAL) -> str:
     return str(value.quantize(quantum, rounding=ROUND_HALF_UP))
 
 
-def _median_days(events: QuerySet[DeviceEvent], count: int) -> Decimal | None:
-    """The median of the days from declaration to reuse: the middle value(s) of the
-    durations sorted in the database, read by offset."""
+def _median_days(steps: ScopeSteps) -> Decimal | None:
+    """The median of the whole days from declaration to reuse: the middle value(s) of the
+    reused devices' days, read from their number at each day (one query)."""
+    histogram = list(
+        steps.rows.filter(step__in=REUSE_STEPS)
+        .values("days_to_reuse")
+        .annotate(devices=steps.devices)
+        .order_by("days_to_reuse")
+        .values_list("days_to_reuse", "devices")
+    )
+    count = sum(devices for _days, devices in histogram)
     if not count:
         return None
-    durations = (
-        events.annotate(
-            duration=ExpressionWrapper(
-                F("created_at") - F("device__created_at"), output_field=DurationField()
-            )
-        )
-        .order_by("duration")
-        .values_list("duration", flat=True)[(count - 1) // 2 : count // 2 + 1]
-    )
-    values = [Decimal(duration.total_seconds()) / 86400 for duration in durations]
-    return sum(values) / len(values)
+    middle = {(count - 1) // 2, count // 2}
+    values, seen = [], 0
+    for days, devices in histogram:
+        values += [days for position in middle if seen <= position < seen + devices]
+        seen += devices
+    return Decimal(sum(values)) / len(values)
 
 
 def avoided(
@@ -244,33 +245,28 @@ def indicators(
     *, organisation: Organisation, period: Period, version: FactorVersion
 ) -> dict[str, Any]:
     """The indicators of ``organisation``'s scope over ``period``, as plain data (what a
-    report keeps): the devices at each step by category and by month (a device counted once
-    per step and category, once per step and month), the median days from declaration to
-    reuse, the e-waste and CO2e avoided, the devices in each state now, and for the
-    territory the same reuse by commune. Five queries, six for the territory."""
-    events = scope_events(organisation, period).filter(kind__in=FLOW_KINDS)
-    stepped = with_step(events)
+    report keeps): the devices at each step by category and by month (a device counted at a
+    step once, in the month of its first event of that kind: see the module), the median
+    days from declaration to reuse, the e-waste and CO2e avoided, the devices in each state
+    now, and for the territory the same reuse by commune. Four queries, five for the
+    territory (the median's skipped when nothing was reused), whatever the number of devices."""
+    steps = scope_steps(organisation, period)
     by_category: dict[str, dict[str, int]] = {step.value: {} for step in FLOW_STEPS}
-    for row in stepped.values("step", "device__category").annotate(
-        devices=Count("device", distinct=True)
-    ):
-        by_category[row["step"]][row["device__category"]] = row["devices"]
-    by_month: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in (
-        stepped.annotate(month=TruncMonth("created_at"))
-        .values("month", "step")
-        .annotate(devices=Count("device", distinct=True))
-    ):
-        by_month[row["month"].strftime("%Y-%m")][row["step"]] = row["devices"]
+    by_month: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in steps.rows.values("month", "step", "category").annotate(devices=steps.devices):
+        if not row["devices"]:
+            continue
+        counts = by_category[row["step"]]
+        counts[row["category"]] = counts.get(row["category"], 0) + row["devices"]
+        by_month[row["month"].strftime("%Y-%m")][row["step"]] += row["devices"]
     totals = {step: sum(counts.values()) for step, counts in by_category.items()}
 
-    reuse_events = events.filter(kind__in=REUSE_KINDS)
     reused_by_category: dict[str, int] = defaultdict(int)
     for step in REUSE_STEPS:
         for category, count in by_category[step].items():
             reused_by_category[category] += count
     reused = sum(reused_by_category.values())
-    median = _median_days(reuse_events, reused)
+    median = _median_days(steps) if reused else None
     factors = {factor.category: factor for factor in version.factors.all()}
 
     states: dict[str, int] = {}
@@ -288,36 +284,41 @@ def indicators(
         "factor_version": version.number,
         "totals": totals,
         "by_category": by_category,
-        "by_month": dict(sorted(by_month.items())),
+        "by_month": {month: dict(counts) for month, counts in sorted(by_month.items())},
         "reused": reused,
         "median_days_to_reuse": _decimal(median) if median is not None else None,
         "avoided": avoided(dict(reused_by_category), version, factors),
         "states_now": states,
     }
     if scope_kind(organisation) == ScopeKind.TERRITORY:
-        figures["by_commune"] = _reuse_by_commune(reuse_events, version, factors)
+        figures["by_commune"] = _reuse_by_commune(steps, version, factors)
     return figures
 
 
 def _reuse_by_commune(
-    reuse_events: QuerySet[DeviceEvent], version: FactorVersion, factors: dict
+    steps: ScopeSteps, version: FactorVersion, factors: dict
 ) -> list[dict[str, Any]]:
     """Each commune's reused devices and what they avoided: a device under the commune that
     declared it, so the communes add up to the territory."""
     rows: dict[int, dict[str, Any]] = {}
-    for row in reuse_events.values(
-        "device__commune", "device__commune__name", "device__commune__slug", "device__category"
-    ).annotate(devices=Count("device", distinct=True)):
+    for row in (
+        steps.rows.filter(step__in=REUSE_STEPS)
+        .values("commune", steps.commune_name, steps.commune_slug, "category")
+        .annotate(devices=steps.devices)
+    ):
+        if not row["devices"]:
+            continue
         commune = rows.setdefault(
-            row["device__commune"],
+            row["commune"],
             {
-                "pk": row["device__commune"],
-                "name": row["device__commune__name"],
-                "slug": row["device__commune__slug"],
+                "pk": row["commune"],
+                "name": row[steps.commune_name],
+                "slug": row[steps.commune_slug],
                 "counts": {},
             },
         )
-        commune["counts"][row["device__category"]] = row["devices"]
+        counts = commune["counts"]
+        counts[row["category"]] = counts.get(row["category"], 0) + row["devices"]
     table = []
     for commune in sorted(rows.values(), key=lambda commune: commune["name"]):
         table.append(

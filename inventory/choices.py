@@ -77,6 +77,35 @@ class EventKind(models.TextChoices):
     WARRANTY_REPLACEMENT = "warranty_replacement", _("Delivered as a replacement under warranty")
 
 
+class FlowStep(models.TextChoices):
+    """The steps of the loop the impact indicators count (:class:`DeviceStepCount`): the
+    lifecycle's events, with a delivery that is a donation's receipt (its event names the
+    donation) told apart from one sold through a group order."""
+
+    DECLARED = EventKind.DECLARED.value, EventKind.DECLARED.label
+    CLAIMED = EventKind.CLAIMED.value, EventKind.CLAIMED.label
+    COLLECTED = EventKind.COLLECTED.value, EventKind.COLLECTED.label
+    READY = EventKind.READY.value, EventKind.READY.label
+    DELIVERED = EventKind.DELIVERED.value, EventKind.DELIVERED.label
+    DONATED = "donated", _("Donated")
+    RECYCLED = EventKind.RECYCLED.value, EventKind.RECYCLED.label
+    WITHDRAWN = EventKind.WITHDRAWN.value, EventKind.WITHDRAWN.label
+
+
+# The events the steps stand for, in the loop's order; a device's reuse is its ``delivered``
+# event (sold or given).
+FLOW_KINDS = (
+    EventKind.DECLARED,
+    EventKind.CLAIMED,
+    EventKind.COLLECTED,
+    EventKind.READY,
+    EventKind.DELIVERED,
+    EventKind.RECYCLED,
+    EventKind.WITHDRAWN,
+)
+REUSE_STEPS = (FlowStep.DELIVERED, FlowStep.DONATED)
+
+
 class ImportState(models.TextChoices):
     """Where a file import stands; every end state but ``imported`` leaves the inventory as is."""
 

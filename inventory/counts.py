@@ -34,6 +34,7 @@ from typing import NamedTuple
 from django.db import IntegrityError, connection, transaction
 
 from inventory.models import Device, DeviceCount
+from inventory.step_counts import step_counts_batch
 
 # The device's fields a count is kept for, in the order of the table's unique key.
 KEY_FIELDS = ("commune_id", "holder_id", "claimed_by_id", "state", "category")
@@ -190,7 +191,8 @@ def device_counts_batch() -> Iterator[None]:
     of the transaction only, rather than one by one in the devices' order (which could
     deadlock with another batch locking the same rows in another order). The block runs in a
     transaction (the caller's, if any), so the counts commit with the transitions; a batch
-    inside another one joins it.
+    inside another one joins it. The step counts of the events the batch writes are counted
+    at its end too (:func:`inventory.step_counts.step_counts_batch`).
     """
     if _batch.get() is not None:
         yield
@@ -198,7 +200,9 @@ def device_counts_batch() -> Iterator[None]:
     batch = _Batch()
     token = _batch.set(batch)
     try:
-        with transaction.atomic():
+        # The step counts of the batch's events (inventory.step_counts) written after the
+        # device counts, as the gateway writes them one by one.
+        with transaction.atomic(), step_counts_batch():
             yield
             _batch.reset(token)
             token = None

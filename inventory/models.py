@@ -27,6 +27,7 @@ from inventory.choices import (
     DeviceCategory,
     DeviceState,
     EventKind,
+    FlowStep,
     ImportState,
     StorageType,
 )
@@ -888,6 +889,73 @@ class DeviceCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.state} {self.category}: {self.count}"
+
+
+class DeviceStepCount(models.Model):
+    """How many devices reached a step of the loop for the first time in one month, by
+    category, declaring commune, acting organisation and, for a reuse (delivered or donated),
+    the partner that collected the device and the days from its declaration (to the nearest
+    whole day).
+
+    What the impact indicators read instead of scanning the events. A device counts at a
+    step on its first event of that kind (in time, then in the order written): a second claim
+    after a release, a second delivery after a return under warranty count for nothing. Every
+    writer of these events adds to it in the same transaction
+    (:mod:`inventory.step_counts`: the lifecycle's gateways, declarations, file imports, an
+    edited category); ``manage.py recount_steps`` rebuilds it from the events, or checks it.
+    """
+
+    month = models.DateField(_("month"))  # its first day, in the site's time zone
+    step = models.CharField(_("step"), max_length=16, choices=FlowStep.choices)
+    category = models.CharField(_("category"), max_length=16, choices=DeviceCategory.choices)
+    commune = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("declaring commune"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner"),
+    )
+    days_to_reuse = models.PositiveIntegerField(_("days to reuse"), null=True, blank=True)
+    count = models.BigIntegerField(_("devices"), default=0)
+
+    class Meta:
+        verbose_name = _("device step count")
+        verbose_name_plural = _("device step counts")
+        constraints = [
+            # One row per key; inventory.step_counts upserts against this very index (NULLs
+            # would never conflict, hence the COALESCEs).
+            models.UniqueConstraint(
+                F("month"),
+                F("step"),
+                F("category"),
+                F("commune"),
+                Coalesce(F("organisation"), Value(0)),
+                Coalesce(F("partner"), Value(0)),
+                Coalesce(F("days_to_reuse"), Value(-1)),
+                name="%(app_label)s_%(class)s_unique_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(count__gte=0), name="%(app_label)s_%(class)s_count_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.step} {self.category}: {self.count}"
 
 
 class DeviceEventQuerySet(models.QuerySet):

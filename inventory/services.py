@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,7 +24,7 @@ from django_fsm import has_transition_perm
 from common.bulk_sql import insert_rows, pk_set
 from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory import lifecycle, permissions
-from inventory.choices import DeclarationSource, DeviceState, EventKind
+from inventory.choices import FLOW_KINDS, DeclarationSource, DeviceState, EventKind
 from inventory.counts import (
     CountKey,
     count_key,
@@ -33,6 +34,7 @@ from inventory.counts import (
 )
 from inventory.lifecycle import FORBIDDEN_CODE, transition_refusal
 from inventory.models import Declaration, Device, DeviceEvent
+from inventory.step_counts import step_counts_recategorise, step_counts_record
 from organisations.models import Organisation, Site
 from organisations.permissions import require_member
 
@@ -229,6 +231,7 @@ def declaration_create(
                 )
                 for device in devices
             )
+            step_counts_record(events=Q(device__declaration=declaration, kind=EventKind.DECLARED))
     except IntegrityError as error:
         # Another declaration of the same device committed between the check and the insert.
         raise ValidationFailed(
@@ -332,6 +335,8 @@ def device_update(
                 "updated_at",
             ]
         )
+        if "category" in changed:
+            step_counts_recategorise(device_pk=locked.pk, before=counted.category)
         DeviceEvent.objects.create(
             device=locked,
             kind=EventKind.EDITED,
@@ -430,7 +435,7 @@ def device_transition(
             if getattr(locked, field.attname) != before[field.attname]
         ]
         locked.save(update_fields=[*changed, "updated_at"])
-        DeviceEvent.objects.create(
+        event = DeviceEvent.objects.create(
             device=locked,
             kind=fsm_transition.custom["event"],
             from_state=from_state,
@@ -445,6 +450,8 @@ def device_transition(
             before=CountKey(*(before[name] for name in CountKey._fields)),
             after=count_key(locked),
         )
+        if event.kind in FLOW_KINDS:
+            step_counts_record(events=Q(pk=event.pk))
         lifecycle.transition_ran(
             lifecycle.TransitionRun(
                 transition=transition, devices=(locked,), from_states=(from_state,)
@@ -580,6 +587,12 @@ def devices_transition(
             },
         )
         device_counts_move_many(moves=moves)
+        counted_kinds = [kind for kind in set(events.values()) if kind in FLOW_KINDS]
+        if counted_kinds:
+            # This call's events: its devices' of these kinds, written at ``now``.
+            step_counts_record(
+                events=Q(device__in=pk_set(pks), kind__in=counted_kinds, created_at=now)
+            )
         lifecycle.transition_ran(
             lifecycle.TransitionRun(
                 transition=transition, devices=tuple(moved), from_states=tuple(from_states)

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from inventory.choices import DeviceCategory, StorageType
 from inventory.counts import device_counts_differences
 from inventory.services import declaration_create
+from inventory.step_counts import step_counts_differences
 from organisations.choices import CessionEligibility, MembershipRole, OrganisationKind
 from organisations.models import Membership, Organisation, Site
 
@@ -114,8 +115,9 @@ def member(organisation: Organisation, role: str = MembershipRole.STAFF):
 @pytest.fixture(autouse=True)
 def device_counts_match_the_devices(request):
     """Every test that used the database ends with the device counts equal to a recount of
-    its devices, whatever it did to them (through the services, the factories, the pages or
-    the API): the counts are kept by every write, not only by those their own tests try."""
+    its devices, and the step counts equal to a recount of the events, whatever it did to them
+    (through the services, the factories, the pages or the API): the counts are kept by every
+    write, not only by those their own tests try."""
     # pytest-django's own fixture behind ``db``, ``transactional_db`` and the marker: taken
     # first, so that the check runs before the test's database is rolled back or flushed.
     uses_database = (
@@ -127,6 +129,7 @@ def device_counts_match_the_devices(request):
     yield
     if uses_database:
         assert device_counts_differences() == []
+        assert step_counts_differences() == []
 
 
 @pytest.fixture(autouse=True)

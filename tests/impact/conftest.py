@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from inventory.choices import DeviceState, EventKind
 from inventory.models import Device, DeviceEvent
+from inventory.step_counts import step_counts_rebuild
 from tests.procurement.conftest import *  # noqa: F403  (the fixtures of a real delivery)
 
 # The steps of the lifecycle the synthetic events stand for: (kind, from, to).
@@ -31,8 +32,8 @@ def at(year: int, month: int, day: int) -> datetime.datetime:
 def history(device: Device, declared_on: tuple, steps: list, *, commune, partner, buyer):
     """Give ``device`` (declared through the services, today) a history on chosen days: its
     declaration moved to ``declared_on`` and one event per (kind, day) of ``steps``. The
-    device's state and counts stay those of a declared device: the indicators read the
-    events, which is what this exercises."""
+    device's state and counts stay those of a declared device; the step counts, which the
+    indicators read, are rebuilt from the events, as after any write outside the services."""
     declared = at(*declared_on)
     Device.objects.filter(pk=device.pk).update(created_at=declared)
     events = [
@@ -59,6 +60,7 @@ def history(device: Device, declared_on: tuple, steps: list, *, commune, partner
             )
         )
     DeviceEvent.objects.bulk_create(events)
+    step_counts_rebuild()
 
 
 @pytest.fixture
