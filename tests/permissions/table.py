@@ -68,6 +68,7 @@ def groupement(c: Context) -> dict:
 
 # --- Bodies of the creations whose refusals must come from the rules, not from validation. ---
 
+REASON = {"reason": "Le budget de l’année ne le permet plus."}
 NEW_SITE = {
     "name": "Annexe",
     "address": "2 rue de la Paix",
@@ -401,14 +402,15 @@ TABLE: dict[str, Entry] = {
         post={"anonymous": 401, "members": 405},
     ),
     "api-campaign-cancel": Entry(
+        data=lambda c: REASON,
         kwargs=pk("open_campaign"),
         get={"anonymous": 401, "members": 405},
         post={
             "anonymous": 401,
             "members": 404,
-            "partner": Own(400, 404),
-            "buyer": 400,
-            "territory": 400,
+            "partner": Own(403, 404),
+            "buyer": 403,
+            "territory": 200,
         },
     ),
     "api-campaign-close": Entry(
@@ -458,9 +460,16 @@ TABLE: dict[str, Entry] = {
         post={"anonymous": 401, "members": 405},
     ),
     "api-order-cancel": Entry(
+        data=lambda c: REASON,
         kwargs=pk("order"),
         get={"anonymous": 401, "members": 405},
-        post={"anonymous": 401, "members": Own(400, 404), "commune": 404, "territory": 400},
+        post={
+            "anonymous": 401,
+            "members": 404,
+            "partner": Own(403, 404),
+            "buyer": Own(403, 404),
+            "territory": 409,
+        },
     ),
     "api-delivery-list": Entry(
         get={"anonymous": 401, "members": 200}, post={"anonymous": 401, "members": 400}
@@ -484,9 +493,16 @@ TABLE: dict[str, Entry] = {
         post={"anonymous": 401, "members": 405},
     ),
     "api-invoice-credit-note": Entry(
+        data=lambda c: REASON,
         kwargs=pk("invoice"),
         get={"anonymous": 401, "members": 405},
-        post={"anonymous": 401, "members": Own(400, 404), "commune": 404, "territory": 400},
+        post={
+            "anonymous": 401,
+            "members": 404,
+            "partner": Own(200, 404),
+            "buyer": Own(403, 404),
+            "territory": 403,
+        },
     ),
     "api-invoice-download": Entry(
         kwargs=pk("invoice"),
@@ -502,9 +518,10 @@ TABLE: dict[str, Entry] = {
         post={"anonymous": 401, "members": 405},
     ),
     "api-donation-cancel": Entry(
+        data=lambda c: REASON,
         kwargs=pk("donation"),
         get={"anonymous": 401, "members": 405},
-        post={"anonymous": 401, "members": 404, "partner": Own(400, 404), "buyer": Own(400, 404)},
+        post={"anonymous": 401, "members": 404, "partner": Own(200, 404), "buyer": Own(403, 404)},
     ),
     "api-donation-download": Entry(
         kwargs=pk("donation"),
