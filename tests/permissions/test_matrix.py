@@ -44,9 +44,21 @@ REFUSALS = {LOGIN, ADMIN_LOGIN, 400, 401, 403, 404, 405, 409}
 OBSERVE = os.environ.get("BOUCLE_PERMISSIONS_OBSERVE")
 
 
+def routes_without_entry() -> list[str]:
+    return sorted({route.key for route in all_routes()} - set(TABLE))
+
+
 def test_every_route_has_an_entry():
-    missing = sorted(ROUTE_KEYS - set(TABLE))
+    missing = routes_without_entry()
     assert missing == [], f"routes with no entry in tests/permissions/table.py: {missing}"
+
+
+def test_a_new_route_without_an_entry_is_named(settings):
+    # given: the URL configuration with a page added
+    settings.ROOT_URLCONF = "tests.permissions.extra_urls"
+
+    # when / then
+    assert routes_without_entry() == ["new-page"]
 
 
 def test_every_entry_names_a_route():
