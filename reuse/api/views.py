@@ -248,6 +248,10 @@ class DeviceClaimView(APIView):
     )
     def post(self, request: Request, code: str) -> Response:
         """Claim a declared device; 409 when it is not declared any more."""
+        # Who claims comes first: a member of no partner is refused whatever the device (a
+        # buyer does not see the shared inventory, and would otherwise be told it is taken).
+        data = validated(DeviceClaimSerializer(data=request.data))
+        partner = claiming_partner(request.user, data.get("partner"))
         try:
             device = visible_device(request, code)
         except NotFound:
@@ -261,8 +265,6 @@ class DeviceClaimView(APIView):
                     code="not_available",
                 ) from None
             raise
-        data = validated(DeviceClaimSerializer(data=request.data))
-        partner = claiming_partner(request.user, data.get("partner"))
         [device] = services.devices_claim(devices=[device], partner=partner, user=request.user)
         return device_response(request, device)
 

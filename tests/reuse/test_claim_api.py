@@ -53,6 +53,22 @@ def test_commune_claim_is_403_and_changes_nothing(client_for, declare, commune_u
 
 
 @pytest.mark.django_db
+def test_buyer_claim_is_403_not_409_and_changes_nothing(client_for, declare, buyer):
+    # given: a declared device, which a buyer does not see in the shared inventory
+    [device] = declare(1)
+    buyer_user = member(buyer)
+
+    # when
+    response = client_for(buyer_user).post(device_url(device, "claim"), {}, format="json")
+
+    # then: refused as a member of no partner, not told the device is taken
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "transition_forbidden"
+    assert fresh(device).state == DeviceState.DECLARED
+    assert events(device) == [EventKind.DECLARED]
+
+
+@pytest.mark.django_db
 def test_claim_of_a_claimed_device_is_409_for_both_partners(
     client_for, declare, partner, partner_user, other_partner, other_partner_user
 ):
