@@ -14,6 +14,7 @@ import datetime
 from django.contrib import admin
 from django.utils import timezone
 
+from common.health import record_worker_heartbeat
 from tests.conftest import device_description
 from tests.permissions.matrix import ADMIN_LOGIN, LOGIN, Context, Entry, Own, both
 
@@ -60,6 +61,14 @@ def number(c: Context) -> dict:
     if c.organisation.is_buyer:
         return {"number": c.side.invoice.document.number}
     return {"number": c.side.collection_note.number}
+
+
+def with_fresh_heartbeat(c: Context) -> dict:
+    """No arguments; the worker's heartbeat written just before the request, as a running
+    worker would have: ``/health/`` then answers what it answers a monitor of a sound
+    installation (without Redis, the embedded default, there is none to write)."""
+    record_worker_heartbeat()
+    return {}
 
 
 def groupement(c: Context) -> dict:
@@ -562,6 +571,8 @@ TABLE: dict[str, Entry] = {
     "api-indicators": Entry(
         get={"anonymous": 401, "members": 400}, post={"anonymous": 401, "members": 405}
     ),
+    # --- Whether the installation works, for a monitor or a load balancer: public, read only.
+    "health": Entry(kwargs=with_fresh_heartbeat, get={"all": 200}, post={"all": 405}),
     # --- The API's schema and its documentation: public. ---
     "api-schema": Entry(get={"all": 200}, post={"all": 405}),
     "api-docs": Entry(get={"all": 200}, post={"all": 405}),
