@@ -48,6 +48,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -817,6 +818,156 @@ def serve(environment: dict[str, str], workers: int, log: Path) -> Iterator[str]
         process.wait(timeout=60)
 
 
+@contextlib.contextmanager
+def serve_production(environment: dict[str, str], workers: int, log: Path) -> Iterator[str]:
+    """The production set (docs/DEPLOY.md) serving the application and the baselines on a free
+    local port: the ``Procfile`` under honcho, gunicorn with ``workers`` processes, a Celery
+    worker and Celery beat, ready once ``/health/`` answers 200 (the database, Redis and the
+    worker's heartbeat)."""
+    if not environment.get("REDIS_URL"):
+        raise SystemExit("--production needs REDIS_URL: the worker and beat talk through Redis.")
+    port = _free_port()
+    serving = {
+        **environment,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{environment.get('PATH', '')}",
+        "WEB_CONCURRENCY": str(workers),
+        "BOUCLE_WORKER_CONCURRENCY": "1",
+        "BOUCLE_HEARTBEAT_SECONDS": "5",
+        "PYTHONUNBUFFERED": "1",
+    }
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "honcho",
+                "start",
+                "--no-colour",
+                "-e",
+                "/dev/null",
+                "-f",
+                str(ROOT / "Procfile"),
+                "-p",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=serving,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                with contextlib.suppress(OSError):
+                    if _request(port, "GET", "/health/")[0] == 200:
+                        break
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the production set did not become healthy; see {log}")
+                time.sleep(1)
+            yield f"127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=60)
+
+
+@dataclass
+class Disturbance:
+    """Work the production set does for other users while the endpoints are driven."""
+
+    what: str
+    # Seconds since the load began, and the answer's status.
+    at: float
+    status: int
+
+
+class Disturber(threading.Thread):
+    """While the endpoints are driven: the territory asks for its impact report every
+    ``every`` seconds (the worker renders it), and closes the demo's open campaign once,
+    after the first report (its orders, reserved devices and purchase orders)."""
+
+    def __init__(self, address: str, session: dict[str, str], token: dict[str, str], *, every):
+        super().__init__(daemon=True)
+        self.address, self.session, self.token, self.every = address, session, token, every
+        self.port = int(address.rpartition(":")[2])
+        self.stopped = threading.Event()
+        self.done: list[Disturbance] = []
+        self.started_at = time.monotonic()
+        self.campaign = _open_campaign()
+
+    def _record(self, what: str, status: int) -> None:
+        self.done.append(Disturbance(what, time.monotonic() - self.started_at, status))
+
+    def _report(self) -> None:
+        csrf = re.search(r"csrftoken=([^;]+)", self.session["Cookie"]).group(1)
+        status, _, _ = _request(
+            self.port,
+            "POST",
+            f"/impact/organisations/{TERRITORY_SLUG}/report/",
+            headers={
+                **self.session,
+                "X-CSRFToken": csrf,
+                "Referer": f"https://{self.address}/impact/",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        self._record("impact report requested (rendered by the worker)", status)
+
+    def _close(self) -> None:
+        status, _, _ = _request(
+            self.port,
+            "POST",
+            f"/api/v1/campaigns/{self.campaign}/close/",
+            headers={**self.token, "Content-Type": "application/json"},
+            body="{}",
+        )
+        self._record("campaign closed", status)
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            self._report()
+            if self.campaign is not None:
+                self._close()
+                self.campaign = None
+            self.stopped.wait(self.every)
+
+    def stop(self) -> list[Disturbance]:
+        self.stopped.set()
+        self.join(timeout=300)
+        return self.done
+
+
+def _open_campaign() -> int | None:
+    """The demo's open campaign with commitments, which the disturbances close."""
+    from procurement.choices import CampaignState
+    from procurement.models import Campaign
+
+    campaign = (
+        Campaign.objects.filter(state=CampaignState.OPEN, commitments__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    return campaign.pk if campaign else None
+
+
+def reports_rendered(since) -> list[dict[str, Any]]:
+    """The impact reports requested since ``since``: when, and how long the worker took."""
+    from documents.choices import DocumentKind
+    from documents.models import Document
+
+    return [
+        {
+            "number": document.number,
+            "state": document.state,
+            "seconds": (document.issued_at - document.created_at).total_seconds()
+            if document.issued_at
+            else None,
+        }
+        for document in Document.objects.filter(
+            kind=DocumentKind.IMPACT_REPORT, created_at__gte=since
+        ).order_by("pk")
+    ]
+
+
 def _request(
     port: int, method: str, path: str, *, headers: dict[str, str] | None = None, body: str = ""
 ) -> tuple[int, http.client.HTTPMessage, bytes]:
@@ -1035,6 +1186,11 @@ def _command(options) -> str:
         parts.append(f"--users {options.users}")
     if options.workers != 2:
         parts.append(f"--workers {options.workers}")
+    if options.production:
+        parts[0] = "REDIS_URL=redis://127.0.0.1:6379/0 " + parts[0]
+        parts.append("--production")
+    if options.disturb_every:
+        parts.append(f"--disturb-every {options.disturb_every}")
     parts.append(f'--label "{options.label}"')
     return " ".join(parts)
 
@@ -1080,6 +1236,8 @@ def report(
     machine: str,
     load_average: float,
     commit: str,
+    disturbances: list[Disturbance] = (),
+    reports: list[dict[str, Any]] = (),
 ) -> str:
     title = options.label[:1].upper() + options.label[1:]
     lines = [
@@ -1093,6 +1251,35 @@ def report(
         f"Reproduce: `{_command(options)}`",
         "",
     ]
+    if options.production:
+        lines += [
+            "Served by the production set (`Procfile` under honcho, as `make production` runs "
+            f"it): gunicorn with {options.workers} workers, a Celery worker and Celery beat, "
+            "against PostgreSQL and Redis, on the same machine as the load.",
+            "",
+        ]
+    if disturbances:
+        closed = [item for item in disturbances if item.what == "campaign closed"]
+        rendered = [report["seconds"] for report in reports if report["seconds"] is not None]
+        lines += [
+            f"While the endpoints were driven, the territory asked for its impact report every "
+            f"{options.disturb_every} s ({len(disturbances) - len(closed)} requests; the "
+            f"worker issued {len(rendered)} of {len(reports)}"
+            + (
+                f", each {min(rendered):.1f}–{max(rendered):.1f} s from request to issue"
+                if rendered
+                else ""
+            )
+            + ")"
+            + (
+                f" and closed the demo's open campaign {closed[0].at:.0f} s into the load "
+                f"(answer {closed[0].status})"
+                if closed
+                else ""
+            )
+            + ".",
+            "",
+        ]
     if imports:
         lines += [
             "| filling | rows | seconds | rows/s | peak memory |",
@@ -1159,9 +1346,24 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="do not drop the database after")
     parser.add_argument(
+        "--production",
+        action="store_true",
+        help="serve with the production set (Procfile: gunicorn, worker, beat); needs REDIS_URL",
+    )
+    parser.add_argument(
+        "--disturb-every",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="with --production: ask for the territory's impact report every SECONDS during the "
+        "load, and close the demo's open campaign once",
+    )
+    parser.add_argument(
         "--only", help="drive only the endpoints whose label contains this text (not written)"
     )
     options = parser.parse_args()
+    if options.disturb_every and not options.production:
+        parser.error("--disturb-every disturbs the production set: add --production")
 
     server = _server(os.environ.get("DATABASE_URL", ""))
     # The code measured: the commit checked out when the run starts.
@@ -1191,6 +1393,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import setup_test_environment
+    from django.utils.timezone import now as django_now
 
     from demo.territory import DEMO_PASSWORD
     from inventory.models import Device
@@ -1233,14 +1436,29 @@ def main() -> None:
         serving["REDIS_URL"] = redis_url
     runs = []
     load_average = os.getloadavg()[0]
+    serving_set = serve_production if options.production else serve
+    disturbances, reports = [], []
+    began = django_now()
     with (
         tempfile.TemporaryDirectory() as folder,
-        serve(serving, options.workers, Path(folder) / "gunicorn.log") as address,
+        serving_set(serving, options.workers, Path(folder) / "server.log") as address,
     ):
         headers = {}
-        for username in sorted({endpoint.username for endpoint in driven}):
+        for username in sorted(
+            {*(endpoint.username for endpoint in driven), *scenario.users.values()}
+        ):
             headers[username, "session"] = log_in(address, username, DEMO_PASSWORD)
             headers[username, "token"] = api_token(address, username, DEMO_PASSWORD)
+        disturber = None
+        if options.disturb_every:
+            territory_user = scenario.users["territory"]
+            disturber = Disturber(
+                address,
+                headers[territory_user, "session"],
+                headers[territory_user, "token"],
+                every=options.disturb_every,
+            )
+            disturber.start()
         for endpoint in driven:
             run = Run(endpoint, checks[endpoint.label])
             run.figures = drive(
@@ -1255,6 +1473,15 @@ def main() -> None:
                 f"{_ms(run.baseline['p95'])}; ratio {_ratio(run.ratio)}",
                 flush=True,
             )
+        if disturber is not None:
+            disturbances = disturber.stop()
+            # The last report asked for has its time to be rendered before the set stops.
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                reports = reports_rendered(began)
+                if all(report["state"] in {"issued", "failed"} for report in reports):
+                    break
+                time.sleep(2)
 
     text = report(
         runs,
@@ -1266,6 +1493,8 @@ def main() -> None:
         machine=_machine(server_version),
         load_average=load_average,
         commit=commit,
+        disturbances=disturbances,
+        reports=reports,
     )
     print()
     print(text)
