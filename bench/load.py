@@ -186,6 +186,11 @@ def _device_page(response) -> list[Any]:
     return [response.context["device"].code]
 
 
+def _steps(response) -> list[Any]:
+    """The devices that reached each step, as an impact dashboard shows them first."""
+    return [devices for _label, devices in response.context["steps"]]
+
+
 def _claim_page(response) -> list[Any]:
     return [claim["device"].code for claim in response.context["claims"]]
 
@@ -211,6 +216,8 @@ def endpoints(scenario: Scenario) -> list[Endpoint]:
     device = _baseline(f"devices/{code}/", partner)
     # The pages list every claim, collection, pickup and waste record, without pages.
     everything = 1_000_000
+    # The impact dashboards show the current year.
+    this_year = datetime.date.today().year
     return [
         _api(
             "`/api/v1/devices/` (first page)",
@@ -384,6 +391,26 @@ def endpoints(scenario: Scenario) -> list[Endpoint]:
             "id",
         ),
         *procurement_endpoints(scenario),
+        *(
+            _page(
+                f"{name} impact dashboard `{path}`",
+                "dashboard",
+                path,
+                _baseline(f"impact/{organisation.slug}/", organisation, year=this_year),
+                scenario.users[user],
+                _steps,
+                "devices",
+            )
+            for name, organisation, path, user in (
+                ("territory", territory, "/impact/", "territory"),
+                (
+                    "commune",
+                    commune,
+                    f"/impact/organisations/{commune.slug}/",
+                    "territory",
+                ),
+            )
+        ),
         _api(
             "`/api/v1/waste-records/`",
             "list",

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import path
 from django.utils.dateparse import parse_datetime
@@ -25,8 +25,8 @@ from documents.models import Document
 from documents.permissions import visible_documents_q
 from inventory import lifecycle
 from inventory import permissions as inventory_permissions
-from inventory.choices import DeviceState
-from inventory.models import Device, DeviceImport
+from inventory.choices import DeviceState, FlowStep
+from inventory.models import Device, DeviceImport, DeviceStepCount
 from organisations.models import Organisation
 from procurement import permissions as procurement_permissions
 from procurement.models import Campaign, Delivery, Invoice, Offer, Order
@@ -225,6 +225,21 @@ def dashboard(request: HttpRequest, slug: str) -> JsonResponse:
     raise Http404("No device dashboard for this kind of organisation.")
 
 
+@require_GET
+def impact(request: HttpRequest, slug: str) -> JsonResponse:
+    """The devices that reached each step of the loop this year, in the loop's order: the
+    figures an impact dashboard shows first, read from the step counts alone (the territory's
+    all of them, a commune's those of the devices it declared)."""
+    organisation = _organisation(request, slug)
+    counts = DeviceStepCount.objects.filter(month__year=int(request.GET["year"]))
+    if organisation.is_commune:
+        counts = counts.filter(commune=organisation)
+    elif not organisation.is_territory:
+        raise Http404("The bare view reads a territory's or a commune's indicators.")
+    totals = dict(counts.values_list("step").annotate(devices=Sum("count")).order_by())
+    return _answer([{"step": step, "devices": totals.get(step, 0)} for step in FlowStep.values])
+
+
 def _listing(model, visibility, ordering: tuple[str, ...]):
     """A bare view of ``limit`` rows of ``model`` the organisation sees, in ``ordering``;
     ``visibility`` builds the application's filter from the organisations."""
@@ -273,6 +288,7 @@ urlpatterns = [
     path("devices/", devices, name="bench-devices"),
     path("devices/<str:code>/", device, name="bench-device"),
     path("dashboard/<slug:slug>/", dashboard, name="bench-dashboard"),
+    path("impact/<slug:slug>/", impact, name="bench-impact"),
     path(
         "imports/",
         _listing(DeviceImport, inventory_permissions.visible_imports_q, ("-created_at", "-pk")),
