@@ -96,3 +96,24 @@ def reference_targets(path: Path = TARGETS_FILE) -> list[Target]:
             for row in csv.DictReader(file)
             if row["rule"] in TARGET_RULES
         ]
+
+
+def install_first_version(version_model, factor_model, target_model) -> None:
+    """Record the factors and targets of ``data/`` as version 1, unless a version exists: what
+    the migration ``impact.0002_reference_factors`` does, with the models it is given (the
+    migration's historical ones, or the application's where a test emptied the tables)."""
+    if version_model.objects.exists():
+        return
+    version = version_model.objects.create(
+        number=1,
+        displacement_rate=DISPLACEMENT_RATE,
+        displacement_source=DISPLACEMENT_SOURCE,
+        source=SOURCES,
+        note=NOTE,
+    )
+    factor_model.objects.bulk_create(
+        factor_model(version=version, **vars(factor)) for factor in reference_factors()
+    )
+    target_model.objects.bulk_create(
+        target_model(version=version, **vars(target)) for target in reference_targets()
+    )

@@ -6,25 +6,10 @@ from django.db import migrations
 def load(apps, schema_editor):
     from impact import reference_data
 
-    FactorVersion = apps.get_model("impact", "FactorVersion")
-    CategoryFactor = apps.get_model("impact", "CategoryFactor")
-    RegulatoryTarget = apps.get_model("impact", "RegulatoryTarget")
-    if FactorVersion.objects.exists():
-        return
-    version = FactorVersion.objects.create(
-        number=1,
-        displacement_rate=reference_data.DISPLACEMENT_RATE,
-        displacement_source=reference_data.DISPLACEMENT_SOURCE,
-        source=reference_data.SOURCES,
-        note=reference_data.NOTE,
-    )
-    CategoryFactor.objects.bulk_create(
-        CategoryFactor(version=version, **vars(factor))
-        for factor in reference_data.reference_factors()
-    )
-    RegulatoryTarget.objects.bulk_create(
-        RegulatoryTarget(version=version, **vars(target))
-        for target in reference_data.reference_targets()
+    reference_data.install_first_version(
+        apps.get_model("impact", "FactorVersion"),
+        apps.get_model("impact", "CategoryFactor"),
+        apps.get_model("impact", "RegulatoryTarget"),
     )
 
 
