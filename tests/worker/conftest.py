@@ -81,8 +81,10 @@ def eager_tasks_off(settings):
     """Tasks go to the broker, not inline, in this process; restored afterwards."""
     from config.celery import app
 
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Read before the setting changes: Celery reads its configuration from the settings the
+    # first time it is asked, and would otherwise restore "off" for the tests that follow.
     previous = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
     yield app
     app.conf.task_always_eager = previous
