@@ -26,6 +26,13 @@ On the PostgreSQL server of ``DATABASE_URL`` (its own database is never touched)
    devices": the method once, then one subsection per ``--label``, replaced on a rerun with
    the same label); then drops its database (unless ``--keep``).
 
+With ``--production`` (and ``REDIS_URL``), step 4 starts the production set instead, as
+``make production`` runs it (docs/DEPLOY.md): the ``Procfile`` under honcho, gunicorn, a Celery
+worker and Celery beat, ready once ``/health/`` answers 200. ``--disturb-every N`` then has the
+territory ask for its impact report every N seconds while the endpoints are driven (the worker
+renders it beside the load) and close the demo's open campaign once (issue 15): the p95s show
+what such work costs the others. ``--reuse`` keeps a database filled by an earlier ``--keep``.
+
 Add an endpoint by adding it to :func:`endpoints` (with a bare view in
 ``bench/load_baselines.py``); ``tests/bench/test_load.py`` checks that every endpoint and its
 baseline show the same rows.
