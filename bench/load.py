@@ -815,6 +815,19 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _wait_for(process: subprocess.Popen, port: int, path: str, seconds: int, failure: str):
+    """Until ``path`` answers 200 on ``port``; stops the run with ``failure`` if ``process``
+    ends or ``seconds`` pass first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with contextlib.suppress(OSError):
+            if _request(port, "GET", path)[0] == 200:
+                return
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(failure)
+        time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def serve(environment: dict[str, str], workers: int, log: Path) -> Iterator[str]:
     """gunicorn serving the application (and the baselines) on a free local port."""
@@ -838,14 +851,7 @@ def serve(environment: dict[str, str], workers: int, log: Path) -> Iterator[str]
         env=environment,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(OSError):
-                if _request(port, "GET", "/accounts/login/")[0] == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"gunicorn did not start; see {log}")
-            time.sleep(0.5)
+        _wait_for(process, port, "/accounts/login/", 60, f"gunicorn did not start; see {log}")
         yield f"127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -890,14 +896,8 @@ def serve_production(environment: dict[str, str], workers: int, log: Path) -> It
             stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + 180
-            while True:
-                with contextlib.suppress(OSError):
-                    if _request(port, "GET", "/health/")[0] == 200:
-                        break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"the production set did not become healthy; see {log}")
-                time.sleep(1)
+            failure = f"the production set did not become healthy; see {log}"
+            _wait_for(process, port, "/health/", 180, failure)
             yield f"127.0.0.1:{port}"
         finally:
             process.terminate()
