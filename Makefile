@@ -7,6 +7,8 @@ VENV ?= .venv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes side by side (pytest-xdist): one per CPU; TEST_PROCESSES=0 runs them in this one.
+TEST_PROCESSES ?= auto
 
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
@@ -137,7 +139,7 @@ run: venv gettext pdf-deps messages migrate
 	$(MANAGE) runserver "$(HOST):$(PORT)"
 
 test: venv system-deps messages
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --numprocesses $(TEST_PROCESSES) --dist loadscope $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

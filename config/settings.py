@@ -8,6 +8,7 @@ mail on the console. Production sets at least ``SECRET_KEY``, ``DEBUG=false``,
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -176,6 +177,19 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Boucle <noreply@boucl
 
 # Celery: eager (inline) without a broker, Redis with one.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Tests run in parallel processes (pytest-xdist names them gw0, gw1…): each takes a Redis
+# database of its own, 1 + its number, so that no test process's workers take another's tasks
+# or heartbeat. The processes a test starts inherit it through the environment, or are given
+# another Redis by the test: BOUCLE_TEST_REDIS_URL says the choice was made.
+if (
+    REDIS_URL
+    and env_bool("BOUCLE_TESTING", False)
+    and os.environ.get("PYTEST_XDIST_WORKER")
+    and not os.environ.get("BOUCLE_TEST_REDIS_URL")
+):
+    process_number = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw"))
+    REDIS_URL = urlsplit(REDIS_URL)._replace(path=f"/{1 + process_number}").geturl()
+    os.environ["REDIS_URL"] = os.environ["BOUCLE_TEST_REDIS_URL"] = REDIS_URL
 # Without Redis, tasks run inline but Celery still opens a producer on the broker: an in-memory
 # one, named by host so that kombu does not warn "No hostname was supplied".
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"

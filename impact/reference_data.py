@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from django.apps import apps as global_apps
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 FACTORS_FILE = DATA_DIR / "impact-factors.csv"
 TARGETS_FILE = DATA_DIR / "regulatory-targets.csv"
@@ -98,22 +100,39 @@ def reference_targets(path: Path = TARGETS_FILE) -> list[Target]:
         ]
 
 
-def install_first_version(version_model, factor_model, target_model) -> None:
+def install_first_version(
+    version_model, factor_model, target_model, *, using: str = "default"
+) -> None:
     """Record the factors and targets of ``data/`` as version 1, unless a version exists: what
     the migration ``impact.0002_reference_factors`` does, with the models it is given (the
-    migration's historical ones, or the application's where a test emptied the tables)."""
-    if version_model.objects.exists():
+    migration's historical ones, or those of the state after a ``migrate``)."""
+    if version_model.objects.using(using).exists():
         return
-    version = version_model.objects.create(
+    version = version_model.objects.using(using).create(
         number=1,
         displacement_rate=DISPLACEMENT_RATE,
         displacement_source=DISPLACEMENT_SOURCE,
         source=SOURCES,
         note=NOTE,
     )
-    factor_model.objects.bulk_create(
+    factor_model.objects.using(using).bulk_create(
         factor_model(version=version, **vars(factor)) for factor in reference_factors()
     )
-    target_model.objects.bulk_create(
+    target_model.objects.using(using).bulk_create(
         target_model(version=version, **vars(target)) for target in reference_targets()
     )
+
+
+def install_after_migrate(sender, *, apps=global_apps, using: str = "default", **kwargs) -> None:
+    """``post_migrate`` receiver: the first version again wherever none is left, so that a
+    territory always has impact factors, even after ``manage.py flush`` (which a test run
+    does after each test that commits): ``migrate`` gives the models of its final state, a
+    flush none, the application's."""
+    try:
+        models = [
+            apps.get_model("impact", name)
+            for name in ("FactorVersion", "CategoryFactor", "RegulatoryTarget")
+        ]
+    except LookupError:  # migrated back to before the impact tables
+        return
+    install_first_version(*models, using=using)

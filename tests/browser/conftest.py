@@ -151,14 +151,3 @@ def page(new_tab):
 def french_tab(new_tab):
     """Opens a new desktop tab whose browser asks for French; fails on any JavaScript error."""
     return functools.partial(new_tab, viewport=DESKTOP, locale="fr-FR", accept_downloads=True)
-
-
-@pytest.fixture
-def impact_factors(live_server):
-    """The first version of the impact factors, which a migration records: a browser journey
-    runs on a database that an earlier live-server test may have emptied (Django empties every
-    table after such a test, the migrations' rows included)."""
-    from impact.models import CategoryFactor, FactorVersion, RegulatoryTarget
-    from impact.reference_data import install_first_version
-
-    install_first_version(FactorVersion, CategoryFactor, RegulatoryTarget)

@@ -203,7 +203,6 @@ def sign_in(tab, axe, live_server, user) -> None:
 
 def test_every_role_from_the_declaration_to_the_impact_report(
     tasks,
-    impact_factors,
     axe,
     guide,
     live_server,

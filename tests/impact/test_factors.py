@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
 from common.errors import PermissionDenied, ValidationFailed
 from impact.models import CategoryFactor, FactorVersion, ImpactReport
@@ -26,6 +27,21 @@ def publish(user, organisation, **overrides):
     }
     arguments.update(overrides)
     return factor_version_publish(user=user, organisation=organisation, **arguments)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_first_version_comes_back_when_a_flush_empties_the_tables():
+    # given: the tables emptied, as a test that commits leaves them
+    call_command("flush", interactive=False, inhibit_post_migrate=True)
+    assert not FactorVersion.objects.exists()
+
+    # when: the flush that runs the post-migrate handlers, as after every migrate
+    call_command("flush", interactive=False)
+
+    # then
+    version = factor_version_current()
+    assert version.number == 1
+    assert version.factors.count() == CategoryFactor.objects.count() > 0
 
 
 @pytest.mark.django_db
