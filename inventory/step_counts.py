@@ -29,6 +29,7 @@ synthetic history) rebuilds the counts after.
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -222,6 +223,32 @@ def step_counts_record(*, events: Q) -> None:
         pending.append(events)
         return
     _upsert(DeviceEvent.objects.filter(events))
+
+
+def step_counts_record_new_devices(
+    *, month: datetime.date, commune_id: int, organisation_id: int, categories: Counter[str]
+) -> None:
+    """Count the ``declared`` events of devices just created, ``categories`` giving how many
+    of each category, written in ``month`` by ``organisation_id`` for ``commune_id``: what
+    :func:`step_counts_record` counts for them, without looking for an earlier event of
+    theirs (a device just created has none), which a file import of 200,000 devices paid
+    for with an anti-join over the whole event table."""
+    _add(
+        Counter(
+            {
+                StepKey(
+                    month=month,
+                    step=FlowStep.DECLARED.value,
+                    category=category,
+                    commune_id=commune_id,
+                    organisation_id=organisation_id,
+                    partner_id=None,
+                    days_to_reuse=None,
+                ): devices
+                for category, devices in categories.items()
+            }
+        )
+    )
 
 
 def step_counts_recategorise(*, device_pk: int, before: str) -> None:

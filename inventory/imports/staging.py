@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import base64
 import os
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.utils import timezone
 
 from inventory.choices import DeviceState, EventKind
 from inventory.counts import UPSERT
 from inventory.imports.validation import ROW_FIELDS, RowError, ValidRow
 from inventory.models import CODE_ALPHABET, CODE_LENGTH
-from inventory.step_counts import step_counts_record
+from inventory.step_counts import step_counts_record_new_devices
 
 # The columns of the table of rejections, in the order rows are loaded and read.
 ERROR_COLUMNS = ("line", "column_label", "value", "reason_code", "reason_params")
@@ -200,8 +201,8 @@ class Staging:
         self, *, declaration_id: int, commune_id: int, actor_id: int, import_id: int, now: Any
     ) -> int:
         """Insert every staged row as a declared device, then its ``declared`` event, and count
-        them (:mod:`inventory.counts`, :mod:`inventory.step_counts`): four statements, whatever
-        the number of rows."""
+        them (:mod:`inventory.counts`, :mod:`inventory.step_counts`): five statements and an
+        upsert a category, whatever the number of rows."""
         description = list(ROW_FIELDS)
         names = ", ".join(description)
         if self.postgresql:
@@ -252,6 +253,13 @@ class Staging:
                 ),
                 [commune_id, commune_id, DeviceState.DECLARED],
             )
-        # Their ``declared`` step, counted from the events just written (inventory.step_counts).
-        step_counts_record(events=Q(device__declaration_id=declaration_id, kind=EventKind.DECLARED))
+            # Their ``declared`` step, each event its new device's first (inventory.step_counts).
+            cursor.execute(f"SELECT category, COUNT(*) FROM {self.rows} GROUP BY category")
+            categories = Counter(dict(cursor.fetchall()))
+        step_counts_record_new_devices(
+            month=timezone.localtime(now).date().replace(day=1),
+            commune_id=commune_id,
+            organisation_id=commune_id,
+            categories=categories,
+        )
         return inserted
