@@ -373,7 +373,9 @@ def reen_rates(
         )
         .exclude(Exists(device_events.filter(in_year, kind=EventKind.WITHDRAWN)))
     )
-    reused = Exists(device_events.filter(in_year, kind__in=REUSE_KINDS))
+    # The devices reused during the year, as one set the count looks each device up in (a
+    # hashed subquery): as an EXISTS per device, it was an index probe for each of a million.
+    reused = Q(pk__in=DeviceEvent.objects.filter(in_year, kind__in=REUSE_KINDS).values("device"))
     too_old = Q(purchase_date__lt=datetime.date(year - REEN_MAX_AGE_YEARS, 1, 1))
     sensitive = Q(holds_sensitive_data=True)
     kept = ~too_old & ~sensitive
@@ -383,7 +385,7 @@ def reen_rates(
         .order_by("commune")
         .annotate(
             retired=Count("pk", filter=kept),
-            reused=Count("pk", filter=kept & Q(reused)),
+            reused=Count("pk", filter=kept & reused),
             excluded_too_old=Count("pk", filter=too_old),
             excluded_sensitive=Count("pk", filter=sensitive & ~too_old),
         )
