@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -76,6 +77,8 @@ SCOPE_OF_KIND = {
 }
 
 ONE_DECIMAL = Decimal("0.1")
+# How old the REEN rates a dashboard shows may be (:func:`reen_rates_recent`).
+REEN_DASHBOARD_SECONDS = 5 * 60
 CENT = Decimal("0.01")
 
 
@@ -410,6 +413,34 @@ def reen_rates(
             }
         )
     return rates
+
+
+@dataclass(frozen=True)
+class RecentReenRates:
+    """REEN rates (:func:`reen_rates`) and when they were computed."""
+
+    rates: list[dict[str, Any]]
+    computed_at: datetime.datetime
+
+
+def reen_rates_recent(
+    *, year: int, version: FactorVersion, communes: QuerySet[Organisation] | None = None
+) -> RecentReenRates:
+    """The REEN rates as the dashboards show them: computed at most
+    :data:`REEN_DASHBOARD_SECONDS` ago, kept in the cache per year, factor version and
+    communes. Computing them reads every device of the communes (about a second for a
+    territory of a million devices), too long for a page asked for again and again; the
+    impact report computes its own when it is recorded."""
+    scope = "all" if communes is None else ",".join(map(str, sorted(c.pk for c in communes)))
+    key = f"impact:reen-rates:{year}:{version.pk}:{scope}"
+    recent = cache.get(key)
+    if recent is None:
+        recent = RecentReenRates(
+            rates=reen_rates(year=year, version=version, communes=communes),
+            computed_at=timezone.now(),
+        )
+        cache.set(key, recent, REEN_DASHBOARD_SECONDS)
+    return recent
 
 
 def reen_rate(*, commune: Organisation, year: int, version: FactorVersion) -> dict[str, Any]:

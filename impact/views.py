@@ -116,8 +116,11 @@ def _dashboard(request: HttpRequest, organisation: Organisation) -> HttpResponse
             if scope == ScopeKind.TERRITORY
             else Organisation.objects.filter(pk=organisation.pk)
         )
-        reen = selectors.reen_rates(year=year, version=version, communes=communes)
+        recent = selectors.reen_rates_recent(year=year, version=version, communes=communes)
+        reen = recent.rates
         context["reen"] = reen
+        context["reen_computed_at"] = recent.computed_at
+        context["reen_refresh_minutes"] = selectors.REEN_DASHBOARD_SECONDS // 60
         context["reen_chart"] = charts.progress(
             [
                 (

@@ -4,8 +4,16 @@
 from __future__ import annotations
 
 import datetime
+import time
+from unittest import mock
 
-from impact.selectors import factor_version_current, reen_rate, reen_rates
+from impact.selectors import (
+    REEN_DASHBOARD_SECONDS,
+    factor_version_current,
+    reen_rate,
+    reen_rates,
+    reen_rates_recent,
+)
 from inventory.choices import EventKind
 from tests.impact.conftest import history
 
@@ -96,3 +104,37 @@ def test_every_commune_at_once_in_three_queries(
         ("Arcueil", 1, 1),
         ("Cachan", 4, 3),
     ]
+
+
+def test_the_dashboards_keep_the_rates_for_five_minutes_then_compute_them_again(
+    loop_2025, declare, commune, partner, buyer
+):
+    # given: the rates a dashboard showed
+    version = factor_version_current()
+    shown = reen_rates_recent(year=2025, version=version)
+    cachan = next(row for row in shown.rates if row["commune"]["pk"] == commune.pk)
+
+    # when: one more laptop of Cachan's, declared in 2024, is delivered in 2025
+    (laptop,) = declare(1, category="laptop")
+    history(
+        laptop,
+        (2024, 6, 1),
+        [(EventKind.DELIVERED, (2025, 6, 1))],
+        commune=commune,
+        partner=partner,
+        buyer=buyer,
+    )
+    within = reen_rates_recent(year=2025, version=version)
+    with mock.patch("time.time", return_value=time.time() + REEN_DASHBOARD_SECONDS + 1):
+        after = reen_rates_recent(year=2025, version=version)
+
+    # then: the same rates and time within five minutes, the new ones after; the report's
+    # own computation sees the laptop at once
+    assert within == shown
+    assert after.computed_at > shown.computed_at
+    assert after.rates == reen_rates(year=2025, version=version)
+    cachan_after = next(row for row in after.rates if row["commune"]["pk"] == commune.pk)
+    assert (cachan_after["retired"], cachan_after["reused"]) == (
+        cachan["retired"] + 1,
+        cachan["reused"] + 1,
+    )
