@@ -61,7 +61,7 @@ def territory_campaigns(territory: Organisation) -> dict[str, Any]:
 
 def orders(organisation: Organisation) -> dict[str, Any]:
     """The latest orders ``organisation`` buys, supplies or, for the territory, coordinates."""
-    visible = selectors.orders_visible_to([organisation])
+    visible = selectors.orders_listed_for([organisation])
     return {"orders": list(visible[:RECENT]), "order_count": visible.count()}
 
 

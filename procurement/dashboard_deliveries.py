@@ -21,9 +21,11 @@ def deliveries(organisation: Organisation) -> dict[str, Any]:
     if organisation.is_partner:
         context["to_prepare"] = list(selectors.orders_to_deliver(organisation)[:RECENT])
         context["to_invoice"] = list(
-            selectors.deliveries_to_invoice(organisation).order_by("created_at", "pk")[:RECENT]
+            selectors.deliveries_to_invoice(organisation, listed=True).order_by("created_at", "pk")[
+                :RECENT
+            ]
         )
-    awaiting = selectors.deliveries_visible_to([organisation]).filter(
+    awaiting = selectors.deliveries_listed_for([organisation]).filter(
         state__in=DELIVERY_AWAITING_STATES
     )
     if not organisation.is_territory:

@@ -532,6 +532,20 @@ def orders_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Order]:
     )
 
 
+def orders_listed_for(organisations: Iterable[Organisation]) -> QuerySet[Order]:
+    """The orders ``organisations`` may read, newest first, with only what a short list of
+    them names (the campaign, the parties), not their lines and devices: a dashboard's
+    panel, not an order's page."""
+    condition = permissions.visible_orders_q(organisations)
+    if condition is None:
+        return Order.objects.none()
+    return (
+        Order.objects.filter(condition)
+        .select_related("campaign", "buyer", "partner")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def order_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> Order:
     order = orders_visible_to(organisations).filter(pk=pk).first()
     if order is None:
@@ -753,6 +767,15 @@ def deliveries_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Del
         .annotate(device_count=Count("items"))
         .order_by("-created_at", "-pk")
     )
+
+
+def deliveries_listed_for(organisations: Iterable[Organisation]) -> QuerySet[Delivery]:
+    """The deliveries ``organisations`` may read, with only what a short list of them names
+    (the order's campaign, the parties): a dashboard's panel, not a delivery's page."""
+    condition = permissions.visible_deliveries_q(organisations)
+    if condition is None:
+        return Delivery.objects.none()
+    return Delivery.objects.filter(condition).select_related("order__campaign", "partner", "buyer")
 
 
 def delivery_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> Delivery:
@@ -1045,21 +1068,24 @@ def _deliverable_q() -> Q:
 
 
 def orders_to_deliver(partner: Organisation) -> QuerySet[Order]:
-    """``partner``'s placed orders with devices still to deliver, the oldest first."""
+    """``partner``'s placed orders with devices still to deliver, the oldest first, with what
+    a list of them names (the campaign, the buyer)."""
     deliverable = OrderDevice.objects.filter(_deliverable_q(), order=OuterRef("pk"))
     return (
-        orders_visible_to([partner])
+        orders_listed_for([partner])
         .filter(partner=partner, state=OrderState.PLACED)
         .filter(Exists(deliverable))
         .order_by("created_at", "pk")
     )
 
 
-def deliveries_to_invoice(partner: Organisation) -> QuerySet[Delivery]:
-    """``partner``'s admitted deliveries with no standing invoice: what it invoices next."""
+def deliveries_to_invoice(partner: Organisation, *, listed: bool = False) -> QuerySet[Delivery]:
+    """``partner``'s admitted deliveries with no standing invoice: what it invoices next, with
+    what their pages show, or only what a short list names (``listed``)."""
     invoiced = Invoice.objects.filter(delivery=OuterRef("pk"), state=InvoiceState.ISSUED)
+    deliveries = deliveries_listed_for if listed else deliveries_visible_to
     return (
-        deliveries_visible_to([partner])
+        deliveries([partner])
         .filter(partner=partner, state=DeliveryState.ADMITTED)
         .exclude(Exists(invoiced))
     )
