@@ -17,7 +17,7 @@ RECENT = 5
 def donations(organisation: Organisation) -> dict[str, Any]:
     """The latest donations ``organisation`` gives or receives, with how many await their
     receipt and, for a buyer, whether it may receive donations at all."""
-    visible = selectors.donations_visible_to([organisation])
+    visible = selectors.donations_listed_for([organisation])
     return {
         "donations": list(visible[:RECENT]),
         "donation_count": visible.count(),

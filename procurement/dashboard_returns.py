@@ -17,7 +17,7 @@ RECENT = 5
 def returns_panel(organisation: Organisation) -> dict[str, Any]:
     """The open returns of ``organisation`` (as buyer or partner), the latest first, and for
     a buyer the number of its delivered devices still under warranty."""
-    open_returns = selectors.returns_visible_to([organisation]).filter(state=ReturnState.OPEN)
+    open_returns = selectors.returns_listed_for([organisation]).filter(state=ReturnState.OPEN)
     context: dict[str, Any] = {
         "open_returns": list(open_returns[:RECENT]),
         "open_count": open_returns.count(),

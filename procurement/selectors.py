@@ -835,6 +835,21 @@ def donations_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Dona
     )
 
 
+def donations_listed_for(organisations: Iterable[Organisation]) -> QuerySet[Donation]:
+    """The donations ``organisations`` may read, newest first, with only what a short list
+    of them names (the parties, the number of devices): a dashboard's panel, not a
+    donation's page."""
+    condition = permissions.visible_donations_q(organisations)
+    if condition is None:
+        return Donation.objects.none()
+    return (
+        Donation.objects.filter(condition)
+        .select_related("donor", "beneficiary")
+        .annotate(device_count=Count("items"))
+        .order_by("-created_at", "-pk")
+    )
+
+
 def donation_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> Donation:
     donation = donations_visible_to(organisations).filter(pk=pk).first()
     if donation is None:
@@ -1035,6 +1050,19 @@ def returns_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Warran
             "credit_note__document",
             "delivery_item__line__offer",
         )
+        .order_by("-reported_at", "-pk")
+    )
+
+
+def returns_listed_for(organisations: Iterable[Organisation]) -> QuerySet[WarrantyReturn]:
+    """The warranty returns ``organisations`` may read, the latest first, with only what a
+    short list of them names (the device, the parties): a dashboard's panel."""
+    condition = permissions.visible_returns_q(organisations)
+    if condition is None:
+        return WarrantyReturn.objects.none()
+    return (
+        WarrantyReturn.objects.filter(condition)
+        .select_related("device", "buyer", "partner")
         .order_by("-reported_at", "-pk")
     )
 
