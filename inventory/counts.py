@@ -8,8 +8,8 @@ updates the counts in its own transaction, through this module:
   :func:`device_counts_move` for every transition: the counts change at once, or, inside
   :func:`device_counts_batch`, once for all the transitions of a batch (a claim of a whole
   declaration, a collection, a shipment to recycling);
-- a declaration and an edited category call :func:`device_counts_add`;
-- a file import adds its devices in one set-based statement (:data:`UPSERT`, in
+- a declaration, an edited category and a file import call :func:`device_counts_add` (the
+  import with its staged rows counted by category in the database,
   :mod:`inventory.imports.staging`).
 
 Each change adds to, or takes from, what is stored, never sets it: additions are upserts

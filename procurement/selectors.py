@@ -513,12 +513,10 @@ def _readable_lines(
 
 
 def orders_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Order]:
-    condition = permissions.visible_orders_q(organisations)
-    if condition is None:
-        return Order.objects.none()
+    """The orders of :func:`orders_listed_for`, loaded with what an order's page shows."""
     return (
-        Order.objects.filter(condition)
-        .select_related("campaign__groupement", "buyer", "partner", "commitment__delivery_site")
+        orders_listed_for(organisations)
+        .select_related("campaign__groupement", "commitment__delivery_site")
         .prefetch_related(
             Prefetch(
                 "lines", queryset=OrderLine.objects.select_related("offer").order_by("offer_id")
@@ -528,7 +526,6 @@ def orders_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Order]:
                 queryset=OrderDevice.objects.select_related("device").order_by("device__code"),
             ),
         )
-        .order_by("-created_at", "-pk")
     )
 
 
@@ -744,19 +741,10 @@ def deliveries_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Del
     territory), loaded with what a delivery's page, API and documents show: the order, its
     campaign, groupement and commitment, the parties, the site, the documents and the
     decisions, and the number of devices."""
-    condition = permissions.visible_deliveries_q(organisations)
-    if condition is None:
-        return Delivery.objects.none()
     return (
-        Delivery.objects.filter(condition)
+        deliveries_listed_for(organisations)
         .select_related(
-            "order__campaign__groupement",
-            "order__commitment",
-            "partner",
-            "buyer",
-            "site",
-            "note",
-            "signed_note",
+            "order__campaign__groupement", "order__commitment", "site", "note", "signed_note"
         )
         .prefetch_related(
             Prefetch(
@@ -765,17 +753,21 @@ def deliveries_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Del
             )
         )
         .annotate(device_count=Count("items"))
-        .order_by("-created_at", "-pk")
     )
 
 
 def deliveries_listed_for(organisations: Iterable[Organisation]) -> QuerySet[Delivery]:
-    """The deliveries ``organisations`` may read, with only what a short list of them names
-    (the order's campaign, the parties): a dashboard's panel, not a delivery's page."""
+    """The deliveries ``organisations`` may read, newest first, with only what a short list
+    of them names (the order's campaign, the parties): a dashboard's panel, not a
+    delivery's page."""
     condition = permissions.visible_deliveries_q(organisations)
     if condition is None:
         return Delivery.objects.none()
-    return Delivery.objects.filter(condition).select_related("order__campaign", "partner", "buyer")
+    return (
+        Delivery.objects.filter(condition)
+        .select_related("order__campaign", "partner", "buyer")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def delivery_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> Delivery:
@@ -824,15 +816,7 @@ def invoices_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Invoi
 def donations_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Donation]:
     """The donations ``organisations`` may read (those they give or receive), with their
     parties and agreement, and the number of their devices; the newest first."""
-    condition = permissions.visible_donations_q(organisations)
-    if condition is None:
-        return Donation.objects.none()
-    return (
-        Donation.objects.filter(condition)
-        .select_related("donor", "beneficiary", "agreement")
-        .annotate(device_count=Count("items"))
-        .order_by("-created_at", "-pk")
-    )
+    return donations_listed_for(organisations).select_related("agreement")
 
 
 def donations_listed_for(organisations: Iterable[Organisation]) -> QuerySet[Donation]:
@@ -1037,20 +1021,8 @@ def returns_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Warran
     """The warranty returns ``organisations`` may read (their buyer's, their partner's; all
     for the territory), with the device, the parties, the replacement and the credit note's
     document; the latest first."""
-    condition = permissions.visible_returns_q(organisations)
-    if condition is None:
-        return WarrantyReturn.objects.none()
-    return (
-        WarrantyReturn.objects.filter(condition)
-        .select_related(
-            "device",
-            "buyer",
-            "partner",
-            "replacement",
-            "credit_note__document",
-            "delivery_item__line__offer",
-        )
-        .order_by("-reported_at", "-pk")
+    return returns_listed_for(organisations).select_related(
+        "replacement", "credit_note__document", "delivery_item__line__offer"
     )
 
 

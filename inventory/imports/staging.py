@@ -19,7 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from inventory.choices import DeviceState, EventKind
-from inventory.counts import UPSERT
+from inventory.counts import CountKey, device_counts_add
 from inventory.imports.validation import ROW_FIELDS, RowError, ValidRow
 from inventory.models import CODE_ALPHABET, CODE_LENGTH
 from inventory.step_counts import step_counts_record_new_devices
@@ -201,8 +201,9 @@ class Staging:
         self, *, declaration_id: int, commune_id: int, actor_id: int, import_id: int, now: Any
     ) -> int:
         """Insert every staged row as a declared device, then its ``declared`` event, and count
-        them (:mod:`inventory.counts`, :mod:`inventory.step_counts`): five statements and an
-        upsert a category, whatever the number of rows."""
+        them (:mod:`inventory.counts`, :mod:`inventory.step_counts`): three statements, then an
+        upsert of the device counts and one of the step counts a category, whatever the
+        number of rows."""
         description = list(ROW_FIELDS)
         names = ", ".join(description)
         if self.postgresql:
@@ -244,18 +245,16 @@ class Staging:
                     declaration_id,
                 ],
             )
-            # The devices' counts, one row per category (in their order, as inventory.counts
-            # writes them), added to those of the commune's earlier declarations.
-            cursor.execute(
-                UPSERT.format(
-                    source=f"""SELECT %s, %s, CAST(NULL AS BIGINT), %s, category, COUNT(*)
-                    FROM {self.rows} WHERE 1 = 1 GROUP BY category ORDER BY category"""
-                ),
-                [commune_id, commune_id, DeviceState.DECLARED],
-            )
-            # Their ``declared`` step, each event its new device's first (inventory.step_counts).
+            # The staged rows by category: what the devices add to the commune's counts, and
+            # their ``declared`` step, each event its new device's first (inventory.step_counts).
             cursor.execute(f"SELECT category, COUNT(*) FROM {self.rows} GROUP BY category")
             categories = Counter(dict(cursor.fetchall()))
+        device_counts_add(
+            changes={
+                CountKey(commune_id, commune_id, None, DeviceState.DECLARED, category): devices
+                for category, devices in categories.items()
+            }
+        )
         step_counts_record_new_devices(
             month=timezone.localtime(now).date().replace(day=1),
             commune_id=commune_id,
