@@ -14,7 +14,7 @@ import binascii
 import datetime
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -163,6 +163,7 @@ def keyset_page(
     size: int,
     count_limit: int | None = 1000,
     rows: QuerySet | None = None,
+    then: Callable[[list[Any]], Any] | None = None,
     cursor_param: str = "cursor",
     page_param: str = "page",
 ) -> KeysetPage:
@@ -180,16 +181,21 @@ def keyset_page(
     ``rows`` is where the page's rows are read by key: by default ``queryset`` itself, whose
     filters then run again on those keys; a list whose filters cost (a text search) passes
     its bare queryset (its joins), the keys having been read from the list.
+
+    ``then`` is given the page's rows once read, before the links are written from them: a
+    list reads its rows' relations there, for them all (the links may sort on them).
     """
     model = queryset.model
     ordering = with_tie_breaker(model, ordering)
     cursor = _decode_cursor(params.get(cursor_param), model, ordering)
     if cursor is not None:
-        return _page_at_cursor(queryset, cursor, ordering=ordering, size=size)
+        return _page_at_cursor(queryset, cursor, ordering=ordering, size=size, then=then)
 
     number = _page_number(params.get(page_param))
     if count_limit is None and number == 1:
         first = list(queryset.order_by(*ordering)[: size + 1])
+        if then is not None:
+            then(first[:size])
         return _page(
             first[:size], ordering, start=1, count=None, exceeds=None, has_next=len(first) > size
         )
@@ -205,8 +211,11 @@ def keyset_page(
     offset = (number - 1) * size
     page_keys = keys[offset : offset + size]
     found = (rows if rows is not None else queryset).filter(pk__in=page_keys)
+    page_rows = list(found.order_by(*ordering)) if page_keys else []
+    if then is not None:
+        then(page_rows)
     return _page(
-        list(found.order_by(*ordering)) if page_keys else [],
+        page_rows,
         ordering,
         start=offset + 1,
         count=count,
@@ -231,7 +240,9 @@ def _page_number(value: str | None) -> int:
     return max(1, min(int(value), 1_000_000))
 
 
-def _page_at_cursor(queryset: QuerySet, cursor: _Cursor, *, ordering, size: int) -> KeysetPage:
+def _page_at_cursor(
+    queryset: QuerySet, cursor: _Cursor, *, ordering, size: int, then
+) -> KeysetPage:
     model = queryset.model
     walk = reversed_ordering(ordering) if cursor.backwards else ordering
     rows = list(
@@ -239,6 +250,8 @@ def _page_at_cursor(queryset: QuerySet, cursor: _Cursor, *, ordering, size: int)
     )
     more = len(rows) > size
     rows = rows[:size]
+    if then is not None:
+        then(rows)
     if cursor.backwards:
         rows.reverse()
         # Nothing before: this is the first page, whatever the link said.

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from inventory import selectors
+from inventory.models import Device
 from organisations.choices import OrganisationKind
 from organisations.dashboard import register_action, register_panel
 from organisations.models import Organisation
 
 RECENT_DEVICES = 5
+
+
+def _shown(devices: QuerySet[Device]) -> list[Device]:
+    """The latest devices a panel lists, with their organisations and sites."""
+    return list(selectors.devices_with_relations(list(devices.first_rows(RECENT_DEVICES))))
 
 
 def _counted(counts: list[dict[str, Any]]) -> int:
@@ -29,7 +36,7 @@ def awaiting_claim(organisation: Organisation) -> dict[str, Any]:
     counts = selectors.device_counts_needing_attention(organisation)["declared"]
     return {
         "awaiting_claim_count": counts.total(),
-        "awaiting_claim": list(declared.first_rows(RECENT_DEVICES)),
+        "awaiting_claim": _shown(declared),
     }
 
 
@@ -44,7 +51,7 @@ def partner_claimable(partner: Organisation) -> dict[str, Any]:
     counts = selectors.device_counts_needing_attention(partner)["claimable"]
     return {
         "claimable_count": counts.total(),
-        "claimable": list(claimable.first_rows(RECENT_DEVICES)),
+        "claimable": _shown(claimable),
     }
 
 
@@ -56,7 +63,7 @@ def partner_held(partner: Organisation) -> dict[str, Any]:
     return {
         "held_counts": held_counts,
         "held_total": _counted(held_counts),
-        "held": list(held.first_rows(RECENT_DEVICES)),
+        "held": _shown(held),
     }
 
 

@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.filters import ListedModelChoiceFilter
 from common.keyset import with_tie_breaker
 from common.widgets import PlainNumberInput, PlainSelect, PlainTextInput
 from inventory.choices import DeviceCategory, DeviceState
@@ -26,7 +27,7 @@ class DeviceFilter(django_filters.FilterSet):
         label=_("Search"),
         help_text=_("Brand, model, serial number or code."),
     )
-    commune = django_filters.ModelChoiceFilter(
+    commune = ListedModelChoiceFilter(
         queryset=Organisation.objects.communes(),
         to_field_name="slug",
         label=_("Commune"),
@@ -44,7 +45,7 @@ class DeviceFilter(django_filters.FilterSet):
         label=_("State"),
         distinct=False,
     )
-    pickup_site = django_filters.ModelChoiceFilter(
+    pickup_site = ListedModelChoiceFilter(
         queryset=Site.objects.filter(is_pickup=True, organisation__kind=OrganisationKind.COMMUNE)
         .select_related("organisation")
         .order_by("organisation__name", "name"),

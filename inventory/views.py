@@ -76,20 +76,21 @@ def device_list(request: HttpRequest) -> HttpResponse:
         data["commune"] = organisation.slug
     device_filter = device_filter_for_page(
         data,
-        queryset=selectors.devices_visible_to(acting_as(request)),
+        queryset=selectors.devices_listed_for(acting_as(request)),
         organisation=organisation,
     )
     devices = device_filter.qs
     # Keyset pages: the search and filters run once, over an index, and count the list only
     # up to a limit (a million devices are "more than 1,000"); the page's rows are then read
-    # by their keys.
+    # by their keys, and their organisations for them all.
     page = keyset_page(
         devices,
         request.GET,
         ordering=devices.query.order_by or Device._meta.ordering,
         size=settings.BOUCLE_DEVICE_PAGE_SIZE,
         count_limit=DEVICE_COUNT_LIMIT,
-        rows=Device.objects.with_related(),
+        rows=Device.objects.all(),
+        then=selectors.devices_with_relations,
     )
     context = {
         "organisation": organisation,

@@ -38,7 +38,7 @@ from inventory.api.serializers import (
 from inventory.choices import DeclarationSource
 from inventory.filters import DeviceFilter
 from inventory.models import Device
-from inventory.selectors import device_history, devices_visible_to
+from inventory.selectors import device_history, devices_listed_for, devices_with_relations
 from inventory.services import declaration_create, device_declare, device_update, device_withdraw
 from organisations.models import Membership
 from organisations.permissions import membership_in, organisations_of
@@ -89,7 +89,12 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self.serializer_classes.get(self.action, DeviceSerializer)
 
     def get_queryset(self) -> QuerySet[Device]:
-        return devices_visible_to(organisations_of(self.request.user))
+        return devices_listed_for(organisations_of(self.request.user))
+
+    def paginate_queryset(self, queryset: QuerySet[Device]) -> list[Device] | None:
+        """The page's devices, then their organisations and sites for them all."""
+        page = super().paginate_queryset(queryset)
+        return page if page is None else devices_with_relations(page)
 
     def get_object(self) -> Device:
         device = visible_device(self.request, self.kwargs[self.lookup_field])

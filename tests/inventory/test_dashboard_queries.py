@@ -51,11 +51,13 @@ def grow_the_inventory(declare, commune, commune_user, partner, partner_user) ->
 def test_a_dashboard_costs_the_same_queries_whatever_the_inventory(
     kind, client, declare, commune, commune_user, partner, partner_user, territory_user
 ):
-    # given
+    # given: a device in each list a dashboard shows (a list's devices read their
+    # organisations and sites, for them all, once it has any)
     user = {"commune": commune_user, "partner": partner_user, "territory": territory_user}[kind]
     devices = declare(1)
     devices_claim(devices=devices, partner=partner, user=partner_user)
     declare(1)
+    collected_device(declare, partner, partner_user)
     small = dashboard_queries(client, user)
 
     # when

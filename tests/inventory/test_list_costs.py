@@ -93,9 +93,10 @@ def test_a_later_page_and_a_search_cost_the_same_queries_for_few_or_many_devices
 
     # then
     assert many == few
-    # session, user, memberships, the commune the list opens on, the filters' choices of
-    # communes and sites, the page's devices (after a cursor); their keys first otherwise
-    assert few == (7, 8, 8)
+    # session, user, memberships, the commune the list opens on, the page's devices (after a
+    # cursor; their keys first otherwise), their organisations, their pickup sites, the
+    # filters' choices of communes and sites
+    assert few == (9, 10, 10)
 
 
 # --- The allowed actions of each row ---
@@ -159,3 +160,43 @@ def test_the_api_list_builds_no_refusal_message(
     assert [device["allowed_actions"] for device in for_partner.json()["results"]] == [
         ["claim"]
     ] * 3
+
+
+# --- A page's organisations and sites, read for all its devices ---
+
+
+@pytest.mark.django_db
+def test_a_page_reads_its_devices_organisations_and_sites_once_for_them_all(
+    declare, commune, other_commune, other_commune_user, partner, partner_user, pickup_site
+):
+    # given: devices of two communes, with and without a pickup site, some claimed
+    from inventory.models import Device
+    from inventory.selectors import devices_with_relations
+
+    declare(3)
+    declare(2, by=other_commune_user, for_commune=other_commune)
+    devices_claim(devices=declare(2), partner=partner, user=partner_user)
+    joined = {
+        device.pk: (device.commune, device.holder, device.claimed_by, device.pickup_site)
+        for device in Device.objects.with_related()
+    }
+
+    # when
+    devices = list(Device.objects.order_by("pk"))
+    with CaptureQueriesContext(connection) as queries:
+        devices_with_relations(devices)
+        read = {
+            device.pk: (device.commune, device.holder, device.claimed_by, device.pickup_site)
+            for device in devices
+        }
+        names = [
+            (device.commune.name, device.claimed_by and device.claimed_by.name)
+            for device in devices
+        ]
+
+    # then: the same organisations and sites as joined, in two queries
+    assert read == joined
+    assert len(queries) == 2
+    assert {name for name, _ in names} == {commune.name, other_commune.name}
+    assert {claimant for _, claimant in names} == {None, partner.name}
+    assert {device.pickup_site for device in devices} == {pickup_site, None}

@@ -125,6 +125,24 @@ def test_list_shows_what_the_active_organisation_may_see(
 
 
 @pytest.mark.django_db
+def test_list_rows_escape_what_communes_wrote(as_commune, declare):
+    # given: a description written to break the page's markup
+    (device,) = declare(1, brand='<b>Acme & "Co"</b>', model="<script>alert(1)</script>")
+
+    # when
+    response = as_commune.get(reverse("inventory:device-list"))
+
+    # then: shown as written, as text
+    page = response.content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert (
+        '<span class="cell-title">&lt;b&gt;Acme &amp; &quot;Co&quot;&lt;/b&gt; '
+        "&lt;script&gt;alert(1)&lt;/script&gt;</span>"
+    ) in page
+    assert f'<a class="code" href="/inventory/{device.code}/">{device.code}</a>' in page
+
+
+@pytest.mark.django_db
 def test_list_filters_by_text_commune_category_and_state(
     as_commune, declare, commune, commune_user, other_commune, other_commune_user
 ):
@@ -283,8 +301,8 @@ def test_list_costs_the_same_queries_for_10_and_60_devices(as_commune, declare):
     assert len(codes(response)) == 50
     assert len(sixty) == len(ten)
     # session, user, memberships, the commune the list opens on, the commune and pickup site
-    # choices of the filters, count, page of devices
-    assert len(sixty) == 8
+    # choices of the filters, count, page of devices, their organisations and pickup sites
+    assert len(sixty) == 10
 
 
 # --- The device page ---
