@@ -161,3 +161,37 @@ def test_a_cursor_that_does_not_decode_shows_the_first_page(declare, cursor):
 
     assert page.rows == list(reversed(devices))[:2]
     assert page.start == 1
+
+
+@pytest.mark.django_db
+def test_then_is_given_each_page_rows_before_its_links_are_written(declare):
+    # given: a page's rows whose commune, which the ordering reads, is not loaded
+    devices = Device.objects.all()
+    declare(5)
+    given = []
+
+    def read_communes(rows):
+        given.append([row.pk for row in rows])
+        # Loaded here, for the page, before the links read them.
+        given.append([row.commune.name for row in rows])
+
+    def page(params, **options):
+        return keyset_page(
+            devices, params, ordering=["commune__name"], size=2, then=read_communes, **options
+        )
+
+    # when: a first page, with and without its count, then the page at its cursor
+    first = page({}, count_limit=100)
+    uncounted = page({}, count_limit=None)
+    with CaptureQueriesContext(connection) as queries:
+        second = page({"cursor": first.next_cursor}, count_limit=100)
+
+    # then: each page's rows, once, in their order; the links written from them
+    assert given[::2] == [
+        [row.pk for row in first.rows],
+        [row.pk for row in uncounted.rows],
+        [row.pk for row in second.rows],
+    ]
+    assert len(queries) == 1 + len(second.rows)  # the page, then each row's commune in `then`
+    assert first.next_cursor is not None
+    assert second.previous_cursor is not None
