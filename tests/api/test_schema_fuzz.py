@@ -1,97 +1,17 @@
-"""The API against its own OpenAPI document: Schemathesis generates requests from the schema
-served at /api/schema/, valid ones and invalid ones, for every operation, and checks every
-answer (no server error, a documented status, content type and body), as a commune and as a
-partner, each with its token."""
+"""The API against its own OpenAPI document, as a commune with its token: every operation
+tried with generated requests, valid and invalid, every answer checked against the schema
+(:mod:`tests.api.schema_fuzzing`; the partner's in ``test_schema_fuzz_partner.py``)."""
 
 from __future__ import annotations
 
-import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from tests.api.schema_fuzzing import MARKS, schema_failures
 
-from config.wsgi import application
-from reuse.services import devices_claim
-
-pytestmark = [
-    pytest.mark.schema_fuzz,
-    # Each generated request commits on its own, as in production: on PostgreSQL a request a
-    # database error aborts must not leave the test's one transaction unusable for the next.
-    pytest.mark.django_db(transaction=True),
-]
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
-
-# Few examples per operation and mode: the suite runs on two cores in the CI.
-EXAMPLES = 8
+pytestmark = MARKS
 
 
-@pytest.fixture
-def tokens(declare, partner, partner_user, commune_user, territory) -> dict[str, str]:
-    """A commune with devices declared, a partner holding claims on some, a token for each."""
-    devices = declare(4)
-    devices_claim(partner=partner, user=partner_user, devices=devices[:2])
-    return {
-        "commune": Token.objects.create(user=commune_user).key,
-        "partner": Token.objects.create(user=partner_user).key,
-    }
-
-
-def _failures(token: str) -> list[str]:
-    """Every operation of the schema tried, valid and invalid data; what failed, described."""
-    api_schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
-    headers = {"Authorization": f"Token {token}", "Accept-Language": "en"}
-    failures = []
-    for result in api_schema.get_all_operations():
-        operation = result.ok()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-            @settings(
-                max_examples=EXAMPLES,
-                deadline=None,
-                derandomize=True,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-            )
-            @given(case=operation.as_strategy(generation_mode=mode))
-            def call(case):
-                case.call_and_validate(headers=headers, checks=CHECKS)
-
-            try:
-                call()
-            except Unsatisfiable:
-                # No invalid request can be written for this operation (a free text path
-                # parameter only): nothing to try.
-                continue
-            except (Exception, BaseExceptionGroup) as error:  # every failure, reported at the end
-                failures.append(f"{operation.label} ({mode}): {error}")
-    return failures
-
-
-def test_every_answer_to_a_commune_matches_the_schema(tokens):
+def test_every_answer_to_a_commune_matches_the_schema(fuzzing_tokens):
     # when
-    failures = _failures(tokens["commune"])
-
-    # then
-    assert failures == []
-
-
-def test_every_answer_to_a_partner_matches_the_schema(tokens):
-    # when
-    failures = _failures(tokens["partner"])
+    failures = schema_failures(fuzzing_tokens["commune"])
 
     # then
     assert failures == []
