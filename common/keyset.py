@@ -241,7 +241,12 @@ def _page_number(value: str | None) -> int:
 
 
 def _page_at_cursor(
-    queryset: QuerySet, cursor: _Cursor, *, ordering, size: int, then
+    queryset: QuerySet,
+    cursor: _Cursor,
+    *,
+    ordering,
+    size: int,
+    then: Callable[[list[Any]], Any] | None,
 ) -> KeysetPage:
     model = queryset.model
     walk = reversed_ordering(ordering) if cursor.backwards else ordering

@@ -23,7 +23,7 @@ RECENT_DEVICES = 5
 
 def _shown(devices: QuerySet[Device]) -> list[Device]:
     """The latest devices a panel lists, with their organisations and sites."""
-    return list(selectors.devices_with_relations(list(devices.first_rows(RECENT_DEVICES))))
+    return selectors.devices_with_relations(list(devices.first_rows(RECENT_DEVICES)))
 
 
 def _counted(counts: list[dict[str, Any]]) -> int:

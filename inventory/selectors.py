@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
@@ -30,7 +30,7 @@ def devices_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Device
     return devices_listed_for(organisations).with_related()
 
 
-def devices_with_relations(devices: Sequence[Device]) -> Sequence[Device]:
+def devices_with_relations(devices: list[Device]) -> list[Device]:
     """``devices``, each given its commune, holder, claimant and pickup site, read in two
     queries for them all (the organisations, then the sites) rather than joined to each row.
 

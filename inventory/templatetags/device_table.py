@@ -4,7 +4,7 @@ The list shows 50 devices a page, and in the template language each row cost abo
 (its link reversed, two messages translated, two dates formatted, some twenty variables
 looked up): most of the page's time at a million devices (issue 11). As Django's admin does
 for its change list (``items_for_result``), the rows are written in Python: the link
-reversed, the messages translated and the labels escaped once a page, each value escaped
+reversed and the messages translated once a page, each value escaped
 with the standard library's ``html.escape`` (what Django's ``escape`` calls), the markup
 the template's.
 """
@@ -21,7 +21,7 @@ from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from inventory.choices import DeviceCategory, DeviceState
+from inventory.choices import DeviceState
 from inventory.models import Device
 
 register = template.Library()
@@ -41,8 +41,6 @@ def device_rows(devices: Iterable[Device], *, selectable: bool, labels: bool) ->
     select_label = escape(gettext("Select %(code)s"))
     label_label = escape(gettext("Print a label for %(code)s"))
     claimed_by = escape(gettext("by %(partner)s"))
-    states = {value: escape(label) for value, label in DeviceState.choices}
-    categories = {value: escape(label) for value, label in DeviceCategory.choices}
     # A file's devices share their creation time: each time is formatted once.
     dates: dict[datetime.datetime, str] = {}
     rows = []
@@ -76,11 +74,10 @@ def device_rows(devices: Iterable[Device], *, selectable: bool, labels: bool) ->
             f'<th scope="row"><a class="code" href="{href}">'
             f"{code}</a></th>"
             f'<td><span class="cell-title">{escape(device.brand)} {escape(device.model)}</span>'
-            f'<span class="cell-meta">{categories.get(device.category, escape(device.category))}'
-            "</span></td>"
+            f'<span class="cell-meta">{escape(device.get_category_display())}</span></td>'
             f'<td class="col-optional mono">{escape(device.serial_number or "—")}</td>'
             f'<td class="col-optional">{escape(device.commune.name)}</td>'
-            f'<td><span class="badge badge--{state}">{states.get(device.state, state)}</span>'
+            f'<td><span class="badge badge--{state}">{escape(device.get_state_display())}</span>'
             f"{claim}</td>"
             f'<td class="col-optional nowrap">{declared}</td>'
         )
