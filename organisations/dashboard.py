@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
+
 from organisations.choices import OrganisationKind
 from organisations.models import Organisation
 from organisations.selectors import organisation_members, organisation_sites
@@ -61,6 +63,16 @@ def register_panel(
 def register_action(*, kind: str, url_name: str, label: str) -> None:
     """Set the dashboard's main button for ``kind``."""
     _actions[kind] = Action(kind, url_name, label)
+
+
+def latest_and_count(rows: QuerySet, limit: int) -> tuple[list[Any], int]:
+    """The first ``limit`` of ``rows`` and how many there are in all: counted only when the
+    panel cannot show them all (one row more than it shows says so), since most panels list
+    every row they have."""
+    first = list(rows[: limit + 1])
+    if len(first) <= limit:
+        return first, len(first)
+    return first[:limit], rows.count()
 
 
 def dashboard_panels(organisation: Organisation) -> list[Panel]:

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from organisations.choices import OrganisationKind
-from organisations.dashboard import register_action, register_panel
+from organisations.dashboard import latest_and_count, register_action, register_panel
 from organisations.models import Organisation
 from procurement import selectors
 from procurement.choices import CampaignState
@@ -61,8 +61,8 @@ def territory_campaigns(territory: Organisation) -> dict[str, Any]:
 
 def orders(organisation: Organisation) -> dict[str, Any]:
     """The latest orders ``organisation`` buys, supplies or, for the territory, coordinates."""
-    visible = selectors.orders_listed_for([organisation])
-    return {"orders": list(visible[:RECENT]), "order_count": visible.count()}
+    latest, count = latest_and_count(selectors.orders_listed_for([organisation]), RECENT)
+    return {"orders": latest, "order_count": count}
 
 
 def register() -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from organisations.choices import OrganisationKind
-from organisations.dashboard import register_panel
+from organisations.dashboard import latest_and_count, register_panel
 from organisations.models import Organisation
 from procurement import selectors
 from procurement.choices import ReturnState
@@ -17,15 +19,15 @@ RECENT = 5
 def returns_panel(organisation: Organisation) -> dict[str, Any]:
     """The open returns of ``organisation`` (as buyer or partner), the latest first, and for
     a buyer the number of its delivered devices still under warranty."""
-    open_returns = selectors.returns_listed_for([organisation]).filter(state=ReturnState.OPEN)
-    context: dict[str, Any] = {
-        "open_returns": list(open_returns[:RECENT]),
-        "open_count": open_returns.count(),
-    }
+    open_returns, open_count = latest_and_count(
+        selectors.returns_listed_for([organisation]).filter(state=ReturnState.OPEN), RECENT
+    )
+    context: dict[str, Any] = {"open_returns": open_returns, "open_count": open_count}
     if not organisation.is_partner:
-        devices = selectors.buyer_devices(organisation)
-        context["device_count"] = len(devices)
-        context["under_warranty_count"] = sum(1 for row in devices if row.under_warranty)
+        ends = selectors.buyer_warranty_ends(organisation).values()
+        today = timezone.localdate()
+        context["device_count"] = len(ends)
+        context["under_warranty_count"] = sum(1 for end in ends if today <= end)
     return context
 
 

@@ -53,7 +53,9 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
     orders with devices still to deliver and its admitted deliveries to invoice; for a buyer,
     first the deliveries awaiting its decision."""
     organisation = active_organisation(request)
-    deliveries = list(selectors.deliveries_visible_to(acting_as(request)))
+    deliveries = list(
+        selectors.deliveries_in_rows(selectors.deliveries_listed_for(acting_as(request)))
+    )
     context: dict[str, Any] = {
         "organisation": organisation,
         "deliveries": deliveries,
@@ -62,10 +64,11 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
         "to_admit": [],
     }
     if organisation is not None and organisation.is_partner:
+        # Their lines, for their progress; not their devices, which their pages list.
         orders = list(
-            selectors.orders_visible_to([organisation]).filter(
-                partner=organisation, state=OrderState.PLACED
-            )
+            selectors.orders_listed_for([organisation])
+            .filter(partner=organisation, state=OrderState.PLACED)
+            .prefetch_related("lines")
         )
         progress = selectors.order_progress(orders)
         context["to_prepare"] = [
@@ -73,7 +76,9 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
             for order in orders
             if progress[order.pk].to_deliver
         ]
-        context["to_invoice"] = list(selectors.deliveries_to_invoice(organisation))
+        context["to_invoice"] = list(
+            selectors.deliveries_in_rows(selectors.deliveries_to_invoice(organisation, listed=True))
+        )
     if organisation is not None:
         context["to_admit"] = [
             delivery

@@ -550,6 +550,19 @@ class OrderSerializer(serializers.ModelSerializer):
 ID_LIMIT = 2**31 - 1
 
 
+# The columns DeliveryDeviceSerializer reads of an item, its device and its line.
+DELIVERY_ITEM_COLUMNS = (
+    "delivery",
+    "outcome",
+    "refusal_reason",
+    "warranty_ends_on",
+    "device__code",
+    "line__offer",
+    "line__unit_price",
+    "line__vat_rate",
+)
+
+
 class DeliveryDeviceSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="device.code", read_only=True)
     offer = serializers.IntegerField(source="line.offer_id", read_only=True)

@@ -9,6 +9,7 @@ Every view reads through :mod:`procurement.selectors` (what the user's organisat
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -34,6 +35,7 @@ from organisations.permissions import organisations_of
 from procurement import permissions, selectors, services
 from procurement.allocation import PriceTier
 from procurement.api.serializers import (
+    DELIVERY_ITEM_COLUMNS,
     AdmissionWriteSerializer,
     AllocationSerializer,
     CampaignSerializer,
@@ -57,7 +59,15 @@ from procurement.api.serializers import (
     line_data,
     outcome_data,
 )
-from procurement.models import Campaign, Delivery, Groupement, Invoice, Offer, Order
+from procurement.models import (
+    Campaign,
+    Delivery,
+    DeliveryDevice,
+    Groupement,
+    Invoice,
+    Offer,
+    Order,
+)
 from reuse.api.common import validated
 
 
@@ -699,9 +709,12 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     filter_backends: list = []
 
     def get_queryset(self):
+        # Each device's code and its line's price: one query of the columns the answer gives,
+        # not every column of the devices and lines in two more.
+        items = DeliveryDevice.objects.select_related("device", "line").only(*DELIVERY_ITEM_COLUMNS)
         return selectors.deliveries_visible_to(
             organisations_of(self.request.user)
-        ).prefetch_related("items__device", "items__line")
+        ).prefetch_related(Prefetch("items", queryset=items))
 
     def get_serializer_class(self):
         return {"create": DeliveryWriteSerializer, "admission": AdmissionWriteSerializer}.get(

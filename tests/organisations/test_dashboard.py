@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from organisations import dashboard
 from organisations.choices import OrganisationKind
-from organisations.dashboard import dashboard_panels, register_panel
+from organisations.dashboard import dashboard_panels, latest_and_count, register_panel
+from organisations.models import Site
 from tests.conftest import member
 
 
@@ -113,3 +114,22 @@ def test_a_registered_panel_shows_on_its_kind_of_dashboard_only(
     members = buyer_page.index('id="members-title"')
     assert sites < buyer_page.index("Test panel for") < members
     assert "Test panel for" not in commune_page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("sites", "queries"), [(0, 1), (2, 1), (3, 1), (4, 2)])
+def test_a_panel_counts_its_rows_only_when_it_cannot_show_them_all(
+    sites, queries, buyer, django_assert_num_queries
+):
+    # given
+    for number in range(sites):
+        Site.objects.create(organisation=buyer, name=f"Site {number}", is_delivery=True)
+    rows = Site.objects.filter(organisation=buyer, name__startswith="Site ").order_by("name")
+
+    # when
+    with django_assert_num_queries(queries):
+        latest, count = latest_and_count(rows, 3)
+
+    # then
+    assert [site.name for site in latest] == [f"Site {number}" for number in range(min(sites, 3))]
+    assert count == sites

@@ -6,6 +6,7 @@ invoice answers 404, the other side's action 403, a bad input 400, nothing chang
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -460,3 +461,36 @@ def test_the_progress_page_costs_the_same_queries_for_more_orders(
 
     # then
     assert queries() == with_one
+
+
+def test_the_deliveries_page_costs_the_same_queries_for_more_orders_and_devices(
+    page_client, placed_order, partner_user, buyer_site
+):
+    # given: an order of one device delivered, another still to deliver
+    prepared(placed_order(1), partner_user, buyer_site)
+    placed_order(1, title="Écran 27 pouces")
+    client = page_client(partner_user)
+    url = reverse("procurement:delivery-list")
+
+    def answer() -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        # the orders' and deliveries' devices are counted, never read
+        assert not [sql for sql in captured if '"inventory_device"."code"' in sql["sql"]]
+        return response.content.decode(), len(captured)
+
+    _page, with_few = answer()
+
+    # when: larger orders, one of them delivered
+    larger = placed_order(4, title="Portable 14 pouces")
+    delivery = prepared(larger, partner_user, buyer_site)
+    placed_order(5, title="Tour de bureau")
+    page, with_more = answer()
+
+    # then: each delivery's devices counted, the orders left to deliver listed
+    assert with_more == with_few
+    assert re.search(
+        rf'data-delivery="{delivery.pk}".*?data-device-count>4<', page, flags=re.DOTALL
+    )
+    assert page.count("data-order-to-deliver=") == 2

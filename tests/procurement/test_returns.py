@@ -16,6 +16,7 @@ from inventory.choices import DeviceState, EventKind
 from inventory.models import Device
 from procurement import selectors
 from procurement.choices import InvoiceState, ReturnState
+from procurement.dashboard_returns import returns_panel
 from procurement.models import CreditNote, DeliveryDevice, OfferDevice, WarrantyReturn
 from procurement.services import credit_note_issue, invoice_issue, return_report, return_settle
 from procurement.services.deliveries import add_months
@@ -151,6 +152,9 @@ def test_a_replacement_is_delivered_and_the_faulty_device_taken_back(
     rows = {row.device.code: row for row in selectors.buyer_devices(buyer)}
     assert sorted(rows) == sorted([spare.code, state.devices[1].code])
     assert rows[spare.code].warranty_ends_on == settled.replacement_warranty_ends_on
+    assert selectors.buyer_warranty_ends(buyer) == {
+        row.device.pk: row.warranty_ends_on for row in rows.values()
+    }
     # and the replacement is itself under warranty: it may be reported faulty
     again = return_report(device=spare, buyer=buyer, user=buyer_user, fault="Rayé")
     assert (again.delivery_item, again.warranty_ends_on) == (
@@ -386,3 +390,27 @@ def test_refunding_every_device_credits_the_whole_reduction_to_the_cent(
     with pytest.raises(TransitionNotAllowed) as refusal:
         credit_note_issue(invoice=state.invoice, user=partner_user, reason="Erreur")
     assert refusal.value.code == "invoice_refunded"
+
+
+def test_the_dashboard_counts_the_buyers_devices_and_those_under_warranty(
+    delivered, buyer, buyer_user, partner_user, django_assert_max_num_queries
+):
+    # given: two devices delivered, one of them replaced; the other's warranty over
+    state = delivered()
+    device, kept, spare = state.devices[0], state.devices[1], state.spares[0]
+    warranty_return = return_report(device=device, buyer=buyer, user=buyer_user, fault="Noir")
+    return_settle(
+        warranty_return=warranty_return, user=partner_user, outcome="replaced", replacement=spare
+    )
+    DeliveryDevice.objects.filter(device=kept).update(
+        warranty_ends_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
+
+    # when: the panel reads the warranties' ends alone (no device read)
+    with django_assert_max_num_queries(4):
+        context = returns_panel(buyer)
+
+    # then: as the buyer's devices page lists them
+    listed = selectors.buyer_devices(buyer)
+    assert [row.device for row in listed] == [kept, spare]
+    assert (context["device_count"], context["under_warranty_count"]) == (2, 1)
