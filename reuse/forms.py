@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common import limits
+from common.fields import ListedModelChoiceField
 from inventory.models import CODE_ALPHABET, CODE_LENGTH, EVENT_NOTE_MAX_LENGTH, Device
 from organisations.models import Organisation, Site
 from reuse import selectors
@@ -79,7 +80,7 @@ class ReleaseForm(forms.Form):
     )
 
 
-class DeclarationChoiceField(forms.ModelChoiceField):
+class DeclarationChoiceField(ListedModelChoiceField):
     def label_from_instance(self, declaration) -> str:
         return _("%(declaration)s (%(count)s)") % {
             "declaration": declaration,
@@ -87,7 +88,7 @@ class DeclarationChoiceField(forms.ModelChoiceField):
         }
 
 
-class SiteChoiceField(forms.ModelChoiceField):
+class SiteChoiceField(ListedModelChoiceField):
     def label_from_instance(self, site) -> str:
         return _("%(commune)s — %(site)s (%(count)s)") % {
             "commune": site.organisation.name,
