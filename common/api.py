@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.exceptions import NotFound
 from rest_framework.filters import OrderingFilter
@@ -71,6 +72,30 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
         error = ValidationFailed(_("The request is malformed or too large."), code="invalid")
         return JsonResponse(error.as_dict(), status=error.status_code)
     return defaults.bad_request(request, exception)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which leaves the rows as they are without building a filter
+    set when the request names none of its filters (a list's first page, its next pages).
+
+    Building one deep-copies each of its filters, builds and validates its form: about 2 ms of
+    the device list's 12, for the same rows. A request that names a filter, even empty or
+    invalid, is filtered (or refused) by django-filter as before.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not _names_a_filter(
+            request.query_params, filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+def _names_a_filter(parameters, filters) -> bool:
+    """Whether a parameter is a filter's, or one of its parts (``name_min``, ``name_after``:
+    the suffixes of django-filter's range widgets)."""
+    return any(parameter.startswith(name) for parameter in parameters for name in filters)
 
 
 class StableOrderingFilter(OrderingFilter):

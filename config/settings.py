@@ -261,7 +261,7 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "common.api.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "common.api.StableOrderingFilter",
     ],

@@ -60,7 +60,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
             for invoice in invoices
         ],
         "to_invoice": (
-            list(selectors.deliveries_to_invoice(organisation))
+            list(selectors.deliveries_to_invoice(organisation, listed=True))
             if organisation is not None and organisation.is_partner
             else []
         ),

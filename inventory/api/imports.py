@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -33,6 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common import limits
+from common.api import FilterBackend
 from common.errors import ErrorSerializer, NotFound
 from common.parsers import FormParser, MultiPartParser
 from inventory import exports
@@ -516,7 +516,7 @@ class DeviceExportView(JSONErrorsMixin, generics.GenericAPIView):
     """The device list as a file, with the list's filters."""
 
     renderer_classes = list(FILE_RENDERERS)
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = DeviceFilter
     pagination_class = None
 

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -19,7 +18,12 @@ from rest_framework.filters import SearchFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api import KeysetCursorPagination, StableOrderingFilter, error_responses
+from common.api import (
+    FilterBackend,
+    KeysetCursorPagination,
+    StableOrderingFilter,
+    error_responses,
+)
 from common.errors import (
     PermissionDenied,
     ValidationFailed,
@@ -73,7 +77,7 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     lookup_field = "code"
     lookup_value_regex = "[0-9A-Za-z]+"
     pagination_class = DeviceCursorPagination
-    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
+    filter_backends = [FilterBackend, SearchFilter, StableOrderingFilter]
     filterset_class = DeviceFilter
     search_fields = ["brand", "model", "serial_number", "code"]
     ordering_fields = ["created_at", "code", "brand", "category", "state"]

@@ -10,7 +10,6 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
@@ -20,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
-from common.api import StableOrderingFilter
+from common.api import FilterBackend, StableOrderingFilter
 from common.errors import ErrorSerializer, ValidationFailed
 from common.lockout import lockout_response
 from common.throttling import ScopedRateThrottle
@@ -83,7 +82,7 @@ def _reads_directory(user) -> bool:
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = OrganisationSerializer
     lookup_field = "slug"
-    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
+    filter_backends = [FilterBackend, SearchFilter, StableOrderingFilter]
     filterset_class = OrganisationFilter
     search_fields = ["name", "slug", "insee_code", "siret", "siren"]
     ordering_fields = ["name", "kind", "created_at"]
@@ -199,7 +198,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
 )
 class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SiteSerializer
-    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
+    filter_backends = [FilterBackend, SearchFilter, StableOrderingFilter]
     filterset_class = SiteFilter
     search_fields = ["name", "city", "postal_code", "organisation__name"]
     ordering_fields = ["name", "city", "organisation__name"]

@@ -8,14 +8,13 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import KeysetCursorPagination, error_responses
+from common.api import FilterBackend, KeysetCursorPagination, error_responses
 from common.errors import ErrorSerializer, NotFound, TransitionNotAllowed
 from inventory.api.lookups import device_response, visible_device
 from inventory.api.serializers import DeviceSerializer
@@ -76,7 +75,7 @@ class ClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = ClaimRequestSerializer
     pagination_class = ClaimCursorPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = ClaimFilter
 
     def get_queryset(self) -> QuerySet[Device]:
