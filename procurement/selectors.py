@@ -88,9 +88,15 @@ def with_grade(devices: QuerySet[Device]) -> QuerySet[Device]:
 def matching_q(offer: Offer, *, prefix: str = "") -> Q:
     """A filter on devices annotated by :func:`with_grade`: those meeting ``offer``'s category,
     minimum specification and grade. ``prefix`` leads from the queried model to the device."""
-    condition = Q(**{f"{prefix}category": offer.category}) & Q(
+    return specification_q(offer, prefix=prefix) & Q(
         **{f"{prefix}current_grade__in": grades_at_least(offer.grade)}
     )
+
+
+def specification_q(offer: Offer, *, prefix: str = "") -> Q:
+    """A filter on devices: those meeting ``offer``'s category and minimum specification,
+    whatever their grade (:func:`matching_q` adds it)."""
+    condition = Q(**{f"{prefix}category": offer.category})
     if offer.processor.strip():
         condition &= Q(**{f"{prefix}cpu__icontains": offer.processor.strip()})
     if offer.min_ram_gb is not None:
@@ -162,22 +168,30 @@ def offer_items(offer: Offer) -> QuerySet[Device]:
 
 
 def stock_counts(offers: Iterable[Offer]) -> dict[int, int]:
-    """How many devices count in each offer's stock (:func:`offer_stock`), in one query."""
+    """How many devices count in each offer's stock (:func:`offer_stock`), in one query.
+
+    The devices meeting each offer's specification are counted by offer and grade, and the
+    grades each offer accepts added up here: a grade condition in each offer's branch made
+    PostgreSQL plan the grade's subquery once per offer (5 ms for four offers, each plan).
+    """
     offers = list(offers)
     if not offers:
         return {}
     condition = Q(pk__in=[])
     for offer in offers:
-        condition |= Q(offer_items__offer=offer.pk) & matching_q(offer)
+        condition |= Q(offer_items__offer=offer.pk) & specification_q(offer)
     rows = (
         with_grade(Device.objects.filter(state=DeviceState.READY))
         .filter(condition)
         .order_by()
-        .values("offer_items__offer")
+        .values("offer_items__offer", "current_grade")
         .annotate(count=Count("pk"))
     )
+    accepted = {offer.pk: set(grades_at_least(offer.grade)) for offer in offers}
     counts = {offer.pk: 0 for offer in offers}
-    counts.update({row["offer_items__offer"]: row["count"] for row in rows})
+    for row in rows:
+        if row["current_grade"] in accepted[row["offer_items__offer"]]:
+            counts[row["offer_items__offer"]] += row["count"]
     return counts
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from organisations.choices import OrganisationKind
-from organisations.dashboard import register_panel
+from organisations.dashboard import latest_and_count, register_panel
 from organisations.models import Organisation
 from reuse import selectors
 
@@ -39,12 +39,14 @@ def partner_claims(partner: Organisation) -> dict[str, Any]:
 def pickups(organisation: Organisation) -> dict[str, Any]:
     """The open planned pickups of a commune or a partner, soonest first, those waiting for
     its answer counted."""
-    plans = list(selectors.pickups_awaiting(organisation)[:RECENT_PICKUPS])
-    return {
-        "organisation": organisation,
-        "plans": plans,
-        "awaiting": selectors.pickups_awaiting_answer_of(organisation).count(),
-    }
+    plans, open_count = latest_and_count(selectors.pickups_awaiting(organisation), RECENT_PICKUPS)
+    # Those waiting for its answer are open: counted among the listed ones when all are.
+    awaiting = (
+        sum(selectors.awaits_answer_of(plan, organisation) for plan in plans)
+        if open_count == len(plans)
+        else selectors.pickups_awaiting_answer_of(organisation).count()
+    )
+    return {"organisation": organisation, "plans": plans, "awaiting": awaiting}
 
 
 def register() -> None:

@@ -608,8 +608,16 @@ def pickup_open_codes(plan: PickupPlan) -> list[str]:
 
 def pickups_awaiting_answer_of(organisation: Organisation) -> QuerySet[PickupPlan]:
     """The planned pickups waiting for ``organisation``'s answer: a partner's proposals for a
-    commune, a commune's other dates for a partner."""
+    commune, a commune's other dates for a partner (:func:`awaits_answer_of`, in SQL)."""
     return PickupPlan.objects.filter(
         Q(commune=organisation, state=PickupState.PROPOSED)
         | Q(partner=organisation, state=PickupState.COUNTER_PROPOSED)
+    )
+
+
+def awaits_answer_of(plan: PickupPlan, organisation: Organisation) -> bool:
+    """Whether ``plan`` waits for ``organisation``'s answer, as
+    :func:`pickups_awaiting_answer_of` selects them: of a list of open pickups already read."""
+    return (plan.commune_id == organisation.pk and plan.state == PickupState.PROPOSED) or (
+        plan.partner_id == organisation.pk and plan.state == PickupState.COUNTER_PROPOSED
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory.models import Device
@@ -20,6 +21,7 @@ from procurement.services import (
     offer_stock_remove,
     offer_update,
 )
+from reuse.models import Grading
 from tests.procurement.conftest import tiers
 
 pytestmark = pytest.mark.django_db
@@ -298,3 +300,41 @@ def test_the_processor_memory_and_storage_of_a_laptop_offer(
     assert "its processor does not match “i5”" in message
     assert "its memory is below 8 GB" in message
     assert "its storage is below 256 GB" in message
+
+
+def test_the_stock_counts_of_several_offers_are_their_stocks_lengths(
+    make_offer, ready_devices, partner, partner_user
+):
+    # given: offers of grade B and C monitors and of A laptops; a device regraded below its
+    # offer's grade stays in it without counting
+    best = make_offer(title="Écran A ou B", grade="B")
+    any_grade = make_offer(title="Écran C", grade="C", min_screen_size_inches=Decimal("27"))
+    laptops = make_offer(
+        title="Portable A", category="laptop", grade="A", min_screen_size_inches=None
+    )
+    offer_stock_add(offer=best, user=partner_user, devices=ready_devices(3, grade="B"))
+    offer_stock_add(
+        offer=any_grade,
+        user=partner_user,
+        devices=ready_devices(2, grade="C", screen_size_inches=Decimal("27"))
+        + ready_devices(1, grade="A", screen_size_inches=Decimal("27")),
+    )
+    offer_stock_add(
+        offer=laptops, user=partner_user, devices=ready_devices(2, grade="A", category="laptop")
+    )
+    regraded = Device.objects.filter(offer_items__offer=best).order_by("pk").first()
+    Grading.objects.create(
+        device=regraded,
+        organisation=partner,
+        grade="C",
+        graded_by=partner_user,
+        graded_on=timezone.localdate(),
+    )
+    offers = [best, any_grade, laptops]
+
+    # when
+    counts = selectors.stock_counts(offers)
+
+    # then
+    assert counts == {offer.pk: selectors.offer_stock(offer).count() for offer in offers}
+    assert counts == {best.pk: 2, any_grade.pk: 3, laptops.pk: 2}

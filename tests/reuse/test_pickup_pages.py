@@ -11,9 +11,11 @@ from django.utils import timezone
 from inventory.choices import DeviceState
 from inventory.models import Device
 from reuse.choices import PickupState
+from reuse.dashboard import pickups
 from reuse.models import Collection, PickupPlan
-from reuse.services import pickup_confirm
-from tests.reuse.pickups import claim, in_days, pickup_snapshot, propose
+from reuse.selectors import pickups_awaiting_answer_of
+from reuse.services import pickup_confirm, pickup_counter_propose
+from tests.reuse.pickups import MORNING, claim, in_days, pickup_snapshot, propose
 
 SIGNATORIES = {
     "commune_signatory": "Claire Dubois",
@@ -233,3 +235,32 @@ def test_the_pages_speak_french_as_the_french_write_it(client, plan, commune_use
     assert "Proposé" in detail
     assert "Confirmer l’enlèvement" in detail
     assert "1 enlèvement attend votre réponse." in dashboard
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("proposals", [2, 7])
+def test_the_pickups_panel_counts_those_awaiting_an_answer_listed_or_not(
+    proposals, claimed, commune, partner, partner_user, commune_user, pickup_site
+):
+    # given: proposals for the commune, one confirmed, one it answered with another date
+    plans = [
+        propose(partner, partner_user, claimed(1), pickup_site, days=3 + number)
+        for number in range(proposals)
+    ]
+    pickup_confirm(plan=plans[0], user=commune_user)
+    pickup_counter_propose(
+        plan=plans[1],
+        user=commune_user,
+        date=in_days(20),
+        starts_at=MORNING[0],
+        ends_at=MORNING[1],
+    )
+
+    # when
+    panels = {organisation: pickups(organisation) for organisation in (commune, partner)}
+
+    # then: as counted in SQL, whether the panel lists every open pickup or not
+    for organisation, panel in panels.items():
+        assert panel["awaiting"] == pickups_awaiting_answer_of(organisation).count()
+    assert (panels[commune]["awaiting"], panels[partner]["awaiting"]) == (proposals - 2, 1)
+    assert len(panels[commune]["plans"]) == min(proposals, 5)
