@@ -6,6 +6,8 @@ each option with a template of its own. :class:`ListedModelChoiceField` reads it
 with the form's own queryset, once: a page that asks whether there is any choice
 (``{% if form.fields.name.queryset %}``) and then shows them reads them in one query, and
 writes its ``<select>`` in Python (:class:`common.widgets.PlainSelect`, Django's markup).
+The filter sets' drop-downs have their own (:mod:`common.filters`): django-filter's fields
+add a choice for "none" and read a fresh queryset each time.
 """
 
 from __future__ import annotations
