@@ -35,7 +35,7 @@ def member_campaigns(member: Organisation) -> dict[str, Any]:
 
 def partner_offers(partner: Organisation) -> dict[str, Any]:
     """The partner's active offers with the devices in their stock."""
-    offers = list(selectors.offers_visible_to([partner]).filter(partner=partner, is_active=True))
+    offers = list(selectors.offers_listed_for([partner]).filter(partner=partner, is_active=True))
     counts = selectors.stock_counts(offers)
     return {
         "offers": [{"offer": offer, "stock": counts[offer.pk]} for offer in offers[:RECENT]],

@@ -19,12 +19,14 @@ def deliveries(organisation: Organisation) -> dict[str, Any]:
     """What ``organisation`` has to do about deliveries, the oldest first."""
     context: dict[str, Any] = {"to_prepare": [], "to_invoice": [], "to_admit": []}
     if organisation.is_partner:
+        # What it delivers and invoices; a partner buys nothing, so admits nothing.
         context["to_prepare"] = list(selectors.orders_to_deliver(organisation)[:RECENT])
         context["to_invoice"] = list(
             selectors.deliveries_to_invoice(organisation, listed=True).order_by("created_at", "pk")[
                 :RECENT
             ]
         )
+        return context
     awaiting = selectors.deliveries_listed_for([organisation]).filter(
         state__in=DELIVERY_AWAITING_STATES
     )

@@ -211,15 +211,16 @@ def stock_candidates(offer: Offer) -> QuerySet[Device]:
 
 def offers_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Offer]:
     """The offers the organisations may read, with their partner and tiers."""
+    return offers_listed_for(organisations).select_related("partner").prefetch_related("tiers")
+
+
+def offers_listed_for(organisations: Iterable[Organisation]) -> QuerySet[Offer]:
+    """The offers the organisations may read, their rows alone (a dashboard's panel names
+    them, not their partner nor their prices), by partner and title."""
     condition = permissions.visible_offers_q(organisations)
     if condition is None:
         return Offer.objects.none()
-    return (
-        Offer.objects.filter(condition)
-        .select_related("partner")
-        .prefetch_related("tiers")
-        .order_by("partner__name", "title", "pk")
-    )
+    return Offer.objects.filter(condition).order_by("partner__name", "title", "pk")
 
 
 def offer_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> Offer:

@@ -24,6 +24,7 @@ from procurement.choices import (
     DeliveryState,
     InvoiceState,
 )
+from procurement.dashboard_deliveries import deliveries as deliveries_panel
 from procurement.models import Admission, CreditNote, Delivery, DeliveryDevice, Invoice
 from procurement.services import delivery_decide, delivery_prepare, invoice_issue
 from tests.conftest import SiteFactory
@@ -494,3 +495,18 @@ def test_the_deliveries_page_costs_the_same_queries_for_more_orders_and_devices(
         rf'data-delivery="{delivery.pk}".*?data-device-count>4<', page, flags=re.DOTALL
     )
     assert page.count("data-order-to-deliver=") == 2
+
+
+def test_a_partners_deliveries_panel_reads_what_it_shows(
+    placed_order, partner, partner_user, buyer_site, django_assert_num_queries
+):
+    # given: an order to deliver
+    order = placed_order(2)
+
+    # when: the orders to deliver and the deliveries to invoice; a partner admits nothing
+    with django_assert_num_queries(2):
+        context = deliveries_panel(partner)
+
+    # then
+    assert context["to_prepare"] == [order]
+    assert (context["to_invoice"], context["to_admit"]) == ([], [])

@@ -13,6 +13,7 @@ from django.utils import timezone
 from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from inventory.models import Device
 from procurement import selectors
+from procurement.dashboard import partner_offers
 from procurement.models import Offer, OfferDevice, OfferPriceTier
 from procurement.services import (
     offer_create,
@@ -338,3 +339,21 @@ def test_the_stock_counts_of_several_offers_are_their_stocks_lengths(
     # then
     assert counts == {offer.pk: selectors.offer_stock(offer).count() for offer in offers}
     assert counts == {best.pk: 2, any_grade.pk: 3, laptops.pk: 2}
+
+
+def test_the_partners_offers_panel_reads_its_offers_and_their_stock_counts(
+    make_offer, ready_devices, partner, partner_user, django_assert_num_queries
+):
+    # given: an active offer with two devices, another withdrawn
+    offer = make_offer()
+    offer_stock_add(offer=offer, user=partner_user, devices=ready_devices(2))
+    withdrawn = make_offer(title="Écran 22 pouces")
+    offer_deactivate(offer=withdrawn, user=partner_user)
+
+    # when: two queries, not their partner nor their price tiers
+    with django_assert_num_queries(2):
+        context = partner_offers(partner)
+
+    # then
+    assert context["offers"] == [{"offer": offer, "stock": 2}]
+    assert context["offer_count"] == 1
