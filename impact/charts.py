@@ -54,7 +54,6 @@ CATEGORY_KINDS = (Step.DECLARED, Step.DELIVERED, Step.DONATED)
 
 # Charts a process keeps, by content: each is 20 to 60 kB of base64.
 DRAWN_CHARTS = 64
-KINDS = {"bar": pygal.Bar, "horizontal-bar": pygal.HorizontalBar}
 
 Series = tuple[tuple[str, tuple[float | int | None, ...]], ...]
 
@@ -66,7 +65,7 @@ def as_image(chart: pygal.graph.graph.Graph) -> str:
 
 
 def drawn(
-    kind: str,
+    kind: type[pygal.graph.graph.Graph],
     title: str,
     x_labels: list[str],
     series: list[tuple[str, list[float | int | None]]],
@@ -85,14 +84,14 @@ def drawn(
 
 @functools.lru_cache(maxsize=DRAWN_CHARTS)
 def _drawn(
-    kind: str,
+    kind: type[pygal.graph.graph.Graph],
     title: str,
     x_labels: tuple[str, ...],
     series: Series,
     value_range: tuple[int, int] | None,
 ) -> str:
     options = dict(OPTIONS, range=value_range) if value_range is not None else OPTIONS
-    chart = KINDS[kind](title=title, **options)
+    chart = kind(title=title, **options)
     chart.x_labels = list(x_labels)
     for label, values in series:
         chart.add(label, list(values))
@@ -108,7 +107,7 @@ def by_month(figures: dict[str, Any]) -> str:
     """Devices declared, delivered, donated and recycled, month by month."""
     months = list(figures["by_month"])
     return drawn(
-        "bar",
+        pygal.Bar,
         _("Devices by month"),
         [month_label(month) for month in months],
         [
@@ -126,7 +125,7 @@ def by_category(figures: dict[str, Any]) -> str:
         if any(figures["by_category"][kind].get(category) for kind in figures["by_category"])
     ]
     return drawn(
-        "horizontal-bar",
+        pygal.HorizontalBar,
         _("Devices by category"),
         [str(DeviceCategory(category).label) for category in categories],
         [
@@ -143,7 +142,7 @@ def progress(rows: list[tuple[str, Decimal | None, Decimal | None]], title: str)
     """Progress toward a target: each row's rate beside the target (in percent); a rate
     "sans objet" is drawn as nothing."""
     return drawn(
-        "horizontal-bar",
+        pygal.HorizontalBar,
         title,
         [label for label, _rate, _target in rows],
         [

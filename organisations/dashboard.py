@@ -75,6 +75,15 @@ def latest_and_count(rows: QuerySet, limit: int) -> tuple[list[Any], int]:
     return first[:limit], rows.count()
 
 
+def count_among(
+    listed: list[Any], *, all_listed: bool, matching: Callable[[Any], bool], rows: QuerySet
+) -> int:
+    """How many of ``rows`` there are, counted among the ``listed`` ones with ``matching``
+    (``rows``' condition in Python) when the panel listed every row they could be among,
+    otherwise by the database."""
+    return sum(1 for row in listed if matching(row)) if all_listed else rows.count()
+
+
 def dashboard_panels(organisation: Organisation) -> list[Panel]:
     """The panels of ``organisation``'s dashboard, in order."""
     return sorted(

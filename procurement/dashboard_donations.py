@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from organisations.choices import OrganisationKind
-from organisations.dashboard import latest_and_count, register_panel
+from organisations.dashboard import count_among, latest_and_count, register_panel
 from organisations.models import Organisation
 from procurement import permissions, selectors
-from procurement.choices import DonationState
 
 RECENT = 5
 
@@ -17,20 +16,15 @@ RECENT = 5
 def donations(organisation: Organisation) -> dict[str, Any]:
     """The latest donations ``organisation`` gives or receives, with how many await their
     receipt and, for a buyer, whether it may receive donations at all."""
-    visible = selectors.donations_listed_for([organisation])
-    latest, count = latest_and_count(visible, RECENT)
-    awaiting = visible.filter(state=DonationState.OFFERED, beneficiary=organisation)
+    latest, count = latest_and_count(selectors.donations_listed_for([organisation]), RECENT)
     return {
         "donations": latest,
         "donation_count": count,
-        "awaiting_count": (
-            sum(
-                donation.state == DonationState.OFFERED
-                and donation.beneficiary_id == organisation.pk
-                for donation in latest
-            )
-            if count == len(latest)
-            else awaiting.count()
+        "awaiting_count": count_among(
+            latest,
+            all_listed=count == len(latest),
+            matching=lambda donation: selectors.awaits_receipt_by(donation, organisation),
+            rows=selectors.donations_awaiting_receipt_by(organisation),
         ),
         "may_donate": permissions.may_donate(organisation),
         "may_receive": permissions.may_receive_donations(organisation),

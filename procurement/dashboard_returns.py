@@ -27,7 +27,9 @@ def returns_panel(organisation: Organisation) -> dict[str, Any]:
         ends = selectors.buyer_warranty_ends(organisation).values()
         today = timezone.localdate()
         context["device_count"] = len(ends)
-        context["under_warranty_count"] = sum(1 for end in ends if today <= end)
+        context["under_warranty_count"] = sum(
+            1 for end in ends if selectors.warranty_runs(end, today)
+        )
     return context
 
 

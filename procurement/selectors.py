@@ -873,6 +873,18 @@ def donations_listed_for(organisations: Iterable[Organisation]) -> QuerySet[Dona
     )
 
 
+def donations_awaiting_receipt_by(organisation: Organisation) -> QuerySet[Donation]:
+    """The donations offered to ``organisation`` that wait for it to confirm their receipt
+    (:func:`awaits_receipt_by`, in SQL)."""
+    return Donation.objects.filter(state=DonationState.OFFERED, beneficiary=organisation)
+
+
+def awaits_receipt_by(donation: Donation, organisation: Organisation) -> bool:
+    """Whether ``donation`` waits for ``organisation`` to confirm its receipt, as
+    :func:`donations_awaiting_receipt_by` selects them: of donations already read."""
+    return donation.state == DonationState.OFFERED and donation.beneficiary_id == organisation.pk
+
+
 def donation_get_visible(*, pk: int, organisations: Iterable[Organisation]) -> Donation:
     donation = donations_visible_to(organisations).filter(pk=pk).first()
     if donation is None:
@@ -951,9 +963,14 @@ class WarrantyCoverage:
         return self.delivery_item.line.offer
 
     def is_running(self, on: datetime.date | None = None) -> bool:
-        """Whether the warranty still runs ``on`` that day (today by default), its last day
-        included."""
-        return (on or timezone.localdate()) <= self.warranty_ends_on
+        """Whether the warranty still runs ``on`` that day (today by default)."""
+        return warranty_runs(self.warranty_ends_on, on)
+
+
+def warranty_runs(ends_on: datetime.date, on: datetime.date | None = None) -> bool:
+    """Whether a warranty ending ``ends_on`` still runs ``on`` that day (today by default),
+    its last day included."""
+    return (on or timezone.localdate()) <= ends_on
 
 
 def warranty_coverage(device: Device) -> WarrantyCoverage | None:
@@ -1006,7 +1023,7 @@ class BuyerDevice:
 
     @property
     def under_warranty(self) -> bool:
-        return timezone.localdate() <= self.warranty_ends_on
+        return warranty_runs(self.warranty_ends_on)
 
 
 def _admitted_held(buyer: Organisation) -> QuerySet[DeliveryDevice]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from organisations.choices import OrganisationKind
-from organisations.dashboard import latest_and_count, register_panel
+from organisations.dashboard import count_among, latest_and_count, register_panel
 from organisations.models import Organisation
 from reuse import selectors
 
@@ -40,11 +40,12 @@ def pickups(organisation: Organisation) -> dict[str, Any]:
     """The open planned pickups of a commune or a partner, soonest first, those waiting for
     its answer counted."""
     plans, open_count = latest_and_count(selectors.pickups_awaiting(organisation), RECENT_PICKUPS)
-    # Those waiting for its answer are open: counted among the listed ones when all are.
-    awaiting = (
-        sum(selectors.awaits_answer_of(plan, organisation) for plan in plans)
-        if open_count == len(plans)
-        else selectors.pickups_awaiting_answer_of(organisation).count()
+    # Those waiting for its answer are open pickups: among the listed ones when all are.
+    awaiting = count_among(
+        plans,
+        all_listed=open_count == len(plans),
+        matching=lambda plan: selectors.awaits_answer_of(plan, organisation),
+        rows=selectors.pickups_awaiting_answer_of(organisation),
     )
     return {"organisation": organisation, "plans": plans, "awaiting": awaiting}
 
