@@ -23,7 +23,7 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from common.bulk_sql import insert_rows
+from common.bulk_sql import insert_instances, insert_rows
 from common.errors import ValidationFailed
 from common.handoff import enqueue, enqueue_on_commit
 from documents.choices import DocumentKind, DocumentState
@@ -165,7 +165,7 @@ def documents_request(
             if new:
                 sequence.save(update_fields=["last_number"])
             now = timezone.now()
-            created = Document.objects.bulk_create(
+            created = [
                 Document(
                     kind=kind,
                     number=format_number(kind, year, first + index),
@@ -183,7 +183,8 @@ def documents_request(
                     queued_at=now,
                 )
                 for index, draft in enumerate(new)
-            )
+            ]
+            insert_instances(created)
             # One statement from the links' values: a campaign's purchase orders link tens of
             # thousands of devices.
             insert_rows(

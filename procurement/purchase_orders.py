@@ -10,13 +10,13 @@ unique: requesting it twice gives the same document.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement.models import Order
+from procurement.models import Order, OrderLine
 
 TEMPLATE = "procurement/documents/purchase_order.html"
 _KEY_PREFIX = "purchase-order-"
@@ -41,10 +41,10 @@ def purchase_order_title(context: Mapping[str, Any]) -> str:
     }
 
 
-def purchase_order_context(order: Order) -> dict[str, Any]:
+def purchase_order_context(order: Order, *, lines: Sequence[OrderLine]) -> dict[str, Any]:
     """What the purchase order shows (``templates/procurement/documents/purchase_order.html``),
     from ``order`` loaded with its campaign, groupement and coordinator, buyer, partner,
-    commitment and delivery site, and lines with their offers: no query of its own. The
+    commitment and delivery site, and its ``lines`` with their offers: no query of its own. The
     devices reserved are not printed (thousands, for a large order) but linked to the
     document, so that each device's page lists it.
 
@@ -95,7 +95,7 @@ def purchase_order_context(order: Order) -> dict[str, Any]:
                 "vat_amount": line.vat_amount,
                 "amount_incl_vat": line.amount_incl_vat,
             }
-            for line in sorted(order.lines.all(), key=lambda line: line.offer_id)
+            for line in sorted(lines, key=lambda line: line.offer_id)
         ],
         "totals": {
             "excl_vat": order.total_excl_vat,

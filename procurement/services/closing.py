@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.bulk_sql import insert_rows
+from common.bulk_sql import insert_instances, insert_rows
 from common.errors import TransitionNotAllowed
 from common.handoff import enqueue_on_commit
 from inventory.models import Device
@@ -140,7 +140,7 @@ def _allocate(
     CampaignOffer.objects.bulk_update(
         entries, ["stock", "demand", "allocated", "tier_threshold", "unit_price", "reason"]
     )
-    recorded = AllocationLine.objects.bulk_create(
+    recorded = [
         AllocationLine(
             campaign=campaign,
             commitment_id=line.commitment,
@@ -155,7 +155,8 @@ def _allocate(
             amount_incl_vat=line.amount_incl_vat,
         )
         for line in allocation.lines
-    )
+    ]
+    insert_instances(recorded)
     recorded_pk = {(line.commitment_id, line.offer_id): line.pk for line in recorded}
 
     orders = _place_orders(
@@ -195,12 +196,13 @@ def _place_orders(
         if line.allocated:
             grouped[(line.commitment, partner_of[line.offer])].append(line)
     keys = sorted(grouped)
-    orders = Order.objects.bulk_create(
+    orders = [
         _order(campaign, commitments[commitment], partner, grouped[(commitment, partner)], now)
         for commitment, partner in keys
-    )
+    ]
+    insert_instances(orders)
     order_of = dict(zip(keys, orders, strict=True))
-    order_lines = OrderLine.objects.bulk_create(
+    order_lines = [
         OrderLine(
             order=order_of[key],
             allocation_line_id=recorded_pk[(line.commitment, line.offer)],
@@ -214,7 +216,8 @@ def _place_orders(
         )
         for key in keys
         for line in grouped[key]
-    )
+    ]
+    insert_instances(order_lines)
     sources = [(key, line) for key in keys for line in grouped[key]]
     items = [
         (order_of[key].pk, order_line.pk, device_pk)

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from common.bulk_sql import pk_set
 from common.errors import (
     NotFound,
     PermissionDenied,
@@ -417,4 +418,5 @@ def stock_follow_transitions(run: TransitionRun) -> None:
     one query for a run of any size, none when no device left ``ready``."""
     leaving = run.pks_leaving(DeviceState.READY)
     if leaving:
-        OfferDevice.objects.filter(device__in=leaving).delete()
+        # One parameter for the keys: a campaign's closing reserves thousands of devices.
+        OfferDevice.objects.filter(device__in=pk_set(leaving)).delete()

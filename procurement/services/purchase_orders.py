@@ -8,12 +8,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch
 
+from common.bulk_sql import pk_set
 from documents.choices import DocumentKind
 from documents.models import Document
 from documents.services import DocumentDraft, documents_request
-from procurement.models import Order, OrderDevice, OrderLine
+from organisations.models import Organisation
+from procurement.models import Campaign, Offer, Order, OrderDevice, OrderLine
 from procurement.purchase_orders import (
     TEMPLATE,
     purchase_order_context,
@@ -28,26 +29,20 @@ def purchase_orders_request(
     """Request the purchase order of each of ``orders`` (numbered in their primary key order),
     in the caller's transaction; the documents, in that order. The buyer owns each, the
     partner reads it as the counterpart; each is linked to the devices reserved for the order
-    (their pages list it). A
-    constant number of queries, whatever the orders and their devices; asking again for an
+    (their pages list it). A constant number of queries, whatever the orders and their
+    devices; asking again for an
     order that has its purchase order gives that one (its idempotency key)."""
-    loaded = list(
-        Order.objects.filter(pk__in=[order.pk for order in orders])
-        .select_related(
-            "campaign__groupement__coordinator", "buyer", "partner", "commitment__delivery_site"
-        )
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("offer")))
-        .order_by("pk")
-    )
+    pks = [order.pk for order in orders]
+    loaded = _orders_loaded(pks)
     # The devices' codes only: an order of a large campaign reserves thousands of devices.
     codes: dict[int, list[str]] = defaultdict(list)
-    for order_pk, code in OrderDevice.objects.filter(order__in=loaded).values_list(
+    for order_pk, code in OrderDevice.objects.filter(order__in=pk_set(pks)).values_list(
         "order", "device__code"
     ):
         codes[order_pk].append(code)
     drafts = []
-    for order in loaded:
-        context = purchase_order_context(order)
+    for order, lines in loaded:
+        context = purchase_order_context(order, lines=lines)
         drafts.append(
             DocumentDraft(
                 owner=order.buyer,
@@ -60,3 +55,32 @@ def purchase_orders_request(
             )
         )
     return documents_request(kind=DocumentKind.PURCHASE_ORDER, drafts=drafts, created_by=user)
+
+
+def _orders_loaded(pks: list[int]) -> list[tuple[Order, list[OrderLine]]]:
+    """The orders with what their purchase orders show, in primary key order, each with its
+    lines (their offers set): what a campaign's orders share (its campaign and groupement,
+    their partners, the offers) read once rather than once per order."""
+    orders = list(
+        Order.objects.filter(pk__in=pk_set(pks))
+        .select_related("commitment__delivery_site")
+        .order_by("pk")
+    )
+    campaigns = Campaign.objects.select_related("groupement__coordinator").in_bulk(
+        {order.campaign_id for order in orders}
+    )
+    organisations = Organisation.objects.in_bulk(
+        {order.buyer_id for order in orders} | {order.partner_id for order in orders}
+    )
+    lines: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in OrderLine.objects.filter(order__in=pk_set(pks)).order_by("order", "offer"):
+        lines[line.order_id].append(line)
+    offers = Offer.objects.in_bulk({line.offer_id for each in lines.values() for line in each})
+    for each in lines.values():
+        for line in each:
+            line.offer = offers[line.offer_id]
+    for order in orders:
+        order.campaign = campaigns[order.campaign_id]
+        order.buyer = organisations[order.buyer_id]
+        order.partner = organisations[order.partner_id]
+    return [(order, lines[order.pk]) for order in orders]

@@ -334,11 +334,11 @@ def test_closing_costs_a_number_of_queries_that_does_not_grow(
     # save), then allocating (lock; offers, tiers, stock, commitments, lines; the outcomes,
     # allocation lines, orders, order lines and devices written; the reservation's update
     # (the stock's rows, locked above, not locked again), events, counts moved (taken, added)
-    # and stock cleared; the purchase orders
-    # requested: the orders with their lines and devices read, the numbering locked, the
-    # documents and their devices written; the campaign saved), each transaction a savepoint;
-    # the purchase orders take 14 of them (3 reads, the numbering's savepoint, its first row of
-    # the year, lock and save, 2 writes)
-    with django_assert_num_queries(39):
+    # and stock cleared; the purchase orders requested: the orders read with their campaign,
+    # buyers and partners, lines, offers and devices, the numbering locked, the documents and
+    # their devices written; the campaign saved), each transaction a savepoint; the purchase
+    # orders take 17 of them (6 reads, the numbering's savepoint, its first row of the year,
+    # lock and save, 2 writes)
+    with django_assert_num_queries(42):
         campaign_close(campaign=campaign, user=territory_user)
     assert Order.objects.filter(campaign=campaign).count() == buyers
