@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from common.choices import choice_label
 from documents.models import Document
 from inventory.choices import DeviceCategory
 from inventory.models import Device
@@ -241,6 +242,11 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} — {self.partner}"
+
+    # Defined here, Django does not add its own (see common.choices.choice_label): a campaign's
+    # purchase orders show it for each of their thousands of lines.
+    def get_category_display(self):
+        return choice_label(DeviceCategory, self.category)
 
 
 class OfferPriceTier(models.Model):

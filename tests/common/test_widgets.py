@@ -18,6 +18,7 @@ from common.widgets import (
 )
 from inventory.choices import DeviceCategory, DeviceState
 from inventory.models import Device
+from procurement.models import Offer
 
 CHOICES = [
     ("", "Toutes <les> communes"),
@@ -86,8 +87,8 @@ def test_a_plain_widget_renders_the_same_in_a_form():
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_choice_labels_are_djangos(language):
-    """The device's own get_*_display() gives what Django's would, in the reader's language,
-    and the value itself when it is none of the choices."""
+    """The device's and the offer's own get_*_display() give what Django's would, in the
+    reader's language, and the value itself when it is none of the choices."""
     category_field = Device._meta.get_field("category")
     state_field = Device._meta.get_field("state")
     with translation.override(language):
@@ -100,5 +101,10 @@ def test_choice_labels_are_djangos(language):
             device = Device(state=state)
             assert str(device.get_state_display()) == str(
                 Device._get_FIELD_display(device, state_field)
+            )
+        for category in [*DeviceCategory.values, "spaceship"]:
+            offer = Offer(category=category)
+            assert str(offer.get_category_display()) == str(
+                Offer._get_FIELD_display(offer, Offer._meta.get_field("category"))
             )
     assert choice_label(DeviceState, "lost") == "lost"
