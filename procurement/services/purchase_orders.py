@@ -30,8 +30,8 @@ def purchase_orders_request(
     in the caller's transaction; the documents, in that order. The buyer owns each, the
     partner reads it as the counterpart; each is linked to the devices reserved for the order
     (their pages list it). A constant number of queries, whatever the orders and their
-    devices; asking again for an
-    order that has its purchase order gives that one (its idempotency key)."""
+    devices; asking again for an order that has its purchase order gives that one (its
+    idempotency key)."""
     pks = [order.pk for order in orders]
     loaded = _orders_loaded(pks)
     # The devices' codes only: an order of a large campaign reserves thousands of devices.
@@ -73,7 +73,7 @@ def _orders_loaded(pks: list[int]) -> list[tuple[Order, list[OrderLine]]]:
         {order.buyer_id for order in orders} | {order.partner_id for order in orders}
     )
     lines: dict[int, list[OrderLine]] = defaultdict(list)
-    for line in OrderLine.objects.filter(order__in=pk_set(pks)).order_by("order", "offer"):
+    for line in OrderLine.objects.filter(order__in=pk_set(pks)).order_by("order_id", "offer_id"):
         lines[line.order_id].append(line)
     offers = Offer.objects.in_bulk({line.offer_id for each in lines.values() for line in each})
     for each in lines.values():
