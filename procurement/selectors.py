@@ -391,7 +391,9 @@ def stock_devices(offers: Sequence[Offer], *, lock: bool = False) -> dict[int, l
         .filter(condition)
         .annotate(
             stock_offer=Subquery(
-                OfferDevice.objects.filter(device=OuterRef("pk")).values("offer")[:1]
+                # A device is in one offer at most: no ordering (the model's would join the
+                # device again to sort by it).
+                OfferDevice.objects.filter(device=OuterRef("pk")).order_by().values("offer")[:1]
             )
         )
         .order_by("pk")

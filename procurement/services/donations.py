@@ -173,7 +173,9 @@ def donation_create(
                 code="device_not_ready",
             )
         offers_left = dict(
-            OfferDevice.objects.filter(device__in=devices).values_list("device_id", "offer_id")
+            OfferDevice.objects.filter(device__in=devices)
+            .order_by()
+            .values_list("device_id", "offer_id")
         )
         items = [
             DonationDevice(

@@ -492,9 +492,9 @@ def partial_credit_note_issue(
             )
         billed = {item.pk for item in _invoiced_items(invoice)}
         refunded = set(
-            CreditNoteDevice.objects.filter(
-                delivery_item__in=[item.pk for item in items]
-            ).values_list("delivery_item_id", flat=True)
+            CreditNoteDevice.objects.filter(delivery_item__in=[item.pk for item in items])
+            .order_by()
+            .values_list("delivery_item_id", flat=True)
         )
         for item in items:
             if item.pk not in billed or item.pk in refunded:
@@ -506,9 +506,9 @@ def partial_credit_note_issue(
         original = invoice_from_context(invoice.document.context[FACTURX_CONTEXT_KEY])
         _lines, bases = device_lines(items)
         credited_before = set(
-            CreditNoteDevice.objects.filter(delivery_item__in=billed).values_list(
-                "delivery_item_id", flat=True
-            )
+            CreditNoteDevice.objects.filter(delivery_item__in=billed)
+            .order_by()
+            .values_list("delivery_item_id", flat=True)
         )
         if billed <= credited_before | {item.pk for item in items}:
             # The last devices of the invoice: what is left of the réfaction, to the cent, so

@@ -346,7 +346,7 @@ def _selected_candidates(offer: Offer, devices: Iterable[Device]) -> list[Device
             code="device_not_found",
         )
     in_offers = dict(
-        OfferDevice.objects.filter(device__in=pks).values_list("device_id", "offer_id")
+        OfferDevice.objects.filter(device__in=pks).order_by().values_list("device_id", "offer_id")
     )
     not_ready = sorted(device.code for device in locked if device.state != DeviceState.READY)
     if not_ready:
@@ -407,7 +407,9 @@ def offer_stock_remove(
     pks = sorted({device.pk for device in devices})
     with transaction.atomic(durable=True):
         locked = _locked_own_offer(offer=offer, user=user)
-        removed = sorted(locked.items.filter(device__in=pks).values_list("device_id", flat=True))
+        removed = sorted(
+            locked.items.filter(device__in=pks).order_by().values_list("device_id", flat=True)
+        )
         locked.items.filter(device__in=removed).delete()
     return removed
 

@@ -36,8 +36,10 @@ def purchase_orders_request(
     loaded = _orders_loaded(pks)
     # The devices' codes only: an order of a large campaign reserves thousands of devices.
     codes: dict[int, list[str]] = defaultdict(list)
-    for order_pk, code in OrderDevice.objects.filter(order__in=pk_set(pks)).values_list(
-        "order", "device__code"
+    for order_pk, code in (
+        OrderDevice.objects.filter(order__in=pk_set(pks))
+        .order_by()  # the links are sorted when written; the model's order joins the orders
+        .values_list("order", "device__code")
     ):
         codes[order_pk].append(code)
     drafts = []

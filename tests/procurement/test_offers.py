@@ -7,7 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from common.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
@@ -339,6 +340,38 @@ def test_the_stock_counts_of_several_offers_are_their_stocks_lengths(
     # then
     assert counts == {offer.pk: selectors.offer_stock(offer).count() for offer in offers}
     assert counts == {best.pk: 2, any_grade.pk: 3, laptops.pk: 2}
+
+
+def test_the_stock_of_several_offers_is_read_in_one_query_without_sorting_its_links(
+    make_offer, ready_devices, partner_user
+):
+    # given: two offers and their stocks
+    monitors = make_offer(title="Écran B", grade="B")
+    laptops = make_offer(
+        title="Portable A", category="laptop", grade="A", min_screen_size_inches=None
+    )
+    offer_stock_add(offer=monitors, user=partner_user, devices=ready_devices(3, grade="B"))
+    offer_stock_add(
+        offer=laptops, user=partner_user, devices=ready_devices(2, grade="A", category="laptop")
+    )
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        stock = selectors.stock_devices([monitors, laptops], lock=False)
+
+    # then: each device in its own offer's list, in primary key order; a device's offer is
+    # looked up in the links alone (the links' default ordering would join the device table
+    # again to sort a single row, for each device of the stock)
+    assert {offer: [device.pk for device in devices] for offer, devices in stock.items()} == {
+        offer.pk: list(selectors.offer_stock(offer).order_by("pk").values_list("pk", flat=True))
+        for offer in (monitors, laptops)
+    }
+    assert [len(devices) for devices in stock.values()] == [3, 2]
+    (query,) = queries.captured_queries
+    link_lookup = query["sql"].split('AS "stock_offer"')[0].rsplit("(SELECT", 1)[1]
+    assert "procurement_offerdevice" in link_lookup
+    assert "JOIN" not in link_lookup
+    assert "ORDER BY" not in link_lookup
 
 
 def test_the_partners_offers_panel_reads_its_offers_and_their_stock_counts(
