@@ -105,6 +105,9 @@ def insert_instances(instances: Sequence[Model]) -> None:
         if type(field).pre_save is not Field.pre_save
     ]
     prepare = [_preparer(field) for field in fields]
+    relations = [field for field in fields if field.many_to_one or field.one_to_one]
+    for instance in instances:
+        _take_related_keys(instance, relations)
     rows = []
     for instance in instances:
         values = list(read(instance)) if len(fields) > 1 else [read(instance)]
@@ -125,6 +128,25 @@ def insert_instances(instances: Sequence[Model]) -> None:
         setattr(instance, meta.pk.attname, key)
         instance._state.adding = False
         instance._state.db = connection.alias
+
+
+def _take_related_keys(instance: Model, relations: Sequence[Field]) -> None:
+    """As ``save()`` and ``bulk_create`` do: a related object given to ``instance`` before it
+    was saved lends its key now; one still unsaved is refused."""
+    for field in relations:
+        if not field.is_cached(instance):
+            continue
+        related = field.get_cached_value(instance)
+        if related is None:
+            continue
+        key = getattr(related, field.target_field.attname)
+        if key is None:
+            raise ValueError(
+                f"insert_instances() refused: {field.name} is a {type(related).__name__} "
+                "not saved yet."
+            )
+        if getattr(instance, field.attname) != key:
+            setattr(instance, field.attname, key)
 
 
 # Field types whose value, when Python already holds it as text or a number, is stored as it

@@ -145,6 +145,39 @@ def test_decimals_and_integers_keep_their_values(partner, partner_user):
     ) == [(1, Decimal("189.99")), (50, Decimal("0.01"))]
 
 
+def test_a_related_object_saved_after_it_was_given_lends_its_key(partner, partner_user):
+    # given: the tiers are given their offer before the offer is saved
+    offer = Offer(
+        partner=partner,
+        title="Écran 24 pouces",
+        category="monitor",
+        grade="B",
+        warranty_months=12,
+        minimum_quantity=1,
+        vat_rate=Decimal("20.00"),
+        created_by=partner_user,
+    )
+    tiers = [OfferPriceTier(offer=offer, threshold=1, unit_price=Decimal("49.90"))]
+    offer.save()
+
+    # when
+    insert_instances(tiers)
+
+    # then
+    assert OfferPriceTier.objects.get(pk=tiers[0].pk).offer_id == offer.pk
+
+
+def test_a_related_object_never_saved_is_refused_and_nothing_is_written(partner, partner_user):
+    # given
+    offer = Offer(partner=partner, title="Jamais enregistrée", created_by=partner_user)
+    tiers = [OfferPriceTier(offer=offer, threshold=1, unit_price=Decimal("49.90"))]
+
+    # when / then
+    with pytest.raises(ValueError, match="not saved yet"):
+        insert_instances(tiers)
+    assert not OfferPriceTier.objects.exists()
+
+
 def test_nothing_to_insert_writes_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         insert_instances([])
