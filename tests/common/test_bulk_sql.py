@@ -117,18 +117,24 @@ def test_a_field_computed_on_saving_is_computed(commune, partner, commune_user):
         assert Document.objects.get(pk=document.pk).created_at == document.created_at
 
 
-def test_decimals_and_integers_keep_their_values(partner, partner_user):
-    # given
-    offer = Offer.objects.create(
+def _offer(partner, user) -> Offer:
+    """An offer of the partner, not saved."""
+    return Offer(
         partner=partner,
-        title="Portable 14 pouces",
-        category="laptop",
-        grade="A",
+        title="Écran 24 pouces",
+        category="monitor",
+        grade="B",
         warranty_months=12,
         minimum_quantity=1,
         vat_rate=Decimal("20.00"),
-        created_by=partner_user,
+        created_by=user,
     )
+
+
+def test_decimals_and_integers_keep_their_values(partner, partner_user):
+    # given
+    offer = _offer(partner, partner_user)
+    offer.save()
     tiers = [
         OfferPriceTier(offer=offer, threshold=1, unit_price=Decimal("189.99")),
         OfferPriceTier(offer=offer, threshold=50, unit_price=Decimal("0.01")),
@@ -147,16 +153,7 @@ def test_decimals_and_integers_keep_their_values(partner, partner_user):
 
 def test_a_related_object_saved_after_it_was_given_lends_its_key(partner, partner_user):
     # given: the tiers are given their offer before the offer is saved
-    offer = Offer(
-        partner=partner,
-        title="Écran 24 pouces",
-        category="monitor",
-        grade="B",
-        warranty_months=12,
-        minimum_quantity=1,
-        vat_rate=Decimal("20.00"),
-        created_by=partner_user,
-    )
+    offer = _offer(partner, partner_user)
     tiers = [OfferPriceTier(offer=offer, threshold=1, unit_price=Decimal("49.90"))]
     offer.save()
 
@@ -169,7 +166,7 @@ def test_a_related_object_saved_after_it_was_given_lends_its_key(partner, partne
 
 def test_a_related_object_never_saved_is_refused_and_nothing_is_written(partner, partner_user):
     # given
-    offer = Offer(partner=partner, title="Jamais enregistrée", created_by=partner_user)
+    offer = _offer(partner, partner_user)
     tiers = [OfferPriceTier(offer=offer, threshold=1, unit_price=Decimal("49.90"))]
 
     # when / then
