@@ -106,10 +106,9 @@ def insert_instances(instances: Sequence[Model]) -> None:
     ]
     prepare = [_preparer(field) for field in fields]
     relations = [field for field in fields if field.many_to_one or field.one_to_one]
-    for instance in instances:
-        _take_related_keys(instance, relations)
     rows = []
     for instance in instances:
+        _take_related_keys(instance, relations)
         values = list(read(instance)) if len(fields) > 1 else [read(instance)]
         for index, field in computed:
             values[index] = field.pre_save(instance, True)
@@ -122,8 +121,6 @@ def insert_instances(instances: Sequence[Model]) -> None:
         returning=meta.pk,
         json_as_text=True,
     )
-    if len(keys) != len(instances):
-        raise AssertionError("The database returned a key for another number of rows.")
     for instance, key in zip(instances, keys, strict=True):
         setattr(instance, meta.pk.attname, key)
         instance._state.adding = False
