@@ -58,16 +58,23 @@ def _layout(request):
     return render(request, "base.html", {})
 
 
-def _mount_layout() -> str:
-    """Mount :func:`_layout` before the benchmark's URLs, behind the login, as pages are."""
+@contextlib.contextmanager
+def _layout_mounted() -> Iterator[str]:
+    """:func:`_layout` mounted before the benchmark's URLs, behind the login as pages are,
+    while the block runs; its path."""
     from django.contrib.auth.decorators import login_required
     from django.urls import clear_url_caches, path
 
     from bench import load_urls
 
-    load_urls.urlpatterns.insert(0, path("__bench__/layout/", login_required(_layout)))
+    pattern = path("__bench__/layout/", login_required(_layout))
+    load_urls.urlpatterns.insert(0, pattern)
     clear_url_caches()
-    return "/__bench__/layout/"
+    try:
+        yield "/__bench__/layout/"
+    finally:
+        load_urls.urlpatterns.remove(pattern)
+        clear_url_caches()
 
 
 class Parts:
@@ -127,7 +134,8 @@ def _page_parts(stack: contextlib.ExitStack, parts: Parts) -> None:
     )
 
 
-def measure(requests: int, rounds: int) -> dict[str, Any]:
+def measure(requests: int, rounds: int, *, warm_up: int = 20) -> dict[str, Any]:
+    """The best round's seconds per request of each request, and the page's parts in it."""
     from django.contrib.auth import get_user_model
     from django.test import Client
     from rest_framework.authtoken.models import Token
@@ -145,28 +153,31 @@ def measure(requests: int, rounds: int) -> dict[str, Any]:
     token, _ = Token.objects.get_or_create(user=user)
     api = Client(headers={"authorization": f"Token {token.key}"})
 
-    requests_of = {
-        "bare": (Client(), f"/__bench__/devices/?organisation={partner.slug}"),
-        "layout": (session, _mount_layout()),
-        "api": (api, "/api/v1/devices/"),
-        "page": (session, "/inventory/"),
-    }
-    for client, path in requests_of.values():  # the per-process caches filled first
-        _requests(client, path, 20, PROXY_HEADERS)
+    with _layout_mounted() as layout:
+        requests_of = {
+            "bare": (Client(), f"/__bench__/devices/?organisation={partner.slug}"),
+            "layout": (session, layout),
+            "api": (api, "/api/v1/devices/"),
+            "page": (session, "/inventory/"),
+        }
+        for client, path in requests_of.values():  # the per-process caches filled first
+            _requests(client, path, warm_up, PROXY_HEADERS)
 
-    best: dict[str, float] = {}
-    best_parts: dict[str, float] = {}
-    for _ in range(rounds):
-        for key, (client, path) in requests_of.items():
-            parts = Parts()
-            with contextlib.ExitStack() as stack:
-                if key == "page":
-                    _page_parts(stack, parts)
-                seconds = _requests(client, path, requests, PROXY_HEADERS)
-            if seconds < best.get(key, float("inf")):
-                best[key] = seconds
-                if key == "page":
-                    best_parts = {name: spent / requests for name, spent in parts.seconds.items()}
+        best: dict[str, float] = {}
+        best_parts: dict[str, float] = {}
+        for _ in range(rounds):
+            for key, (client, path) in requests_of.items():
+                parts = Parts()
+                with contextlib.ExitStack() as stack:
+                    if key == "page":
+                        _page_parts(stack, parts)
+                    seconds = _requests(client, path, requests, PROXY_HEADERS)
+                if seconds < best.get(key, float("inf")):
+                    best[key] = seconds
+                    if key == "page":
+                        best_parts = {
+                            name: spent / requests for name, spent in parts.seconds.items()
+                        }
     return {"seconds": best, "parts": best_parts}
 
 
