@@ -7,7 +7,8 @@ is in the allocation (the commitment services lock the same row). The second all
 (:func:`procurement.allocation.allocate`, on the stock still ``ready`` and matching), records
 the allocation, places one order per buyer and partner, reserves their devices through the
 lifecycle in one set-based step (an event each), requests each order's purchase order
-(:mod:`procurement.services.purchase_orders`) and queues the e-mails. Running it again
+(:mod:`procurement.services.purchase_orders`) and queues the e-mails, Python's cyclic garbage
+collector paused meanwhile (:mod:`common.collector`). Running it again
 changes nothing: a closed campaign is allocated, an allocated one is left as it is; a closing
 stopped between the two transactions is finished by the next run. The queries do not grow
 with the devices nor with the commitments.
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.bulk_sql import insert_instances, insert_rows
+from common.collector import collector_paused
 from common.errors import TransitionNotAllowed
 from common.handoff import enqueue_on_commit
 from inventory.models import Device
@@ -82,7 +84,9 @@ def campaign_close(
             run(locked, "close", organisation=coordinator, user=user, at=now)
         elif locked.state != CampaignState.CLOSED:
             refuse_state(locked)
-    with transaction.atomic(durable=True):
+    # The allocation builds the closing's model instances all at once: the garbage collector
+    # would walk them, and the whole process, again and again (common.collector).
+    with collector_paused(), transaction.atomic(durable=True):
         locked = locked_campaign(campaign)
         if locked.state == CampaignState.CLOSED:
             _allocate(locked, user=user, organisation=coordinator, now=now)

@@ -5,6 +5,7 @@ a number of queries that does not grow with the devices nor the commitments."""
 from __future__ import annotations
 
 import datetime
+import gc
 from decimal import Decimal
 
 import pytest
@@ -21,6 +22,7 @@ from procurement.models import AllocationLine, CampaignOffer, OfferDevice, Order
 from procurement.services import (
     campaign_close,
     campaigns_close_due,
+    closing,
     commitment_submit,
     groupement_member_add,
 )
@@ -163,6 +165,32 @@ def test_closing_twice_gives_the_same_result(
     assert again.state == CampaignState.ALLOCATED
     assert due == []
     assert snapshot() == before
+
+
+def test_the_allocation_runs_with_the_garbage_collector_paused_and_resumes_it(
+    stocked_offer, open_campaign, buyer, buyer_user, buyer_site, territory_user, monkeypatch
+):
+    # given
+    offer = stocked_offer(3)
+    campaign = open_campaign(offer)
+    commit(campaign, buyer, buyer_user, buyer_site, BUYER_SIRET, quantities={offer: 2})
+    allocate = closing._allocate
+    collector_during = []
+
+    def observed(*args, **kwargs):
+        collector_during.append(gc.isenabled())
+        return allocate(*args, **kwargs)
+
+    monkeypatch.setattr(closing, "_allocate", observed)
+    gc.enable()
+
+    # when
+    closed = campaign_close(campaign=campaign, user=territory_user)
+
+    # then
+    assert closed.state == CampaignState.ALLOCATED
+    assert collector_during == [False]
+    assert gc.isenabled() is True
 
 
 def test_a_closing_stopped_after_closing_is_finished_by_the_next_run(
