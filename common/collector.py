@@ -4,7 +4,7 @@ A campaign's closing builds a hundred thousand model instances in one go (the st
 the allocation's records, the orders, their lines and purchase orders). Each allocation of a
 container counts toward the collector's next run, so it runs again and again during such a
 step, and each of its full collections walks every object the process tracks: the
-application's own (about 190,000 in a web or worker process, some 90 ms a walk) and the
+application's own (about 190,000 in a web process serving pages, some 90 ms a walk) and the
 step's, which are all still in use. Paused, nothing is walked; objects are freed by their
 reference counts as always, and the few cycles the step leaves behind wait for the next
 collection once the collector runs again.
