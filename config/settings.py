@@ -251,7 +251,7 @@ AXES_HTTP_RESPONSE_CODE = 429
 REST_FRAMEWORK = {
     # Token first: an anonymous call then gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "organisations.authentication.MembershipTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Throttles count per client address, X-Forwarded-For trusted only behind trusted proxies.

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from common.errors import PermissionDenied
@@ -23,20 +24,37 @@ from organisations.models import Membership, Organisation
 
 User = AbstractBaseUser | AnonymousUser
 
+# Where a user object keeps its memberships, read once a request.
+MEMBERSHIPS_ATTRIBUTE = "_boucle_memberships"
+
+
+def active_memberships() -> QuerySet[Membership]:
+    """Memberships of active organisations, their organisations joined, by organisation name:
+    what :func:`memberships_of` reads of one user."""
+    return (
+        Membership.objects.filter(organisation__is_active=True)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
 
 def memberships_of(user: User) -> list[Membership]:
     """The user's memberships, their organisations joined, cached on the user object."""
     if not user.is_authenticated:
         return []
-    cached = getattr(user, "_boucle_memberships", None)
+    cached = getattr(user, MEMBERSHIPS_ATTRIBUTE, None)
     if cached is None:
-        cached = list(
-            Membership.objects.filter(user=user, organisation__is_active=True)
-            .select_related("organisation")
-            .order_by("organisation__name")
-        )
-        user._boucle_memberships = cached
+        cached = list(active_memberships().filter(user=user))
+        setattr(user, MEMBERSHIPS_ATTRIBUTE, cached)
     return cached
+
+
+def remember_memberships(user: AbstractBaseUser, memberships: list[Membership]) -> None:
+    """Keep ``memberships`` (as :func:`active_memberships` reads them, all of ``user``'s) as
+    what :func:`memberships_of` answers for ``user``: for a caller that read them already."""
+    for membership in memberships:
+        membership.user = user
+    setattr(user, MEMBERSHIPS_ATTRIBUTE, memberships)
 
 
 def organisations_of(user: User) -> list[Organisation]:

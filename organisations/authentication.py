@@ -1,0 +1,34 @@
+"""The API's token authentication, reading the caller's memberships with its token.
+
+Every API request asks whom its caller works for (:func:`organisations.permissions.memberships_of`)
+right after DRF's token authentication has read the token and its user: two queries for what
+one reads. This reads the token, its user and the user's memberships of active organisations
+together, and keeps the memberships on the user for the rest of the request.
+"""
+
+from __future__ import annotations
+
+from rest_framework.authentication import TokenAuthentication
+
+
+class MembershipTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <key>``, as DRF's ``TokenAuthentication``: the same keys, the same
+    refusals (an unknown key, an inactive user), the same ``(user, token)``. A user who belongs
+    to no active organisation, or an inactive one, is read by DRF's own query and refused by
+    it as before."""
+
+    def authenticate_credentials(self, key):
+        # Imported here: DRF imports this class while it reads its settings, before the modules
+        # that use DRF themselves (common.errors, under the permissions) can be imported.
+        from organisations.permissions import active_memberships, remember_memberships
+
+        memberships = list(
+            active_memberships()
+            .filter(user__auth_token__key=key)
+            .select_related("user__auth_token")
+        )
+        if not memberships or not memberships[0].user.is_active:
+            return super().authenticate_credentials(key)
+        user = memberships[0].user
+        remember_memberships(user, memberships)
+        return user, user.auth_token
