@@ -8,10 +8,10 @@ is in the allocation (the commitment services lock the same row). The second all
 the allocation, places one order per buyer and partner, reserves their devices through the
 lifecycle in one set-based step (an event each), requests each order's purchase order
 (:mod:`procurement.services.purchase_orders`) and queues the e-mails, Python's cyclic garbage
-collector paused meanwhile (:mod:`common.collector`). Running it again
-changes nothing: a closed campaign is allocated, an allocated one is left as it is; a closing
-stopped between the two transactions is finished by the next run. The queries do not grow
-with the devices nor with the commitments.
+collector paused meanwhile (:mod:`common.collector`). Running it again changes nothing: a
+closed campaign is allocated, an allocated one is left as it is; a closing stopped between
+the two transactions is finished by the next run. The queries do not grow with the devices
+nor with the commitments.
 """
 
 from __future__ import annotations
