@@ -29,6 +29,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -56,9 +57,11 @@ def _note_rows(context: dict) -> list[list]:
     return [[device[field] for field in FIELDS] for device in context["devices"]]
 
 
-def _invoice_rows(context: dict) -> list[list]:
-    """Each line's fields, and its description: the codes of its devices."""
-    return [[line[field] for field in INVOICE_FIELDS] for line in context["facturx"]["lines"]]
+def _invoice_rows(context: dict, fields: Sequence[str] | None = None) -> list[list]:
+    """Each line's ``fields``, by default all of them, its description included: the codes of
+    its devices."""
+    fields = INVOICE_FIELDS if fields is None else fields
+    return [[line[field] for field in fields] for line in context["facturx"]["lines"]]
 
 
 INVOICE_FIELDS = (
@@ -74,10 +77,7 @@ INVOICE_FIELDS = (
 
 def _uncoded_invoice_rows(context: dict) -> list[list]:
     """Each line's fields without its description: the limit with no device codes."""
-    return [
-        [line[field] for field in INVOICE_FIELDS if field != "description"]
-        for line in context["facturx"]["lines"]
-    ]
+    return _invoice_rows(context, [field for field in INVOICE_FIELDS if field != "description"])
 
 
 BARE_ROWS = {

@@ -40,6 +40,7 @@ from bench.load import (
     PARTNER_SLUG,
     PROXY_HEADERS,
     _agent,
+    _client,
     _database_url,
     _mark,
     _server,
@@ -136,22 +137,18 @@ def _page_parts(stack: contextlib.ExitStack, parts: Parts) -> None:
 
 def measure(requests: int, rounds: int, *, warm_up: int = 20) -> dict[str, Any]:
     """The best round's seconds per request of each request, and the page's parts in it."""
-    from django.contrib.auth import get_user_model
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
     from organisations.active import SESSION_KEY
     from organisations.models import Organisation
 
     partner = Organisation.objects.get(slug=PARTNER_SLUG)
-    user = get_user_model().objects.get(username=_agent(partner))
-    session = Client()
-    session.force_login(user)
+    username = _agent(partner)
+    session = _client(username, "session")
     stored = session.session
     stored[SESSION_KEY] = partner.pk
     stored.save()
-    token, _ = Token.objects.get_or_create(user=user)
-    api = Client(headers={"authorization": f"Token {token.key}"})
+    api = _client(username, "token")
 
     with _layout_mounted() as layout:
         requests_of = {
