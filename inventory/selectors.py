@@ -30,29 +30,51 @@ def devices_visible_to(organisations: Iterable[Organisation]) -> QuerySet[Device
     return devices_listed_for(organisations).with_related()
 
 
-def devices_with_relations(devices: list[Device]) -> list[Device]:
-    """``devices``, each given its commune, holder, claimant and pickup site, read in two
-    queries for them all (the organisations, then the sites) rather than joined to each row.
+def devices_with_relations(devices: list[Device], *, sites: bool = True) -> list[Device]:
+    """``devices``, each given its commune, holder, claimant and (unless ``sites`` is false)
+    pickup site with the site's organisation, read in two queries for them all (the sites,
+    then every organisation named) rather than joined to each row.
 
     A page of 50 devices names a handful of organisations: joined, the four relations made
     each row four times wider and the query slower to plan, and read 200 copies of them; at
-    a million devices they were most of the device API's list (issue 11).
+    a million devices they were most of the device API's list (issue 11). A list that shows
+    no pickup site (the inventory page) passes ``sites=False`` and reads one query.
+
+    The relations are put in each device's cache of related objects as a prefetch does,
+    without the checks of an assignment (the objects are the devices' own, by their keys).
     """
+    site_pks = (
+        {device.pickup_site_id for device in devices if device.pickup_site_id is not None}
+        if sites
+        else set()
+    )
+    # By key, unordered: the sites' default ordering would join their organisations.
+    sites_by_pk = Site.objects.order_by().in_bulk(site_pks) if site_pks else {}
     organisation_pks = {
         pk
         for device in devices
         for pk in (device.commune_id, device.holder_id, device.claimed_by_id)
         if pk is not None
-    }
-    site_pks = {device.pickup_site_id for device in devices if device.pickup_site_id is not None}
-    organisations = Organisation.objects.in_bulk(organisation_pks) if organisation_pks else {}
-    sites = Site.objects.select_related("organisation").in_bulk(site_pks) if site_pks else {}
+    } | {site.organisation_id for site in sites_by_pk.values()}
+    organisations = (
+        Organisation.objects.order_by().in_bulk(organisation_pks) if organisation_pks else {}
+    )
+    for site in sites_by_pk.values():
+        _SITE_ORGANISATION.set_cached_value(site, organisations[site.organisation_id])
     for device in devices:
-        device.commune = organisations[device.commune_id]
-        device.holder = organisations[device.holder_id]
-        device.claimed_by = organisations.get(device.claimed_by_id)
-        device.pickup_site = sites.get(device.pickup_site_id)
+        _COMMUNE.set_cached_value(device, organisations[device.commune_id])
+        _HOLDER.set_cached_value(device, organisations[device.holder_id])
+        _CLAIMED_BY.set_cached_value(device, organisations.get(device.claimed_by_id))
+        if sites:
+            _PICKUP_SITE.set_cached_value(device, sites_by_pk.get(device.pickup_site_id))
     return devices
+
+
+_COMMUNE = Device._meta.get_field("commune")
+_HOLDER = Device._meta.get_field("holder")
+_CLAIMED_BY = Device._meta.get_field("claimed_by")
+_PICKUP_SITE = Device._meta.get_field("pickup_site")
+_SITE_ORGANISATION = Site._meta.get_field("organisation")
 
 
 def device_get_visible(*, code: str, organisations: Iterable[Organisation]) -> Device:

@@ -82,7 +82,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
     devices = device_filter.qs
     # Keyset pages: the search and filters run once, over an index, and count the list only
     # up to a limit (a million devices are "more than 1,000"); the page's rows are then read
-    # by their keys, and their organisations for them all.
+    # by their keys, and their organisations for them all (the list shows no pickup site).
     page = keyset_page(
         devices,
         request.GET,
@@ -90,7 +90,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
         size=settings.BOUCLE_DEVICE_PAGE_SIZE,
         count_limit=DEVICE_COUNT_LIMIT,
         rows=Device.objects.all(),
-        then=selectors.devices_with_relations,
+        then=_with_organisations,
     )
     context = {
         "organisation": organisation,
@@ -112,6 +112,10 @@ def device_list(request: HttpRequest) -> HttpResponse:
     response = render(request, template or "inventory/device_list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _with_organisations(devices: list[Device]) -> list[Device]:
+    return selectors.devices_with_relations(devices, sites=False)
 
 
 def _commune_scope(organisation: Organisation | None, device_filter) -> str | None:

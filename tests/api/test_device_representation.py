@@ -73,3 +73,39 @@ def test_without_a_request_no_action_is_offered(declare):
     # then
     assert representation["allowed_actions"] == []
     assert representation == serializers.ModelSerializer.to_representation(serializer, device)
+
+
+@pytest.mark.django_db
+def test_values_shared_by_devices_and_fields_are_each_given_as_their_own_field_does(
+    declare, commune_user
+):
+    # given: devices of one import share their creation time; a memory and a screen size of
+    # the same number are written with two and with one decimal place
+    from inventory.models import Device
+
+    devices = declare(3, ram_gb=Decimal("13.3"), screen_size_inches=Decimal("13.3"))
+    Device.objects.filter(pk__in=[device.pk for device in devices]).update(
+        created_at=datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.UTC),
+        purchase_date=datetime.date(2019, 5, 6),
+    )
+    Device.objects.filter(pk=devices[0].pk).update(
+        ram_gb=Decimal("8"), purchase_date=datetime.date(2020, 1, 2)
+    )
+    request = request_as(commune_user)
+    listed = devices_visible_to(organisations_of(commune_user)).order_by("pk")
+    serializer = DeviceSerializer(context={"request": request})
+
+    # when
+    direct = [serializer.to_representation(device) for device in listed]
+
+    # then
+    assert direct == [
+        serializers.ModelSerializer.to_representation(serializer, device) for device in listed
+    ]
+    assert [(item["ram_gb"], item["screen_size_inches"]) for item in direct] == [
+        ("8.00", "13.3"),
+        ("13.30", "13.3"),
+        ("13.30", "13.3"),
+    ]
+    assert [item["purchase_date"] for item in direct] == ["2020-01-02", "2019-05-06", "2019-05-06"]
+    assert {item["created_at"] for item in direct} == {"2026-03-02T10:30:00+01:00"}

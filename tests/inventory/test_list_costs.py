@@ -94,9 +94,9 @@ def test_a_later_page_and_a_search_cost_the_same_queries_for_few_or_many_devices
     # then
     assert many == few
     # session, user, memberships, the commune the list opens on, the page's devices (after a
-    # cursor; their keys first otherwise), their organisations, their pickup sites, the
-    # filters' choices of communes and sites
-    assert few == (9, 10, 10)
+    # cursor; their keys first otherwise), their organisations (the page shows no pickup site),
+    # the filters' choices of communes and sites
+    assert few == (8, 9, 9)
 
 
 # --- The allowed actions of each row ---
@@ -193,10 +193,41 @@ def test_a_page_reads_its_devices_organisations_and_sites_once_for_them_all(
             (device.commune.name, device.claimed_by and device.claimed_by.name)
             for device in devices
         ]
+        site_names = {str(device.pickup_site) for device in devices if device.pickup_site}
 
-    # then: the same organisations and sites as joined, in two queries
+    # then: the same organisations and sites as joined, the sites' organisations with them,
+    # in two queries
     assert read == joined
     assert len(queries) == 2
     assert {name for name, _ in names} == {commune.name, other_commune.name}
     assert {claimant for _, claimant in names} == {None, partner.name}
     assert {device.pickup_site for device in devices} == {pickup_site, None}
+    assert site_names == {f"{pickup_site.name} — {pickup_site.organisation.name}"}
+
+
+@pytest.mark.django_db
+def test_a_list_that_shows_no_pickup_site_reads_its_organisations_alone(
+    declare, partner, partner_user
+):
+    # given: devices waiting at a pickup site, some claimed
+    from inventory.models import Device
+    from inventory.selectors import devices_with_relations
+
+    devices_claim(devices=declare(2), partner=partner, user=partner_user)
+    declare(1)
+    joined = {
+        (device.commune, device.holder, device.claimed_by)
+        for device in Device.objects.with_related()
+    }
+    devices = list(Device.objects.order_by("pk"))
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        devices_with_relations(devices, sites=False)
+        read = {(device.commune, device.holder, device.claimed_by) for device in devices}
+
+    # then: one query; the sites are left to be read if asked for
+    assert len(queries) == 1
+    assert read == joined
+    assert {claimant for _, _, claimant in read} == {None, partner}
+    assert all(not Device.pickup_site.is_cached(device) for device in devices)
