@@ -300,10 +300,10 @@ def test_list_costs_the_same_queries_for_10_and_60_devices(as_commune, declare):
     # then
     assert len(codes(response)) == 50
     assert len(sixty) == len(ten)
-    # session, user, memberships, the commune the list opens on, the commune and pickup site
+    # session, user with memberships, the commune the list opens on, the commune and pickup site
     # choices of the filters, count, page of devices, their organisations (it shows no pickup
     # site)
-    assert len(sixty) == 9
+    assert len(sixty) == 8
 
 
 # --- The device page ---
