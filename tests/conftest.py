@@ -112,6 +112,20 @@ def member(organisation: Organisation, role: str = MembershipRole.STAFF):
     return MembershipFactory(organisation=organisation, role=role).user
 
 
+def assert_read_with_memberships(user, read, memberships, names: list[str]) -> None:
+    """``read`` (``user`` as an authentication read it) came with ``memberships``: those
+    ``memberships_of`` reads itself (of active organisations, by name), each on ``read``,
+    of the organisations ``names``."""
+    expected = list(
+        Membership.objects.filter(user=user, organisation__is_active=True).order_by(
+            "organisation__name"
+        )
+    )
+    assert memberships == expected
+    assert all(membership.user is read for membership in memberships)
+    assert [membership.organisation.name for membership in memberships] == sorted(names)
+
+
 @pytest.fixture(autouse=True)
 def device_counts_match_the_devices(request):
     """Every test that used the database ends with the device counts equal to a recount of

@@ -10,9 +10,14 @@ from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
 from organisations.authentication import MembershipTokenAuthentication
-from organisations.models import Membership
 from organisations.permissions import memberships_of
-from tests.conftest import CommuneFactory, MembershipFactory, UserFactory, member
+from tests.conftest import (
+    CommuneFactory,
+    MembershipFactory,
+    UserFactory,
+    assert_read_with_memberships,
+    member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,16 +43,7 @@ def test_a_member_is_read_with_its_memberships_in_one_query(commune, partner):
     # then: DRF's answer, and the memberships memberships_of reads itself, in the same order
     assert len(queries) == 1
     assert (authenticated, read_token) == (user, token)
-    expected = list(
-        Membership.objects.filter(user=user, organisation__is_active=True).order_by(
-            "organisation__name"
-        )
-    )
-    assert memberships == expected
-    assert all(membership.user is authenticated for membership in memberships)
-    assert [membership.organisation.name for membership in memberships] == sorted(
-        [commune.name, partner.name]
-    )
+    assert_read_with_memberships(user, authenticated, memberships, [commune.name, partner.name])
 
 
 def test_a_user_of_no_organisation_is_authenticated_as_by_drf():

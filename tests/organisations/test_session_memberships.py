@@ -20,9 +20,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organisations.backends import MembershipModelBackend
-from organisations.models import Membership
 from organisations.permissions import memberships_of
-from tests.conftest import CommuneFactory, MembershipFactory, UserFactory, member
+from tests.conftest import (
+    CommuneFactory,
+    MembershipFactory,
+    UserFactory,
+    assert_read_with_memberships,
+    member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,16 +51,7 @@ def test_a_member_is_read_with_its_memberships_in_one_query(commune, partner):
     assert len(queries) == 1
     assert read == user
     assert read == ModelBackend().get_user(user.pk)
-    expected = list(
-        Membership.objects.filter(user=user, organisation__is_active=True).order_by(
-            "organisation__name"
-        )
-    )
-    assert memberships == expected
-    assert all(membership.user is read for membership in memberships)
-    assert [membership.organisation.name for membership in memberships] == sorted(
-        [commune.name, partner.name]
-    )
+    assert_read_with_memberships(user, read, memberships, [commune.name, partner.name])
 
 
 def test_a_user_of_no_organisation_is_read_as_by_django():
