@@ -21,15 +21,9 @@ class MembershipTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         # Imported here: DRF imports this class while it reads its settings, before the modules
         # that use DRF themselves (common.errors, under the permissions) can be imported.
-        from organisations.permissions import active_memberships, remember_memberships
+        from organisations.permissions import user_with_memberships
 
-        memberships = list(
-            active_memberships()
-            .filter(user__auth_token__key=key)
-            .select_related("user__auth_token")
-        )
-        if not memberships or not memberships[0].user.is_active:
+        user = user_with_memberships(related="user__auth_token", user__auth_token__key=key)
+        if user is None or not user.is_active:
             return super().authenticate_credentials(key)
-        user = memberships[0].user
-        remember_memberships(user, memberships)
         return user, user.auth_token

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
 
-from organisations.permissions import active_memberships, remember_memberships
+from organisations.permissions import user_with_memberships
 
 
 class MembershipModelBackend(ModelBackend):
@@ -20,11 +20,7 @@ class MembershipModelBackend(ModelBackend):
     is read by Django's own query, as before; an inactive user is refused as Django does."""
 
     def get_user(self, user_id):
-        memberships = list(active_memberships().filter(user_id=user_id).select_related("user"))
-        if not memberships:
+        user = user_with_memberships(user_id=user_id)
+        if user is None:
             return super().get_user(user_id)
-        user = memberships[0].user
-        if not self.user_can_authenticate(user):
-            return None
-        remember_memberships(user, memberships)
-        return user
+        return user if self.user_can_authenticate(user) else None

@@ -49,12 +49,22 @@ def memberships_of(user: User) -> list[Membership]:
     return cached
 
 
-def remember_memberships(user: AbstractBaseUser, memberships: list[Membership]) -> None:
-    """Keep ``memberships`` (as :func:`active_memberships` reads them, all of ``user``'s) as
-    what :func:`memberships_of` answers for ``user``: for a caller that read them already."""
+def user_with_memberships(*, related: str = "user", **lookup) -> AbstractBaseUser | None:
+    """The one user whose memberships of active organisations ``lookup`` finds, read with them
+    in one query (``related``: the user, or a relation of the user to read as well), the
+    memberships kept as what :func:`memberships_of` answers for that user; ``None`` when the
+    lookup finds none (a user of no active organisation, or no such user).
+
+    For the authentications, which read the user a request comes from and then whom they work
+    for: one query where two were."""
+    memberships = list(active_memberships().filter(**lookup).select_related(related))
+    if not memberships:
+        return None
+    user = memberships[0].user
     for membership in memberships:
         membership.user = user
     setattr(user, MEMBERSHIPS_ATTRIBUTE, memberships)
+    return user
 
 
 def organisations_of(user: User) -> list[Organisation]:
